@@ -1,0 +1,19 @@
+// <linux/futex.h>.
+export const FUTEX_WAIT = 0;
+export const FUTEX_WAKE = 1;
+export const FUTEX_FD = 2;
+export const FUTEX_REQUEUE = 3;
+export const FUTEX_CMP_REQUEUE = 4;
+export const FUTEX_WAKE_OP = 5;
+export const FUTEX_LOCK_PI = 6;
+export const FUTEX_UNLOCK_PI = 7;
+export const FUTEX_TRYLOCK_PI = 8;
+export const FUTEX_WAIT_BITSET = 9;
+export const FUTEX_WAKE_BITSET = 10;
+export const FUTEX_WAIT_REQUEUE_PI = 11;
+export const FUTEX_CMP_REQUEUE_PI = 12;
+export const FUTEX_LOCK_PI2 = 13;
+export const FUTEX_PRIVATE_FLAG = 128;
+export const FUTEX_CLOCK_REALTIME = 256;
+export const FUTEX_CMD_MASK = ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;

@@ -1,0 +1,317 @@
+// P9Server semantics, in process: the client talks to server.handle()
+// directly, so every request/reply pair is exercised without sockets (the
+// end-to-end test covers the socket path).
+
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AT_REMOVEDIR, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFCHR } from '../../host/fs.js';
+import { P9Client, type Opened } from './client.js';
+import { encodeMessage, decodeMessage } from './codec.js';
+import {
+  EBADF, EEXIST, EINVAL, ELOOP, EMSGSIZE, ENODATA, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM, EPROTO, EROFS,
+} from './errno.js';
+import { MsgType, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE, type Qid } from './messages.js';
+import { P9Server, SERVER_MAX_MSIZE } from './server.js';
+import { HELLO, INNER, makeFixture, SECRET, type Fixture } from './testdata/fixture.js';
+
+let fx: Fixture;
+beforeAll(() => {
+  fx = makeFixture();
+});
+afterAll(() => fx.cleanup());
+
+function connect(readonly: boolean): { client: P9Client; server: P9Server; root: number } {
+  const server = new P9Server({ root: fx.root, readonly });
+  const client = new P9Client({ call: (req) => server.handle(req) });
+  expect(client.version()).toBeGreaterThan(0);
+  const root = client.fids.alloc();
+  const q = ok(client.attach(root, 'root', '', 0));
+  expect(q.type).toBe(QTDIR);
+  return { client, server, root };
+}
+
+/** Unwraps a result that must not be an errno. */
+function ok<T>(r: T | number): T {
+  if (typeof r === 'number' && r < 0) throw new Error(`unexpected errno ${-r}`);
+  return r as T;
+}
+
+function walkTo(client: P9Client, root: number, names: string[]): number {
+  const fid = client.fids.alloc();
+  const qids = ok(client.walk(root, fid, names));
+  expect(qids.length).toBe(names.length);
+  return fid;
+}
+
+function readAll(client: P9Client, fid: number): string {
+  let out = '';
+  for (let off = 0; ; ) {
+    const chunk = ok(client.read(fid, off, 5));
+    if (chunk.byteLength === 0) return out;
+    out += Buffer.from(chunk).toString();
+    off += chunk.byteLength;
+  }
+}
+
+function listDir(client: P9Client, fid: number, count = 8192): string[] {
+  const names: string[] = [];
+  let offset = 0n;
+  for (;;) {
+    const entries = ok(client.readdir(fid, offset, count));
+    if (entries.length === 0) return names;
+    for (const e of entries) names.push(e.name);
+    offset = entries[entries.length - 1].offset;
+  }
+}
+
+describe('P9Server reading a tree', () => {
+  it('walks, stats, opens and reads a file', () => {
+    const { client, root } = connect(true);
+    const fid = client.fids.alloc();
+    const qids = ok(client.walk(root, fid, ['sub', 'inner.txt']));
+    expect(qids.map((q: Qid) => q.type)).toEqual([QTDIR, QTFILE]);
+    const attr = ok(client.getattr(fid));
+    expect(attr.mode & S_IFMT).toBe(S_IFREG);
+    expect(attr.size).toBe(INNER.length);
+    expect(attr.qid.path).toBe(BigInt(statSync(join(fx.root, 'sub', 'inner.txt')).ino));
+    const opened: Opened = ok(client.lopen(fid, O_RDONLY));
+    expect(opened.iounit).toBeGreaterThan(0);
+    expect(readAll(client, fid)).toBe(INNER);
+    const into = new Uint8Array(64);
+    expect(client.read(fid, 6, 64, into)).toBe(INNER.length - 6);
+    expect(Buffer.from(into.subarray(0, INNER.length - 6)).toString()).toBe(INNER.slice(6));
+    expect(client.clunk(fid)).toBe(0);
+  });
+
+  it('lists a directory without . and .., across several small replies', () => {
+    const { client, root } = connect(true);
+    const dir = walkTo(client, root, ['sub']);
+    ok(client.lopen(dir, O_RDONLY));
+    const big = listDir(client, dir).sort();
+    expect(big).toContain('inner.txt');
+    expect(big).not.toContain('.');
+    expect(big).not.toContain('..');
+    expect(big.length).toBe(41);
+    // 64 bytes hold two or three entries, so this pages through many replies.
+    expect(listDir(client, dir, 64).sort()).toEqual(big);
+    expect(client.readdir(dir, 0n, 10)).toBe(-EINVAL);
+    const top = walkTo(client, root, []);
+    ok(client.lopen(top, O_RDONLY));
+    expect(listDir(client, top).sort()).toEqual(['dangling', 'escape', 'hello.txt', 'sub', 'up']);
+  });
+
+  it('refuses "..", ".", "" and names with "/" or NUL', () => {
+    const { client, root, server } = connect(true);
+    const before = server.fidCount;
+    for (const bad of ['..', '.', '', 'sub/inner.txt', '../secret.txt', 'a\0b']) {
+      expect(client.walk(root, 99, [bad]), JSON.stringify(bad)).toBe(-EINVAL);
+    }
+    // A bad name after a good one stops the walk there: newfid is not made.
+    const qids = ok(client.walk(root, 99, ['sub', '..', 'hello.txt']));
+    expect(qids.length).toBe(1);
+    expect(client.getattr(99)).toBe(-EBADF);
+    expect(server.fidCount).toBe(before);
+  });
+
+  it('returns symlinks as symlinks and never walks through them', () => {
+    const { client, root } = connect(true);
+    for (const [name, target] of [['escape', '/etc'], ['up', '../secret.txt']] as const) {
+      const fid = client.fids.alloc();
+      const qids = ok(client.walk(root, fid, [name]));
+      expect(qids[0].type).toBe(QTSYMLINK);
+      expect(ok(client.getattr(fid)).mode & S_IFMT).toBe(S_IFLNK);
+      expect(client.readlink(fid)).toBe(target);
+      expect(client.lopen(fid, O_RDONLY)).toBe(-ELOOP);
+    }
+    // Walking into the symlink is walking into a non-directory.
+    const partial = ok(client.walk(root, 98, ['escape', 'passwd']));
+    expect(partial.length).toBe(1);
+    expect(client.readlink(walkTo(client, root, ['hello.txt']))).toBe(-EINVAL);
+  });
+
+  it('never reveals the file next to the root', () => {
+    const { client, root } = connect(true);
+    const seen: string[] = [];
+    const dir = walkTo(client, root, []);
+    ok(client.lopen(dir, O_RDONLY));
+    seen.push(...listDir(client, dir));
+    expect(seen).not.toContain('secret.txt');
+    expect(client.walk(root, 97, ['secret.txt'])).toBe(-ENOENT);
+    // Reading through "up" is impossible: it is a symlink node, not its target.
+    const up = walkTo(client, root, ['up']);
+    expect(client.lopen(up, O_RDONLY)).toBe(-ELOOP);
+    expect(SECRET.length).toBeGreaterThan(0);
+  });
+
+  it('answers statfs, lock, getlock, flush and xattrwalk', () => {
+    const { client, root } = connect(true);
+    expect(ok(client.statfs(root)).namelen).toBeGreaterThan(0);
+    expect(client.lock(root, { lockType: 1, flags: 0, start: 0n, length: 0n, procId: 1, clientId: 'x' })).toBe(0);
+    expect(ok(client.getlock(root, { lockType: 1, start: 0n, length: 0n, procId: 1, clientId: 'x' })).lockType).toBe(2);
+    expect(client.flush(5)).toBe(0);
+    const x = client.fids.alloc();
+    expect(client.xattrwalk(root, x, 'trusted.secret')).toBe(-ENODATA);
+    expect(client.xattrwalk(root, x, '')).toBeGreaterThanOrEqual(0);
+    expect(client.clunk(x)).toBe(0);
+  });
+
+  it('checks fids', () => {
+    const { client, root } = connect(true);
+    expect(client.getattr(12345)).toBe(-EBADF);
+    expect(client.clunk(12345)).toBe(-EBADF);
+    expect(client.attach(root, 'root', '', 0)).toBe(-EEXIST);
+    const file = walkTo(client, root, ['hello.txt']);
+    expect(client.read(file, 0, 10)).toBe(-EBADF);
+    ok(client.lopen(file, O_RDONLY));
+    expect(client.lopen(file, O_RDONLY)).toBe(-EBADF);
+    expect(client.walk(root, file, ['sub'])).toBe(-EEXIST);
+    const dev = client.mknod(root, 'x', S_IFCHR | 0o600, 1, 3, 0);
+    expect(dev).toBe(-EROFS);
+  });
+
+  it('releases every host fd on clunk and close', () => {
+    const { client, root, server } = connect(true);
+    const fids = [walkTo(client, root, ['sub', 'inner.txt']), walkTo(client, root, ['hello.txt'])];
+    ok(client.lopen(fids[1], O_RDONLY));
+    for (const f of fids) expect(client.clunk(f)).toBe(0);
+    expect(server.fidCount).toBe(1);
+    server.close();
+    expect(client.getattr(root)).toBe(-EBADF);
+  });
+});
+
+describe('P9Server refusing requests', () => {
+  it('answers malformed, unknown and oversized messages with Rlerror', () => {
+    const server = new P9Server({ root: fx.root, readonly: true });
+    const rlerror = (reply: Uint8Array) => {
+      const d = decodeMessage(Uint8Array.from(reply));
+      if (!d.ok || d.msg.type !== MsgType.Rlerror) throw new Error('expected Rlerror');
+      return { tag: d.msg.tag, ecode: d.msg.ecode };
+    };
+    const attach = encodeMessage({ type: MsgType.Tattach, tag: 3, fid: 0, afid: 0xffffffff, uname: '', aname: '', nUname: 0 });
+    expect(rlerror(server.handle(attach))).toEqual({ tag: 3, ecode: EPROTO }); // before Tversion
+    server.handle(encodeMessage({ type: MsgType.Tversion, tag: NOTAG, msize: 8192, version: '9P2000.L' }));
+    expect(server.msize).toBe(8192);
+    expect(rlerror(server.handle(new Uint8Array([1, 2, 3])))).toEqual({ tag: NOTAG, ecode: EPROTO });
+    expect(rlerror(server.handle(new Uint8Array([7, 0, 0, 0, 250, 9, 0])))).toEqual({ tag: 9, ecode: EOPNOTSUPP });
+    const truncated = encodeMessage({ type: MsgType.Twalk, tag: 4, fid: 0, newfid: 1, names: ['abc'] }).subarray(0, 15);
+    new DataView(truncated.buffer, truncated.byteOffset).setUint32(0, 15, true);
+    expect(rlerror(server.handle(truncated))).toEqual({ tag: 4, ecode: EINVAL });
+    const huge = encodeMessage({ type: MsgType.Twrite, tag: 5, fid: 0, offset: 0, data: new Uint8Array(9000) });
+    expect(rlerror(server.handle(huge))).toEqual({ tag: 5, ecode: EMSGSIZE });
+    // A reply sent to the server is a protocol error, not a request.
+    expect(rlerror(server.handle(encodeMessage({ type: MsgType.Rclunk, tag: 6 })))).toEqual({ tag: 6, ecode: EPROTO });
+    expect(rlerror(server.handle(encodeMessage({ type: MsgType.Tauth, tag: 7, afid: 1, uname: '', aname: '', nUname: 0 }))))
+      .toEqual({ tag: 7, ecode: EOPNOTSUPP });
+    server.close();
+  });
+
+  it('negotiates msize and rejects other dialects', () => {
+    const server = new P9Server({ root: fx.root });
+    const client = new P9Client({ call: (req) => server.handle(req) });
+    expect(client.version(100)).toBe(-EPROTO);
+    expect(client.version(1 << 30)).toBe(SERVER_MAX_MSIZE);
+    const c2 = new P9Client({ call: (req) => server.handle(req) });
+    expect(c2.version(65536)).toBe(65536);
+    expect(c2.version(65536, '9P2000.u')).toBe(-EPROTO);
+    server.close();
+  });
+});
+
+describe('P9Server read-only', () => {
+  it('answers every mutating request with EROFS', () => {
+    const { client, root } = connect(true);
+    const file = walkTo(client, root, ['hello.txt']);
+    expect(client.lopen(file, O_WRONLY)).toBe(-EROFS);
+    expect(client.lopen(file, O_RDWR)).toBe(-EROFS);
+    expect(client.lopen(file, O_RDONLY | O_TRUNC)).toBe(-EROFS);
+    ok(client.lopen(file, O_RDONLY));
+    expect(client.write(file, 0, Buffer.from('x'))).toBe(-EROFS);
+    const dir = walkTo(client, root, []);
+    expect(client.lcreate(dir, 'new', O_RDWR, 0o644, 0)).toBe(-EROFS);
+    expect(client.mkdir(root, 'newdir', 0o755, 0)).toBe(-EROFS);
+    expect(client.symlink(root, 'l', '/etc', 0)).toBe(-EROFS);
+    expect(client.mknod(root, 'p', S_IFIFO | 0o644, 0, 0, 0)).toBe(-EROFS);
+    expect(client.link(root, file, 'hard')).toBe(-EROFS);
+    expect(client.rename(file, root, 'moved')).toBe(-EROFS);
+    expect(client.renameat(root, 'hello.txt', root, 'moved')).toBe(-EROFS);
+    expect(client.unlinkat(root, 'hello.txt', 0)).toBe(-EROFS);
+    expect(client.setattr(file, { valid: SETATTR_SIZE, mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 })).toBe(-EROFS);
+    expect(client.xattrcreate(file, 'user.x', 1, 0)).toBe(-EROFS);
+    const victim = walkTo(client, root, ['hello.txt']);
+    expect(client.remove(victim)).toBe(-EROFS);
+    expect(client.getattr(victim)).toBe(-EBADF); // Tremove clunks even when it fails
+    expect(readFileSync(join(fx.root, 'hello.txt'), 'utf8')).toBe(HELLO);
+    expect(existsSync(join(fx.root, 'newdir'))).toBe(false);
+  });
+});
+
+describe('P9Server read-write', () => {
+  it('creates, writes, links, renames and removes files for real', () => {
+    const { client, root } = connect(false);
+    const dir = walkTo(client, root, []);
+    const created = ok(client.lcreate(dir, 'made.txt', O_RDWR, 0o640, 0));
+    expect(created.qid.type).toBe(QTFILE);
+    expect(client.write(dir, 0, Buffer.from('made by 9P'))).toBe(10);
+    expect(client.fsync(dir)).toBe(0);
+    expect(Buffer.from(ok(client.read(dir, 5, 100))).toString()).toBe('by 9P');
+    expect(readFileSync(join(fx.root, 'made.txt'), 'utf8')).toBe('made by 9P');
+
+    const setSize = { valid: SETATTR_SIZE | SETATTR_MODE, mode: 0o600, uid: 0, gid: 0, size: 4, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 };
+    expect(client.setattr(dir, setSize)).toBe(0);
+    expect(readFileSync(join(fx.root, 'made.txt'), 'utf8')).toBe('made');
+    expect(statSync(join(fx.root, 'made.txt')).mode & 0o777).toBe(0o600);
+
+    expect(ok(client.mkdir(root, 'newdir', 0o755, 0)).type).toBe(QTDIR);
+    expect(statSync(join(fx.root, 'newdir')).isDirectory()).toBe(true);
+    expect(ok(client.symlink(root, 'newlink', '/etc/shadow', 0)).type).toBe(QTSYMLINK);
+    expect(readlinkSync(join(fx.root, 'newlink'))).toBe('/etc/shadow');
+    expect(ok(client.mknod(root, 'fifo', S_IFIFO | 0o600, 0, 0, 0)).type).toBe(QTFILE);
+    expect(lstatSync(join(fx.root, 'fifo')).isFIFO()).toBe(true);
+    expect(client.mknod(root, 'dev', S_IFCHR | 0o600, 1, 3, 0)).toBe(-EPERM);
+    const fifo = walkTo(client, root, ['fifo']);
+    expect(client.lopen(fifo, O_RDONLY)).toBe(-EPERM);
+
+    const made = walkTo(client, root, ['made.txt']);
+    expect(client.link(root, made, 'made-too.txt')).toBe(0);
+    expect(statSync(join(fx.root, 'made.txt')).nlink).toBe(2);
+    const sub = walkTo(client, root, ['newdir']);
+    expect(client.rename(made, sub, 'moved.txt')).toBe(0);
+    expect(readFileSync(join(fx.root, 'newdir', 'moved.txt'), 'utf8')).toBe('made');
+    expect(client.renameat(root, 'made-too.txt', sub, 'also.txt')).toBe(0);
+    expect(client.remove(made)).toBe(0);
+    expect(existsSync(join(fx.root, 'newdir', 'moved.txt'))).toBe(false);
+    expect(client.unlinkat(sub, 'also.txt', 0)).toBe(0);
+    expect(client.unlinkat(root, 'newdir', AT_REMOVEDIR)).toBe(0);
+    expect(existsSync(join(fx.root, 'newdir'))).toBe(false);
+    for (const n of ['newlink', 'fifo']) expect(client.unlinkat(root, n, 0)).toBe(0);
+  });
+
+  it('keeps creation inside the root', () => {
+    const { client, root } = connect(false);
+    for (const bad of ['..', '../escaped', 'sub/../../x', '.']) {
+      const dir = walkTo(client, root, []);
+      expect(client.lcreate(dir, bad, O_RDWR, 0o644, 0), bad).toBe(-EINVAL);
+      expect(client.mkdir(root, bad, 0o755, 0), bad).toBe(-EINVAL);
+      expect(client.symlink(root, bad, 'x', 0), bad).toBe(-EINVAL);
+      expect(client.renameat(root, 'hello.txt', root, bad), bad).toBe(-EINVAL);
+      expect(client.unlinkat(root, bad, 0), bad).toBe(-EINVAL);
+    }
+    // lcreate over a dangling symlink must not create the link's target.
+    const dir = walkTo(client, root, []);
+    expect(client.lcreate(dir, 'dangling', O_RDWR, 0o644, 0)).toBe(-EEXIST);
+    expect(existsSync(join(fx.base, 'created-outside'))).toBe(false);
+    expect(client.lcreate(dir, 'hello.txt', O_RDWR, 0o644, 0)).toBe(-EEXIST);
+    // Creating inside a symlink-to-directory fid is creating in a non-directory.
+    const esc = walkTo(client, root, ['escape']);
+    expect(client.mkdir(esc, 'pwned', 0o755, 0)).toBe(-ENOTDIR);
+    expect(existsSync('/etc/pwned')).toBe(false);
+    // setattr on a symlink changes the link, never its target.
+    const up = walkTo(client, root, ['up']);
+    expect(client.setattr(up, { valid: SETATTR_MODE, mode: 0o777, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 })).toBe(-EOPNOTSUPP);
+    expect(client.setattr(up, { valid: SETATTR_SIZE, mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 })).toBe(-EINVAL);
+    expect(readFileSync(join(fx.base, 'secret.txt'), 'utf8')).toBe(SECRET);
+    writeFileSync(join(fx.root, 'hello.txt'), HELLO);
+  });
+});

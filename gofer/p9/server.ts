@@ -1,0 +1,688 @@
+// P9Server serves one host directory over 9P2000.L, one message at a time:
+// handle() takes a complete request and returns the complete reply. It knows
+// nothing of sockets (main.ts frames the stream) and never throws: a request
+// that is malformed, unknown, too large or fails on the host gets Rlerror.
+//
+// Confinement (see README.md): every fid stands for a HostNode holding an
+// O_PATH|O_NOFOLLOW fd; every name in a request is one checked component
+// used relative to a node's fd; nothing is ever resolved from a host path
+// string except the procfs magic link of an fd we hold.
+
+import {
+  AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW,
+  O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
+  O_NONBLOCK, O_PATH, O_RDONLY, O_SYNC, O_TRUNC, DT_DIR, DT_LNK,
+  S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, SEEK_SET, UTIME_NOW, UTIME_OMIT,
+  close, decodeDirents, fchmodat, fchownat, fdatasync, fstat, fstatfs, fsync, ftruncate, getdents64,
+  geteuid, getxattr, linkat, listxattr, lseek, makedev, mkdirat, mknodat, openat, pread,
+  procFdPath, pwrite, readlinkat, renameat, symlinkat, truncate, unlinkat, utimensat,
+} from '../../host/fs.js';
+import { decodeMessage, MessageWriter, readHeader } from './codec.js';
+import {
+  EBADF, EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, EMSGSIZE, ENODATA, ENOTDIR, EOPNOTSUPP,
+  EPERM, EPROTO, EROFS,
+} from './errno.js';
+import { checkName, nodeForFd, qidFromStat, releaseNode, type HostNode } from './host-node.js';
+import {
+  GETATTR_BASIC, HEADER_SIZE, IOHDRSZ, LOCK_SUCCESS, LOCK_TYPE_UNLCK, MAXWELEM, MsgType, NOFID,
+  NONUNAME, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
+  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L, VERSION_UNKNOWN, direntSize,
+  type Dirent, type M, type P9Message, type Qid,
+} from './messages.js';
+
+/** 1 MiB of payload per message plus room for the largest header. */
+export const SERVER_MAX_MSIZE = (1 << 20) + IOHDRSZ;
+/** Smallest msize we agree to: a readlink or a dirent must always fit. */
+export const SERVER_MIN_MSIZE = 8192;
+
+const RREAD_HEADER = HEADER_SIZE + 4;
+const XATTR_SIZE_MAX = 65536;
+const XATTR_USER_PREFIX = 'user.';
+const I64_MAX = (1n << 63n) - 1n;
+
+/**
+ * Open flags a client may pass through Tlopen/Tlcreate. Dropped: O_CREAT
+ * and O_EXCL (creation is Tlcreate's job), O_NOFOLLOW (the reopen goes
+ * through a magic link, which O_NOFOLLOW would refuse), O_DIRECT (our
+ * buffers are not aligned), O_NOATIME (needs ownership), O_PATH/O_TMPFILE.
+ * Always added: O_CLOEXEC and O_NOCTTY.
+ */
+const PASSED_OPEN_FLAGS = O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECTORY;
+
+export interface P9ServerOptions {
+  /** The directory to serve: a path (opened once, here) or an O_PATH directory fd the server takes over. */
+  root: string | number;
+  /** Answer every mutating request with EROFS. */
+  readonly?: boolean;
+  /** Upper bound for msize negotiation. */
+  maxMsize?: number;
+  /** Where fds can be reopened by number; '/proc/self/fd' unless the Gofer has moved /proc. */
+  procSelfFd?: string;
+}
+
+interface FidState {
+  node: HostNode;
+  /** The fd from Tlopen/Tlcreate, or -1 while the fid is not open. */
+  openFd: number;
+  openFlags: number;
+  /** n_uname from the Tattach this fid descends from; owner of files it creates. */
+  uid: number;
+  /** Set on fids made by Txattrwalk: the value (or name list) Tread returns. */
+  xattr: Uint8Array | null;
+}
+
+type Reply = P9Message | Uint8Array | number;
+
+export class P9Server {
+  private readonly root: HostNode;
+  private readonly fids = new Map<number, FidState>();
+  private readonly writer = new MessageWriter(64 * 1024);
+  private readonly dirents = Buffer.alloc(64 * 1024);
+  private readonly xattrBuf = Buffer.alloc(XATTR_SIZE_MAX);
+  private readonly readonly: boolean;
+  private readonly maxMsize: number;
+  private readonly procSelfFd: string;
+  private readonly chownCreated: boolean;
+  private negotiated = false;
+  private closed = false;
+  /** Largest request accepted and reply produced; SERVER_MAX_MSIZE until Tversion. */
+  msize: number;
+
+  /** Throws if the root cannot be opened: that is a configuration error, not a peer's. */
+  constructor(opts: P9ServerOptions) {
+    this.readonly = opts.readonly ?? false;
+    this.maxMsize = Math.max(SERVER_MIN_MSIZE, opts.maxMsize ?? SERVER_MAX_MSIZE);
+    this.msize = this.maxMsize;
+    this.procSelfFd = opts.procSelfFd ?? '/proc/self/fd';
+    // Only root can give new files to the requesting user; others create as themselves.
+    this.chownCreated = geteuid() === 0;
+    const fd = typeof opts.root === 'number' ? opts.root : openat(AT_FDCWD, opts.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw new Error(`gofer: cannot open root ${String(opts.root)}: errno ${-fd}`);
+    const node = nodeForFd(fd, null, '');
+    if (typeof node === 'number') throw new Error(`gofer: cannot stat root ${String(opts.root)}: errno ${-node}`);
+    if (!node.isDir) {
+      releaseNode(node);
+      throw new Error(`gofer: root ${String(opts.root)} is not a directory`);
+    }
+    this.root = node;
+  }
+
+  get isReadonly(): boolean {
+    return this.readonly;
+  }
+
+  /** Number of live fids, for tests and leak checks. */
+  get fidCount(): number {
+    return this.fids.size;
+  }
+
+  /**
+   * Serves one complete request. The reply is a view into a buffer the
+   * server reuses: send it before the next call.
+   */
+  handle(request: Uint8Array): Uint8Array {
+    if (this.closed) return this.writer.encodeRlerror(readHeader(request)?.tag ?? NOTAG, EBADF);
+    if (request.byteLength > this.msize) {
+      return this.writer.encodeRlerror(readHeader(request)?.tag ?? NOTAG, EMSGSIZE);
+    }
+    const d = decodeMessage(request);
+    if (!d.ok) return this.writer.encodeRlerror(d.tag, d.errno);
+    const m = d.msg;
+    if ((m.type & 1) !== 0) return this.writer.encodeRlerror(m.tag, EPROTO);
+    if (!this.negotiated && m.type !== MsgType.Tversion) return this.writer.encodeRlerror(m.tag, EPROTO);
+    let r: Reply;
+    try {
+      r = this.dispatch(m);
+    } catch {
+      // A bug of ours, not the peer's: answer and keep serving.
+      r = -EIO;
+    }
+    if (typeof r === 'number') return this.writer.encodeRlerror(m.tag, r < 0 ? -r : EIO);
+    if (r instanceof Uint8Array) return r;
+    let out: Uint8Array;
+    try {
+      out = this.writer.encode(r);
+    } catch {
+      return this.writer.encodeRlerror(m.tag, EIO);
+    }
+    return out.byteLength > this.msize ? this.writer.encodeRlerror(m.tag, EMSGSIZE) : out;
+  }
+
+  /** Clunks every fid and closes the root; handle() refuses everything afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.clunkAll();
+    releaseNode(this.root);
+    this.closed = true;
+  }
+
+  private dispatch(m: P9Message): Reply {
+    switch (m.type) {
+      case MsgType.Tversion: return this.version(m);
+      case MsgType.Tauth: return -EOPNOTSUPP;
+      case MsgType.Tattach: return this.attach(m);
+      case MsgType.Tflush: return { type: MsgType.Rflush, tag: m.tag };
+      case MsgType.Twalk: return this.walk(m);
+      case MsgType.Tgetattr: return this.getattr(m);
+      case MsgType.Tsetattr: return this.setattr(m);
+      case MsgType.Tlopen: return this.lopen(m);
+      case MsgType.Tlcreate: return this.lcreate(m);
+      case MsgType.Tread: return this.read(m);
+      case MsgType.Twrite: return this.write(m);
+      case MsgType.Treaddir: return this.readdir(m);
+      case MsgType.Tmkdir: return this.mkdir(m);
+      case MsgType.Tsymlink: return this.symlink(m);
+      case MsgType.Tmknod: return this.mknod(m);
+      case MsgType.Tlink: return this.link(m);
+      case MsgType.Trename: return this.rename(m);
+      case MsgType.Trenameat: return this.renameat(m);
+      case MsgType.Tunlinkat: return this.unlinkat(m);
+      case MsgType.Treadlink: return this.readlink(m);
+      case MsgType.Tstatfs: return this.statfs(m);
+      case MsgType.Tfsync: return this.fsync(m);
+      case MsgType.Txattrwalk: return this.xattrwalk(m);
+      case MsgType.Txattrcreate: return this.readonly ? -EROFS : -EOPNOTSUPP;
+      case MsgType.Tlock: return this.lock(m);
+      case MsgType.Tgetlock: return this.getlock(m);
+      case MsgType.Tclunk: return this.clunk(m);
+      case MsgType.Tremove: return this.remove(m);
+      default: return -EOPNOTSUPP;
+    }
+  }
+
+  // Session.
+
+  private version(m: M<'Tversion'>): Reply {
+    // Tversion aborts the session: every fid goes.
+    this.clunkAll();
+    const msize = Math.min(m.msize, this.maxMsize);
+    if (!m.version.startsWith(VERSION_9P2000_L) || msize < SERVER_MIN_MSIZE) {
+      this.negotiated = false;
+      return { type: MsgType.Rversion, tag: m.tag, msize, version: VERSION_UNKNOWN };
+    }
+    this.negotiated = true;
+    this.msize = msize;
+    return { type: MsgType.Rversion, tag: m.tag, msize, version: VERSION_9P2000_L };
+  }
+
+  private attach(m: M<'Tattach'>): Reply {
+    if (this.fids.has(m.fid)) return -EEXIST;
+    if (m.afid !== NOFID) return -EINVAL;
+    // aname is ignored: a server serves exactly one directory, and honouring a
+    // path from the peer is what this design avoids.
+    this.fids.set(m.fid, newFid(this.root.acquire(), m.nUname));
+    return { type: MsgType.Rattach, tag: m.tag, qid: this.root.qid };
+  }
+
+  private clunk(m: M<'Tclunk'>): Reply {
+    if (!this.dropFid(m.fid)) return -EBADF;
+    return { type: MsgType.Rclunk, tag: m.tag };
+  }
+
+  private clunkAll(): void {
+    for (const fid of [...this.fids.keys()]) this.dropFid(fid);
+  }
+
+  private dropFid(fid: number): boolean {
+    const f = this.fids.get(fid);
+    if (f === undefined) return false;
+    this.fids.delete(fid);
+    if (f.openFd >= 0) close(f.openFd);
+    releaseNode(f.node);
+    return true;
+  }
+
+  // Walking.
+
+  private walk(m: M<'Twalk'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.xattr !== null) return -EBADF;
+    if (m.names.length > MAXWELEM) return -EINVAL;
+    if (m.newfid !== m.fid && this.fids.has(m.newfid)) return -EEXIST;
+    // The walk owns one reference on `cur` throughout; each child takes it over.
+    let cur = f.node.acquire();
+    const qids: Qid[] = [];
+    for (const name of m.names) {
+      let err = checkName(name);
+      if (err === 0) {
+        const fd = openat(cur.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+          const child = nodeForFd(fd, cur, name);
+          if (typeof child !== 'number') {
+            cur = child;
+            qids.push(child.qid);
+            continue;
+          }
+          err = child;
+        } else {
+          err = fd;
+        }
+      }
+      releaseNode(cur);
+      if (qids.length === 0) return err;
+      // A partial walk reports how far it got; newfid is left untouched.
+      return { type: MsgType.Rwalk, tag: m.tag, qids };
+    }
+    if (m.newfid === m.fid) {
+      releaseNode(f.node);
+      f.node = cur;
+    } else {
+      this.fids.set(m.newfid, newFid(cur, f.uid));
+    }
+    return { type: MsgType.Rwalk, tag: m.tag, qids };
+  }
+
+  // Attributes.
+
+  private getattr(m: M<'Tgetattr'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined) return -EBADF;
+    const st = fstat(f.node.fd);
+    if (typeof st === 'number') return st;
+    return {
+      type: MsgType.Rgetattr, tag: m.tag, valid: GETATTR_BASIC, qid: f.node.qid,
+      mode: st.mode, uid: st.uid, gid: st.gid, nlink: st.nlink, rdev: st.rdev, size: st.size,
+      blksize: st.blksize, blocks: st.blocks,
+      atimeSec: st.atimeSec, atimeNsec: st.atimeNsec, mtimeSec: st.mtimeSec, mtimeNsec: st.mtimeNsec,
+      ctimeSec: st.ctimeSec, ctimeNsec: st.ctimeNsec, btimeSec: 0, btimeNsec: 0, gen: 0n, dataVersion: 0n,
+    };
+  }
+
+  private setattr(m: M<'Tsetattr'>): Reply {
+    if (this.readonly) return -EROFS;
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.xattr !== null) return -EBADF;
+    const node = f.node;
+    const v = m.valid;
+    if (v & SETATTR_MODE) {
+      // chmod of a symlink is meaningless on Linux (lchmod: EOPNOTSUPP).
+      if (node.isSymlink) return -EOPNOTSUPP;
+      const r = fchmodat(AT_FDCWD, this.procPath(node.fd), m.mode & 0o7777, 0);
+      if (r < 0) return r;
+    }
+    if (v & (SETATTR_UID | SETATTR_GID)) {
+      const uid = v & SETATTR_UID ? m.uid : -1;
+      const gid = v & SETATTR_GID ? m.gid : -1;
+      const r = fchownat(node.fd, '', uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+      if (r < 0) return r;
+    }
+    if (v & SETATTR_SIZE) {
+      if (!node.isRegular) return node.isDir ? -EISDIR : -EINVAL;
+      const writable = f.openFd >= 0 && (f.openFlags & O_ACCMODE) !== O_RDONLY;
+      const r = writable ? ftruncate(f.openFd, m.size) : truncate(this.procPath(node.fd), m.size);
+      if (r < 0) return r;
+    }
+    if (v & (SETATTR_ATIME | SETATTR_MTIME)) {
+      const aNsec = !(v & SETATTR_ATIME) ? UTIME_OMIT : v & SETATTR_ATIME_SET ? m.atimeNsec : UTIME_NOW;
+      const mNsec = !(v & SETATTR_MTIME) ? UTIME_OMIT : v & SETATTR_MTIME_SET ? m.mtimeNsec : UTIME_NOW;
+      if ((aNsec !== UTIME_OMIT && aNsec !== UTIME_NOW && aNsec >= 1e9) || (mNsec !== UTIME_OMIT && mNsec !== UTIME_NOW && mNsec >= 1e9)) {
+        return -EINVAL;
+      }
+      const r = utimensat(node.fd, '', m.atimeSec, aNsec, m.mtimeSec, mNsec, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+      if (r < 0) return r;
+    }
+    // SETATTR_CTIME alone needs nothing: any change above already set ctime.
+    return { type: MsgType.Rsetattr, tag: m.tag };
+  }
+
+  // Opening, reading and writing.
+
+  private lopen(m: M<'Tlopen'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.xattr !== null || f.openFd >= 0) return -EBADF;
+    if (this.readonly && ((m.flags & O_ACCMODE) !== O_RDONLY || (m.flags & O_TRUNC) !== 0)) return -EROFS;
+    const node = f.node;
+    // Only regular files and directories are opened on the host: opening a
+    // device node or a FIFO from the mount would reach past the file system.
+    if (node.isSymlink) return -ELOOP;
+    if (!node.isRegular && !node.isDir) return -EPERM;
+    const flags = (m.flags & PASSED_OPEN_FLAGS) | O_CLOEXEC | O_NOCTTY;
+    const fd = openat(AT_FDCWD, this.procPath(node.fd), flags);
+    if (fd < 0) return fd;
+    f.openFd = fd;
+    f.openFlags = flags;
+    return { type: MsgType.Rlopen, tag: m.tag, qid: node.qid, iounit: this.iounit() };
+  }
+
+  /**
+   * Creates a regular file, always exclusively and without following a
+   * symlink at the name, so a dangling link can never make us create
+   * something elsewhere. A client that wants "open or create" walks first.
+   */
+  private lcreate(m: M<'Tlcreate'>): Reply {
+    if (this.readonly) return -EROFS;
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.xattr !== null || f.openFd >= 0) return -EBADF;
+    const dir = f.node;
+    if (!dir.isDir) return -ENOTDIR;
+    const bad = checkName(m.name);
+    if (bad < 0) return bad;
+    const flags = (m.flags & PASSED_OPEN_FLAGS & ~O_DIRECTORY) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+    const fd = openat(dir.fd, m.name, flags, m.mode & 0o7777);
+    if (fd < 0) return fd;
+    // The O_PATH fd for the new node comes from the open fd, not the name,
+    // so it is the file we created even if the name changed meanwhile.
+    const pathFd = openat(AT_FDCWD, this.procPath(fd), O_PATH | O_CLOEXEC);
+    if (pathFd < 0) {
+      close(fd);
+      return pathFd;
+    }
+    const node = nodeForFd(pathFd, dir.acquire(), m.name);
+    if (typeof node === 'number') {
+      close(fd);
+      return node;
+    }
+    this.chownNew(node.fd, f.uid, m.gid);
+    releaseNode(dir);
+    f.node = node;
+    f.openFd = fd;
+    f.openFlags = flags;
+    return { type: MsgType.Rlcreate, tag: m.tag, qid: node.qid, iounit: this.iounit() };
+  }
+
+  private read(m: M<'Tread'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined) return -EBADF;
+    const n = Math.min(m.count, this.msize - RREAD_HEADER);
+    if (f.xattr !== null) {
+      const value = f.xattr;
+      const start = Math.min(m.offset, value.byteLength);
+      const end = Math.min(start + n, value.byteLength);
+      return { type: MsgType.Rread, tag: m.tag, data: value.subarray(start, end) };
+    }
+    if (f.openFd < 0) return -EBADF;
+    // pread straight into the reply: the payload is never copied again.
+    const into = this.writer.reserveRread(n);
+    const got = pread(f.openFd, into, n, m.offset);
+    if (got < 0) return got;
+    return this.writer.finishRread(m.tag, got);
+  }
+
+  private write(m: M<'Twrite'>): Reply {
+    if (this.readonly) return -EROFS;
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.openFd < 0) return -EBADF;
+    const n = pwrite(f.openFd, m.data, m.data.byteLength, m.offset);
+    if (n < 0) return n;
+    return { type: MsgType.Rwrite, tag: m.tag, count: n };
+  }
+
+  /**
+   * Entries after cookie `offset`, as many as fit in `count` bytes. Each
+   * call seeks to the cookie, so entries that did not fit are simply read
+   * again next time. "." and ".." are left out: the client synthesises them,
+   * and the root's ".." would describe a directory outside the mount.
+   */
+  private readdir(m: M<'Treaddir'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.openFd < 0) return -EBADF;
+    if (!f.node.isDir) return -ENOTDIR;
+    if (m.offset > I64_MAX) return -EINVAL;
+    const pos = lseek(f.openFd, m.offset, SEEK_SET);
+    if (typeof pos === 'number') return pos;
+    const budget = Math.min(m.count, this.msize - RREAD_HEADER);
+    const entries: Dirent[] = [];
+    let used = 0;
+    fill: for (;;) {
+      const len = getdents64(f.openFd, this.dirents);
+      if (len < 0) {
+        if (entries.length === 0) return len;
+        break;
+      }
+      if (len === 0) break;
+      for (const d of decodeDirents(this.dirents, len)) {
+        if (d.name === '.' || d.name === '..') continue;
+        const size = direntSize(Buffer.byteLength(d.name));
+        if (used + size > budget) {
+          // Not even one entry fits: the caller's buffer is too small.
+          if (entries.length === 0) return -EINVAL;
+          break fill;
+        }
+        used += size;
+        entries.push({ qid: { type: direntQidType(d.type), version: 0, path: d.ino }, offset: d.off, type: d.type, name: d.name });
+      }
+    }
+    return { type: MsgType.Rreaddir, tag: m.tag, entries };
+  }
+
+  private fsync(m: M<'Tfsync'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.openFd < 0) return -EBADF;
+    const r = m.datasync !== 0 ? fdatasync(f.openFd) : fsync(f.openFd);
+    if (r < 0) return r;
+    return { type: MsgType.Rfsync, tag: m.tag };
+  }
+
+  // Creating, linking, renaming and removing names.
+
+  private mkdir(m: M<'Tmkdir'>): Reply {
+    const dir = this.dirFor(m.dfid, m.name);
+    if (typeof dir === 'number') return dir;
+    const r = mkdirat(dir.node.fd, m.name, m.mode & 0o7777);
+    if (r < 0) return r;
+    return this.created(dir, m.name, m.gid, m.tag, MsgType.Rmkdir);
+  }
+
+  private symlink(m: M<'Tsymlink'>): Reply {
+    const dir = this.dirFor(m.dfid, m.name);
+    if (typeof dir === 'number') return dir;
+    // The target is stored, never resolved by us.
+    if (m.target === '' || m.target.includes('\0')) return -EINVAL;
+    const r = symlinkat(m.target, dir.node.fd, m.name);
+    if (r < 0) return r;
+    return this.created(dir, m.name, m.gid, m.tag, MsgType.Rsymlink);
+  }
+
+  /** Regular files, FIFOs and sockets only: device nodes on the host are refused. */
+  private mknod(m: M<'Tmknod'>): Reply {
+    const dir = this.dirFor(m.dfid, m.name);
+    if (typeof dir === 'number') return dir;
+    const type = m.mode & S_IFMT;
+    if (type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK && type !== 0) return -EPERM;
+    const r = mknodat(dir.node.fd, m.name, (type || S_IFREG) | (m.mode & 0o7777), makedev(0, 0));
+    if (r < 0) return r;
+    return this.created(dir, m.name, m.gid, m.tag, MsgType.Rmknod);
+  }
+
+  private link(m: M<'Tlink'>): Reply {
+    const dir = this.dirFor(m.dfid, m.name);
+    if (typeof dir === 'number') return dir;
+    const target = this.fids.get(m.fid);
+    if (target === undefined) return -EBADF;
+    // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the magic
+    // link does the same without it, and links a symlink itself, not its target.
+    const r = linkat(AT_FDCWD, this.procPath(target.node.fd), dir.node.fd, m.name, AT_SYMLINK_FOLLOW);
+    if (r < 0) return r;
+    return { type: MsgType.Rlink, tag: m.tag };
+  }
+
+  private rename(m: M<'Trename'>): Reply {
+    const dir = this.dirFor(m.dfid, m.name);
+    if (typeof dir === 'number') return dir;
+    const f = this.fids.get(m.fid);
+    if (f === undefined) return -EBADF;
+    const node = f.node;
+    if (node.parent === null) return -EBUSY;
+    const still = node.checkStillNamed();
+    if (still < 0) return still;
+    const r = renameat(node.parent.fd, node.name, dir.node.fd, m.name);
+    if (r < 0) return r;
+    node.moveTo(dir.node.acquire(), m.name);
+    return { type: MsgType.Rrename, tag: m.tag };
+  }
+
+  private renameat(m: M<'Trenameat'>): Reply {
+    const from = this.dirFor(m.olddfid, m.oldname);
+    if (typeof from === 'number') return from;
+    const to = this.dirFor(m.newdfid, m.newname);
+    if (typeof to === 'number') return to;
+    const r = renameat(from.node.fd, m.oldname, to.node.fd, m.newname);
+    if (r < 0) return r;
+    return { type: MsgType.Rrenameat, tag: m.tag };
+  }
+
+  private unlinkat(m: M<'Tunlinkat'>): Reply {
+    const dir = this.dirFor(m.dfid, m.name);
+    if (typeof dir === 'number') return dir;
+    if ((m.flags & ~AT_REMOVEDIR) !== 0) return -EINVAL;
+    const r = unlinkat(dir.node.fd, m.name, m.flags);
+    if (r < 0) return r;
+    return { type: MsgType.Runlinkat, tag: m.tag };
+  }
+
+  /** Removes the fid's file; the fid is clunked whatever happens, as 9P requires. */
+  private remove(m: M<'Tremove'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined) return -EBADF;
+    const r = this.removeNode(f.node);
+    this.dropFid(m.fid);
+    if (r < 0) return r;
+    return { type: MsgType.Rremove, tag: m.tag };
+  }
+
+  private removeNode(node: HostNode): number {
+    if (this.readonly) return -EROFS;
+    if (node.parent === null) return -EBUSY;
+    const still = node.checkStillNamed();
+    if (still < 0) return still;
+    return unlinkat(node.parent.fd, node.name, node.isDir ? AT_REMOVEDIR : 0);
+  }
+
+  // Everything else.
+
+  private readlink(m: M<'Treadlink'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined) return -EBADF;
+    if (!f.node.isSymlink) return -EINVAL;
+    const target = readlinkat(f.node.fd, '');
+    if (typeof target === 'number') return target;
+    return { type: MsgType.Rreadlink, tag: m.tag, target };
+  }
+
+  private statfs(m: M<'Tstatfs'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined) return -EBADF;
+    const st = fstatfs(f.node.fd);
+    if (typeof st === 'number') return st;
+    return {
+      type: MsgType.Rstatfs, tag: m.tag, fsType: st.type >>> 0, bsize: st.bsize >>> 0,
+      blocks: st.blocks, bfree: st.bfree, bavail: st.bavail, files: st.files, ffree: st.ffree,
+      fsid: st.fsid, namelen: st.namelen >>> 0,
+    };
+  }
+
+  /**
+   * Only the "user." namespace is visible: trusted.*, security.* and
+   * system.* describe the host's policy, not the sandbox's files.
+   */
+  private xattrwalk(m: M<'Txattrwalk'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.xattr !== null) return -EBADF;
+    if (m.newfid !== m.fid && this.fids.has(m.newfid)) return -EEXIST;
+    const node = f.node;
+    let value: Uint8Array;
+    if (m.name === '') {
+      value = node.isSymlink ? new Uint8Array(0) : this.userXattrNames(node);
+    } else {
+      if (!m.name.startsWith(XATTR_USER_PREFIX) || node.isSymlink) return -ENODATA;
+      const n = getxattr(this.procPath(node.fd), m.name, this.xattrBuf);
+      if (n < 0) return n;
+      value = Uint8Array.from(this.xattrBuf.subarray(0, n));
+    }
+    const state = newFid(node.acquire(), f.uid);
+    state.xattr = value;
+    if (m.newfid === m.fid) this.dropFid(m.fid);
+    this.fids.set(m.newfid, state);
+    return { type: MsgType.Rxattrwalk, tag: m.tag, size: value.byteLength };
+  }
+
+  private userXattrNames(node: HostNode): Uint8Array {
+    const n = listxattr(this.procPath(node.fd), this.xattrBuf);
+    if (n <= 0) return new Uint8Array(0);
+    const kept: Buffer[] = [];
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.xattrBuf[i] !== 0) continue;
+      const name = this.xattrBuf.subarray(start, i + 1);
+      if (name.toString('latin1').startsWith(XATTR_USER_PREFIX)) kept.push(Buffer.from(name));
+      start = i + 1;
+    }
+    return Buffer.concat(kept);
+  }
+
+  /**
+   * Locks are the Sentry's business: it arbitrates between the sandbox's
+   * processes itself. The host file is never locked on their behalf.
+   */
+  private lock(m: M<'Tlock'>): Reply {
+    if (!this.fids.has(m.fid)) return -EBADF;
+    return { type: MsgType.Rlock, tag: m.tag, status: LOCK_SUCCESS };
+  }
+
+  private getlock(m: M<'Tgetlock'>): Reply {
+    if (!this.fids.has(m.fid)) return -EBADF;
+    return {
+      type: MsgType.Rgetlock, tag: m.tag, lockType: LOCK_TYPE_UNLCK,
+      start: m.start, length: m.length, procId: m.procId, clientId: m.clientId,
+    };
+  }
+
+  // Helpers.
+
+  private iounit(): number {
+    return this.msize - IOHDRSZ;
+  }
+
+  private procPath(fd: number): string {
+    return procFdPath(fd, this.procSelfFd);
+  }
+
+  /** The directory fid a mutating request names, with `name` checked. */
+  private dirFor(dfid: number, name: string): FidState | number {
+    if (this.readonly) return -EROFS;
+    const f = this.fids.get(dfid);
+    if (f === undefined || f.xattr !== null) return -EBADF;
+    if (!f.node.isDir) return -ENOTDIR;
+    const bad = checkName(name);
+    return bad < 0 ? bad : f;
+  }
+
+  /** Finishes mkdir/symlink/mknod: owner, then the new file's qid. */
+  private created(
+    dir: FidState, name: string, gid: number, tag: number,
+    type: typeof MsgType.Rmkdir | typeof MsgType.Rsymlink | typeof MsgType.Rmknod,
+  ): Reply {
+    const fd = openat(dir.node.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return fd;
+    this.chownNew(fd, dir.uid, gid);
+    const st = fstat(fd);
+    close(fd);
+    if (typeof st === 'number') return st;
+    return { type, tag, qid: qidFromStat(st) };
+  }
+
+  /**
+   * Gives a new file to the user who asked for it. Best effort: a failure
+   * leaves the Gofer's own ids, which the Sentry's credentials check covers.
+   */
+  private chownNew(pathFd: number, uid: number, gid: number): void {
+    if (!this.chownCreated) return;
+    const u = uid === NONUNAME ? -1 : uid;
+    const g = gid === NONUNAME ? -1 : gid;
+    if (u === -1 && g === -1) return;
+    fchownat(pathFd, '', u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+  }
+}
+
+function newFid(node: HostNode, uid: number): FidState {
+  return { node, openFd: -1, openFlags: 0, uid, xattr: null };
+}
+
+/** d_type to qid type, so readdir needs no stat per entry. */
+function direntQidType(dtype: number): number {
+  switch (dtype) {
+    case DT_DIR: return QTDIR;
+    case DT_LNK: return QTSYMLINK;
+    default: return QTFILE;
+  }
+}

@@ -1,0 +1,52 @@
+// Host memory: memfd, mmap of it into the Sentry, views as ArrayBuffers.
+import { libc, check, koffi } from './libc.js';
+
+const memfdCreate = libc.func('int memfd_create(const char *name, unsigned int flags)');
+const ftruncateFn = libc.func('int ftruncate(int fd, int64_t length)');
+const fallocateFn = libc.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)');
+const mmapFn = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)');
+const writeFn = libc.func('intptr_t write(int fd, const uint8_t *buf, size_t len)');
+const closeFn = libc.func('int close(int fd)');
+
+export const MFD_CLOEXEC = 1;
+export const MFD_ALLOW_SEALING = 2;
+export const FALLOC_FL_KEEP_SIZE = 1;
+export const FALLOC_FL_PUNCH_HOLE = 2;
+
+export function memfd(name: string, flags: number): number {
+  return check(memfdCreate(name, flags) as number);
+}
+
+export function ftruncate(fd: number, length: number): number {
+  return check(ftruncateFn(fd, length) as number);
+}
+
+export function fallocate(fd: number, mode: number, offset: number, len: number): number {
+  return check(fallocateFn(fd, mode, offset, len) as number);
+}
+
+/**
+ * Maps [offset, offset+len) of fd shared and read-write into the Sentry and
+ * returns it as an ArrayBuffer (at most 4 GiB: koffi's view limit).
+ */
+export function mapShared(fd: number, offset: number, len: number): ArrayBuffer | number {
+  const PROT_READ_WRITE = 3, MAP_SHARED = 1;
+  const ptr = mmapFn(null, len, PROT_READ_WRITE, MAP_SHARED, fd, offset);
+  if (koffi.address(ptr) === 0xffffffffffffffffn) return -koffi.errno();
+  return koffi.view(ptr, len);
+}
+
+/** write(2) of all of buf, retrying short writes. Returns bytes or -errno. */
+export function writeAll(fd: number, buf: Uint8Array): number {
+  let done = 0;
+  while (done < buf.length) {
+    const n = check(writeFn(fd, done === 0 ? buf : buf.subarray(done), buf.length - done) as number);
+    if (n < 0) return n;
+    done += n;
+  }
+  return done;
+}
+
+export function close(fd: number): number {
+  return check(closeFn(fd) as number);
+}

@@ -1,0 +1,42 @@
+// Host processes: posix_spawn (safe from a multithreaded Node, unlike fork),
+// kill, and identity.
+import { libc, check, koffi } from './libc.js';
+
+const POSIX_SPAWN_FILE_ACTIONS_SIZE = 80;
+const fileActionsInit = libc.func('int posix_spawn_file_actions_init(_Inout_ uint8_t *fa)');
+const fileActionsDestroy = libc.func('int posix_spawn_file_actions_destroy(_Inout_ uint8_t *fa)');
+const fileActionsAddDup2 = libc.func('int posix_spawn_file_actions_adddup2(_Inout_ uint8_t *fa, int fd, int newfd)');
+const posixSpawn = libc.func('int posix_spawn(_Out_ int *pid, const char *path, uint8_t *fa, void *attr, const char **argv, const char **envp)');
+const killFn = libc.func('int kill(int pid, int sig)');
+const tgkillFn = libc.func('long syscall(long nr, long tgid, long tid, long sig)');
+const getpidFn = libc.func('int getpid(void)');
+void koffi;
+
+export interface SpawnOptions {
+  /** Host fds to place at given fd numbers in the child: [from, to]. */
+  dup2?: Array<[number, number]>;
+}
+
+/** posix_spawn(3). Returns the child's pid or -errno. */
+export function spawn(path: string, argv: string[], envp: string[], opts: SpawnOptions = {}): number {
+  const fa = new Uint8Array(POSIX_SPAWN_FILE_ACTIONS_SIZE);
+  fileActionsInit(fa);
+  for (const [from, to] of opts.dup2 ?? []) fileActionsAddDup2(fa, from, to);
+  const pid = new Int32Array(1);
+  const err = posixSpawn(pid, path, fa, null, [...argv, null], [...envp, null]) as number;
+  fileActionsDestroy(fa);
+  return err === 0 ? pid[0] : -err;
+}
+
+export function kill(pid: number, sig: number): number {
+  return check(killFn(pid, sig) as number);
+}
+
+const SYS_tgkill = 234;
+export function tgkill(tgid: number, tid: number, sig: number): number {
+  return check(tgkillFn(SYS_tgkill, tgid, tid, sig) as number);
+}
+
+export function getpid(): number {
+  return getpidFn() as number;
+}

@@ -1,0 +1,22 @@
+// What the CLI hands `runsc boot`: the resolved sandbox configuration,
+// as JSON in the container's state directory. Gofer sockets arrive as fds
+// 3, 4, ... in the order of `mounts`.
+export interface BootSpec {
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  hostname: string;
+  /** Limits with bigint values as decimal strings (JSON has no bigint). */
+  rlimits: Array<{ resource: number; soft: string; hard: string }>;
+  mounts: Array<{ destination: string; readonly: boolean }>;
+}
+
+/** What `runsc gofer` serves: one host directory per connection fd (3, 4, ...). */
+export interface GoferSpec {
+  mounts: Array<{ hostPath: string; readonly: boolean }>;
+}
+
+export const FIRST_PASSED_FD = 3;

@@ -1,0 +1,113 @@
+// runsc: the runc-compatible command line. `run` and `do` start a sandbox in
+// the foreground; `gofer` and `boot` are the two halves runsc starts itself.
+import { Command, Option } from 'commander';
+import { hostname as hostHostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { BootSpec, GoferSpec } from './boot-spec.js';
+import { FIRST_PASSED_FD } from './boot-spec.js';
+import { ConfigError, readOciSpec, type OciSpec } from './oci-config.js';
+import { runForeground, type GlobalOptions } from './sandbox.js';
+
+const program = new Command();
+program
+  .name('runsc')
+  .description('A user-space application kernel for containers (gVisor-style), runc-compatible')
+  .option('--root <dir>', 'state directory for containers', '/var/run/runsc-ts')
+  .option('--debug', 'log debug messages', false)
+  .option('--debug-log <dir>', 'write pino JSON logs, one file per component, to this directory')
+  .option('--strace', 'log every system call the application makes', false)
+  .addOption(new Option('--platform <name>', 'how application code runs').choices(['ptrace']).default('ptrace'))
+  .addOption(new Option('--network <mode>', 'network mode').choices(['none', 'sandbox', 'host']).default('sandbox'))
+  // Flags Docker and containerd pass to every runtime.
+  .option('--log <file>', 'runtime log file (accepted for runc compatibility)')
+  .option('--log-format <fmt>', 'runtime log format (accepted for runc compatibility)')
+  .option('--systemd-cgroup', 'accepted for runc compatibility', false)
+  .enablePositionalOptions()
+  .showHelpAfterError();
+
+function globals(): GlobalOptions {
+  const o = program.opts();
+  return { root: o.root, debug: o.debug, debugLog: o.debugLog, strace: o.strace, platform: o.platform, network: o.network };
+}
+
+function die(message: string, code = 1): never {
+  process.stderr.write(`runsc: ${message}\n`);
+  process.exit(code);
+}
+
+program.command('run')
+  .description('create and run a container in the foreground')
+  .option('-b, --bundle <dir>', 'path to the OCI bundle', '.')
+  .option('--detach', 'not supported yet', false)
+  .argument('<container-id>')
+  .action(async (id: string, opts: { bundle: string; detach: boolean }) => {
+    if (opts.detach) die('run --detach is not supported yet');
+    let spec: OciSpec;
+    try { spec = readOciSpec(resolve(opts.bundle)); } catch (e) {
+      if (e instanceof ConfigError) die(e.message);
+      throw e;
+    }
+    process.exitCode = await runForeground(id, spec, globals());
+  });
+
+program.command('do')
+  .description('run a host command in a sandbox whose root is the host root, read-only')
+  .option('--cwd <dir>', 'working directory in the sandbox', process.cwd())
+  .argument('<cmd>')
+  .argument('[args...]')
+  .passThroughOptions()
+  .action(async (cmd: string, args: string[], opts: { cwd: string }) => {
+    const spec: OciSpec = {
+      args: [cmd, ...args], env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`), cwd: opts.cwd,
+      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, rlimits: [],
+      rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
+    };
+    process.exitCode = await runForeground(`do-${process.pid}`, spec, globals());
+  });
+
+program.command('gofer', { hidden: true })
+  .description('serve file systems over 9P2000.L (started by runsc)')
+  .requiredOption('--spec <file>')
+  .action(async (opts: { spec: string }) => {
+    const spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as GoferSpec;
+    const { runGofer } = await import('../gofer/p9/main.js');
+    runGofer({
+      fds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i),
+      roots: spec.mounts.map((m) => m.hostPath),
+      readonly: spec.mounts.map((m) => m.readonly),
+    });
+  });
+
+program.command('boot', { hidden: true })
+  .description('run the Sentry (started by runsc)')
+  .requiredOption('--spec <file>')
+  .action(async (opts: { spec: string }) => {
+    const spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as BootSpec;
+    const g = globals();
+    const { createLogger } = await import('../sentry/log.js');
+    const { runSandbox, BootError } = await import('../sentry/boot.js');
+    const log = createLogger('sentry', { debug: g.debug, debugLog: g.debugLog, strace: g.strace });
+    let status: number;
+    try {
+      status = runSandbox({
+        args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
+        hostname: spec.hostname,
+        rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: BigInt(r.soft), hard: BigInt(r.hard) })),
+        mounts: spec.mounts.map((m, i) => ({ destination: m.destination, readonly: m.readonly, goferFd: FIRST_PASSED_FD + i })),
+        stdio: [0, 1, 2],
+      }, log, g.strace);
+    } catch (e) {
+      if (e instanceof BootError) die(e.message, 127);
+      throw e;
+    }
+    // A wait status: exited with code, or killed by a signal (128+N, as shells report it).
+    const sig = status & 0x7f;
+    process.exitCode = sig === 0 ? (status >> 8) & 0xff : 128 + sig;
+  });
+
+export async function main(argv: string[]): Promise<void> {
+  await program.parseAsync(argv);
+}
+
+await main(process.argv);

@@ -1,0 +1,60 @@
+// The console: the host fds runsc handed the sandbox as its stdin, stdout
+// and stderr. Reads and writes go to the host fd; terminal ioctls are
+// answered by the host terminal, as gVisor does for a donated TTY.
+import { E } from '../../../abi/linux/errno.js';
+import { O_RDWR } from '../../../abi/linux/fcntl.js';
+import { TCGETS, TCSETS, TCSETSF, TCSETSW, TERMIOS_SIZE, TIOCGWINSZ, TIOCSWINSZ, WINSIZE_SIZE, TIOCGPGRP } from '../../../abi/linux/ioctl.js';
+import type { Stat } from '../../../abi/linux/stat.js';
+import { fstat } from '../../../host/fs.js';
+import { ioctlWithBuffer, read, write } from '../../../host/io.js';
+import { FileDescription, type IoctlIo } from '../../vfs/file-description.js';
+
+export class ConsoleFile extends FileDescription {
+  constructor(private readonly hostFd: number, flags = O_RDWR) { super(flags); }
+
+  override read(dst: Uint8Array): number { return read(this.hostFd, dst); }
+  override write(src: Uint8Array): number { return write(this.hostFd, src); }
+  override seekable(): boolean { return false; }
+
+  stat(): Stat | number {
+    const s = fstat(this.hostFd);
+    if (typeof s === 'number') return s;
+    return {
+      dev: Number(s.dev), ino: s.ino, mode: s.mode, nlink: s.nlink, uid: s.uid, gid: s.gid, rdev: Number(s.rdev),
+      size: s.size, blksize: s.blksize, blocks: s.blocks,
+      atime: { sec: s.atimeSec, nsec: s.atimeNsec }, mtime: { sec: s.mtimeSec, nsec: s.mtimeNsec },
+      ctime: { sec: s.ctimeSec, nsec: s.ctimeNsec },
+    };
+  }
+
+  override ioctl(request: number, arg: number, io: IoctlIo): number {
+    switch (request) {
+      case TCGETS: return this.passOut(request, arg, TERMIOS_SIZE, io);
+      case TIOCGWINSZ: return this.passOut(request, arg, WINSIZE_SIZE, io);
+      case TCSETS: case TCSETSW: case TCSETSF: return this.passIn(request, arg, TERMIOS_SIZE, io);
+      case TIOCSWINSZ: return this.passIn(request, arg, WINSIZE_SIZE, io);
+      case TIOCGPGRP: {
+        // The sandbox's foreground process group is its init's.
+        const probe = new Uint8Array(TERMIOS_SIZE);
+        const r = ioctlWithBuffer(this.hostFd, TCGETS, probe);
+        if (r < 0) return r;
+        const out = new Uint8Array(4); new DataView(out.buffer).setInt32(0, 1, true);
+        return io.copyOut(arg, out) < 0 ? -E.EFAULT : 0;
+      }
+      default: return -E.ENOTTY;
+    }
+  }
+
+  private passOut(request: number, arg: number, size: number, io: IoctlIo): number {
+    const buf = new Uint8Array(size);
+    const r = ioctlWithBuffer(this.hostFd, request, buf);
+    if (r < 0) return r;
+    return io.copyOut(arg, buf) < 0 ? -E.EFAULT : 0;
+  }
+
+  private passIn(request: number, arg: number, size: number, io: IoctlIo): number {
+    const buf = new Uint8Array(size);
+    if (io.copyIn(arg, buf) < 0) return -E.EFAULT;
+    return ioctlWithBuffer(this.hostFd, request, buf);
+  }
+}

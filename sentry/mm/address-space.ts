@@ -1,0 +1,396 @@
+// An application address space: the VMAs, brk, mmap placement, and
+// copy-in/copy-out through the MemoryFile. Every change is mirrored into the
+// platform's address space (for ptrace: injected calls in the stub).
+import { E } from '../../abi/linux/errno.js';
+import {
+  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED, MAP_TYPE, MAP_SHARED_VALIDATE, MAP_PRIVATE,
+  MREMAP_FIXED, MREMAP_MAYMOVE, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, pageRoundUp, MAP_32BIT,
+  MAP_GROWSDOWN,
+} from '../../abi/linux/mman.js';
+import type { AddressSpaceBackend } from '../../platform/platform.js';
+import { CHUNK_SIZE, MemoryFile } from './memory-file.js';
+import { Vma, type MappableFile } from './vma.js';
+
+/** The lowest address a mapping may take (vm.mmap_min_addr). */
+export const MIN_ADDR = 0x10000;
+
+export interface MmapRequest {
+  addr: number;
+  length: number;
+  prot: number;
+  flags: number;
+  file?: MappableFile | null;
+  offset?: number;
+  label?: string;
+}
+
+export class AddressSpace {
+  /** Sorted, non-overlapping. */
+  private vmas: Vma[] = [];
+  private lastHit: Vma | null = null;
+  brkStart = 0;
+  brkEnd = 0;
+  /** Top of the area where mmap places mappings, top-down. */
+  mmapTop: number;
+
+  constructor(
+    readonly memoryFile: MemoryFile,
+    readonly backend: AddressSpaceBackend,
+    /** The first address above the application's space (the stub lives there). */
+    readonly limit: number,
+  ) {
+    this.mmapTop = limit - 0x1_0000_0000;
+  }
+
+  // ---- Lookup ----
+
+  /** The VMA containing addr, or null. */
+  find(addr: number): Vma | null {
+    const hit = this.lastHit;
+    if (hit !== null && addr >= hit.start && addr < hit.end) return hit;
+    const vmas = this.vmas;
+    let lo = 0, hi = vmas.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = vmas[mid];
+      if (addr < v.start) hi = mid - 1;
+      else if (addr >= v.end) lo = mid + 1;
+      else { this.lastHit = v; return v; }
+    }
+    return null;
+  }
+
+  /** The VMAs in order, for /proc/self/maps and fork. */
+  mappings(): readonly Vma[] { return this.vmas; }
+
+  private isFree(start: number, end: number): boolean {
+    if (start < MIN_ADDR || end > this.limit || end <= start) return false;
+    for (const v of this.vmas) if (v.start < end && start < v.end) return false;
+    return true;
+  }
+
+  /** A free range of length, top-down from mmapTop. Returns address or -ENOMEM. */
+  private findFree(length: number, below = this.mmapTop): number {
+    let end = below;
+    for (let i = this.vmas.length - 1; i >= -1; i--) {
+      const v = i >= 0 ? this.vmas[i] : null;
+      if (v !== null && v.start >= end) continue;
+      const floor = v === null ? MIN_ADDR : v.end;
+      if (end - floor >= length) return end - length;
+      if (v !== null) end = Math.min(end, v.start);
+    }
+    return -E.ENOMEM;
+  }
+
+  // ---- Changing the map ----
+
+  private insert(vma: Vma): void {
+    let i = 0;
+    while (i < this.vmas.length && this.vmas[i].start < vma.start) i++;
+    this.vmas.splice(i, 0, vma);
+  }
+
+  /** Backs vma with fresh pages (and file contents) and maps it in the platform. */
+  private populate(vma: Vma): number {
+    if (vma.prot === PROT_NONE) return 0;
+    if (vma.length > CHUNK_SIZE) return -E.ENOMEM;
+    const offset = this.memoryFile.allocate(vma.length);
+    if (offset < 0) return offset;
+    vma.backing = offset;
+    if (vma.file !== null) {
+      const r = this.fillFromFile(vma, offset);
+      if (r < 0) { this.memoryFile.release(offset, vma.length); vma.backing = -1; return r; }
+    }
+    return this.backend.map(vma.start, vma.length, vma.prot, offset);
+  }
+
+  private fillFromFile(vma: Vma, offset: number): number {
+    let done = 0;
+    const total = vma.length;
+    while (done < total) {
+      const n = Math.min(total - done, 1 << 20);
+      const r = vma.file!.readInto(vma.fileOffset + done, this.memoryFile.bytesAt(offset + done, n));
+      if (r < 0) return r;
+      if (r === 0) break;
+      done += r;
+    }
+    return 0;
+  }
+
+  /** Removes [start, end) from the map, releasing its pages. */
+  private removeRange(start: number, end: number): void {
+    const kept: Vma[] = [];
+    let touched = false;
+    for (const v of this.vmas) {
+      if (v.end <= start || v.start >= end) { kept.push(v); continue; }
+      touched = true;
+      if (v.start < start) kept.push(v.slice(v.start, start));
+      const cutStart = Math.max(v.start, start), cutEnd = Math.min(v.end, end);
+      if (v.backing >= 0) this.memoryFile.release(v.backing + (cutStart - v.start), cutEnd - cutStart);
+      if (v.end > end) kept.push(v.slice(end, v.end));
+    }
+    if (touched) { this.vmas = kept; this.lastHit = null; this.backend.unmap(start, end - start); }
+  }
+
+  mmap(req: MmapRequest): number {
+    const { prot, flags } = req;
+    const length = pageRoundUp(req.length);
+    const offset = req.offset ?? 0;
+    if (req.length <= 0 || length > this.limit) return -E.EINVAL;
+    if (offset % PAGE_SIZE !== 0) return -E.EINVAL;
+    const type = flags & MAP_TYPE;
+    if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -E.EINVAL;
+    if ((flags & MAP_ANONYMOUS) === 0 && !req.file) return -E.EBADF;
+    let addr = req.addr;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+      if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+      if (addr < MIN_ADDR || addr + length > this.limit) return -E.EPERM;
+      if ((flags & MAP_FIXED_NOREPLACE) && !this.isFree(addr, addr + length)) return -E.EEXIST;
+      this.removeRange(addr, addr + length);
+    } else {
+      addr = addr - (addr % PAGE_SIZE);
+      if (addr === 0 || !this.isFree(addr, addr + length)) {
+        addr = this.findFree(length, flags & MAP_32BIT ? 0x8000_0000 : this.mmapTop);
+        if (addr < 0) return addr;
+      }
+    }
+    const label = req.label ?? (flags & MAP_GROWSDOWN ? '[stack]' : '');
+    const vma = new Vma(addr, addr + length, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), -1, type !== MAP_PRIVATE,
+      (flags & MAP_ANONYMOUS) ? null : req.file ?? null, offset, label);
+    const r = this.populate(vma);
+    if (r < 0) return r;
+    this.insert(vma);
+    return addr;
+  }
+
+  munmap(addr: number, length: number): number {
+    if (addr % PAGE_SIZE !== 0 || length <= 0) return -E.EINVAL;
+    const end = addr + pageRoundUp(length);
+    if (end > this.limit + 0x1000_0000_0000) return -E.EINVAL;
+    this.removeRange(addr, Math.min(end, this.limit));
+    return 0;
+  }
+
+  mprotect(addr: number, length: number, prot: number): number {
+    if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000)) return -E.EINVAL;
+    prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+    const end = addr + pageRoundUp(length);
+    if (length === 0) return 0;
+    // Every page must be mapped.
+    let cursor = addr;
+    for (const v of this.vmas) {
+      if (v.end <= cursor || v.start >= end) continue;
+      if (v.start > cursor) return -E.ENOMEM;
+      cursor = v.end;
+    }
+    if (cursor < end) return -E.ENOMEM;
+    const next: Vma[] = [];
+    for (const v of this.vmas) {
+      if (v.end <= addr || v.start >= end || v.prot === prot) { next.push(v); continue; }
+      if (v.start < addr) next.push(v.slice(v.start, addr));
+      const mid = v.slice(Math.max(v.start, addr), Math.min(v.end, end));
+      mid.prot = prot;
+      if (mid.backing < 0) {
+        const r = this.populate(mid);
+        if (r < 0) return r;
+      } else {
+        this.backend.protect(mid.start, mid.length, prot);
+      }
+      next.push(mid);
+      if (v.end > end) next.push(v.slice(end, v.end));
+    }
+    this.vmas = next;
+    this.lastHit = null;
+    return 0;
+  }
+
+  /** brk(2): returns the new break, or the old one on failure, as Linux does. */
+  brk(addr: number): number {
+    if (addr < this.brkStart) return this.brkEnd;
+    const oldTop = pageRoundUp(this.brkEnd), newTop = pageRoundUp(addr);
+    if (newTop > oldTop) {
+      if (!this.isFree(oldTop, newTop)) return this.brkEnd;
+      const r = this.mmap({ addr: oldTop, length: newTop - oldTop, prot: PROT_READ | PROT_WRITE,
+        flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, label: '[heap]' });
+      if (r < 0) return this.brkEnd;
+    } else if (newTop < oldTop) {
+      this.removeRange(newTop, oldTop);
+    }
+    this.brkEnd = addr;
+    return addr;
+  }
+
+  mremap(oldAddr: number, oldLength: number, newLength: number, flags: number, newAddr: number): number {
+    if (oldAddr % PAGE_SIZE !== 0 || newLength === 0) return -E.EINVAL;
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | 4)) return -E.EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -E.EINVAL;
+    const oldLen = pageRoundUp(oldLength), newLen = pageRoundUp(newLength);
+    const vma = this.find(oldAddr);
+    if (vma === null || oldAddr + oldLen > vma.end) return -E.EFAULT;
+    if (!(flags & MREMAP_FIXED)) {
+      if (newLen <= oldLen) {
+        if (newLen < oldLen) this.removeRange(oldAddr + newLen, oldAddr + oldLen);
+        return oldAddr;
+      }
+      // Grow in place when the pages after it are free and the whole VMA is remapped.
+      if (vma.start === oldAddr && vma.end === oldAddr + oldLen && this.isFree(vma.end, oldAddr + newLen) && vma.backing < 0 === false) {
+        const grown = this.regrow(vma, newLen);
+        if (grown === 0) return oldAddr;
+      }
+      if (!(flags & MREMAP_MAYMOVE)) return -E.ENOMEM;
+    }
+    // Move: a fresh mapping with a copy of the bytes.
+    const target = this.mmap({ addr: flags & MREMAP_FIXED ? newAddr : 0, length: newLen, prot: vma.prot,
+      flags: (vma.shared ? MAP_SHARED : MAP_PRIVATE) | (vma.file ? 0 : MAP_ANONYMOUS) | (flags & MREMAP_FIXED ? MAP_FIXED : 0),
+      file: vma.file, offset: vma.fileOffset + (oldAddr - vma.start), label: vma.label });
+    if (target < 0) return target;
+    const src = this.find(oldAddr)!;
+    const dst = this.find(target)!;
+    if (src.backing >= 0 && dst.backing >= 0) {
+      const n = Math.min(oldLen, newLen);
+      const from = this.memoryFile.bytesAt(src.backing + (oldAddr - src.start), n);
+      this.memoryFile.bytesAt(dst.backing, n).set(from);
+    }
+    this.removeRange(oldAddr, oldAddr + oldLen);
+    return target;
+  }
+
+  /** Grows a whole VMA in place by moving its backing to a larger extent. */
+  private regrow(vma: Vma, newLen: number): number {
+    if (newLen > CHUNK_SIZE) return -E.ENOMEM;
+    const offset = this.memoryFile.allocate(newLen);
+    if (offset < 0) return offset;
+    this.memoryFile.bytesAt(offset, vma.length).set(this.memoryFile.bytesAt(vma.backing, vma.length));
+    this.memoryFile.release(vma.backing, vma.length);
+    vma.backing = offset;
+    vma.end = vma.start + newLen;
+    return this.backend.map(vma.start, newLen, vma.prot, offset);
+  }
+
+  /** MADV_DONTNEED on private anonymous memory: the pages read as zero again. */
+  discard(addr: number, length: number): number {
+    const end = addr + pageRoundUp(length);
+    for (const v of this.vmas) {
+      if (v.end <= addr || v.start >= end || v.backing < 0 || v.shared) continue;
+      const s = Math.max(v.start, addr), e = Math.min(v.end, end);
+      this.memoryFile.zero(v.backing + (s - v.start), e - s);
+      if (v.file !== null) {
+        // A private file page drops back to the file's contents.
+        const tmp = this.memoryFile.bytesAt(v.backing + (s - v.start), e - s);
+        v.file.readInto(v.fileOffset + (s - v.start), tmp);
+      }
+    }
+    return 0;
+  }
+
+  /** Zeroes bytes whatever the protection: the loader's bss tail. */
+  zeroForLoader(addr: number, length: number): void {
+    const v = this.find(addr);
+    if (v === null || v.backing < 0 || addr + length > v.end) return;
+    this.memoryFile.bytesAt(v.backing + (addr - v.start), length).fill(0);
+  }
+
+  /** Drops every mapping (exec, exit). */
+  clear(): void {
+    for (const v of this.vmas) if (v.backing >= 0) this.memoryFile.release(v.backing, v.length);
+    this.vmas = [];
+    this.lastHit = null;
+  }
+
+  // ---- Copy-in / copy-out ----
+
+  /**
+   * The MemoryFile bytes for [addr, addr+length) if they are one contiguous,
+   * accessible piece; null otherwise (the caller falls back to copyIn/Out).
+   */
+  private piece(addr: number, length: number, need: number): Uint8Array | null {
+    const v = this.find(addr);
+    if (v === null || v.backing < 0 || (v.prot & need) !== need || addr + length > v.end) return null;
+    return this.memoryFile.bytesAt(v.backing + (addr - v.start), length);
+  }
+
+  /** Copies application memory into dst. Returns bytes copied, or -EFAULT if none. */
+  copyIn(addr: number, dst: Uint8Array): number {
+    return this.copy(addr, dst, false);
+  }
+
+  /** Copies src into application memory. Returns bytes copied, or -EFAULT if none. */
+  copyOut(addr: number, src: Uint8Array): number {
+    return this.copy(addr, src, true);
+  }
+
+  private copy(addr: number, buf: Uint8Array, out: boolean): number {
+    const need = out ? PROT_WRITE : PROT_READ;
+    let done = 0;
+    while (done < buf.length) {
+      const a = addr + done;
+      const v = this.find(a);
+      if (v === null || v.backing < 0 || (v.prot & need) === 0) break;
+      const n = Math.min(buf.length - done, v.end - a);
+      const mem = this.memoryFile.bytesAt(v.backing + (a - v.start), n);
+      if (out) mem.set(buf.subarray(done, done + n)); else buf.set(mem, done);
+      done += n;
+    }
+    if (done === buf.length) return done;
+    return done === 0 ? -E.EFAULT : done;
+  }
+
+  /** Copies in exactly dst.length bytes: 0, or -EFAULT on any short copy. */
+  copyInFull(addr: number, dst: Uint8Array): number {
+    return this.copy(addr, dst, false) === dst.length ? 0 : -E.EFAULT;
+  }
+  copyOutFull(addr: number, src: Uint8Array): number {
+    return this.copy(addr, src, true) === src.length ? 0 : -E.EFAULT;
+  }
+
+  /** A writable view of application memory for a syscall to fill directly, or null. */
+  writableView(addr: number, length: number): Uint8Array | null { return this.piece(addr, length, PROT_WRITE); }
+  readableView(addr: number, length: number): Uint8Array | null { return this.piece(addr, length, PROT_READ); }
+
+  private readonly scratch8 = new Uint8Array(8);
+  private readonly scratchView = new DataView(this.scratch8.buffer);
+
+  readU64(addr: number): number | null {
+    if (this.copyInFull(addr, this.scratch8) < 0) return null;
+    const lo = this.scratchView.getUint32(0, true), hi = this.scratchView.getUint32(4, true);
+    return hi * 2 ** 32 + lo;
+  }
+  readU32(addr: number): number | null {
+    if (this.copyInFull(addr, this.scratch8.subarray(0, 4)) < 0) return null;
+    return this.scratchView.getUint32(0, true);
+  }
+  writeU64(addr: number, value: number | bigint): number {
+    this.scratchView.setBigUint64(0, BigInt.asUintN(64, BigInt(value)), true);
+    return this.copyOutFull(addr, this.scratch8);
+  }
+  writeU32(addr: number, value: number): number {
+    this.scratchView.setUint32(0, value >>> 0, true);
+    return this.copyOutFull(addr, this.scratch8.subarray(0, 4));
+  }
+
+  /** Reads a NUL-terminated string of at most max bytes. -EFAULT or -ENAMETOOLONG. */
+  readCString(addr: number, max: number): string | number {
+    let out = '';
+    let a = addr;
+    while (a - addr < max) {
+      const v = this.find(a);
+      if (v === null || v.backing < 0 || (v.prot & PROT_READ) === 0) return -E.EFAULT;
+      const n = Math.min(v.end - a, max - (a - addr));
+      const mem = this.memoryFile.bytesAt(v.backing + (a - v.start), n);
+      const nul = mem.indexOf(0);
+      if (nul >= 0) return out + bytesToString(mem.subarray(0, nul));
+      out += bytesToString(mem);
+      a += n;
+    }
+    return -E.ENAMETOOLONG;
+  }
+}
+
+/** Paths and names are byte strings: latin1 keeps every byte as one char. */
+export function bytesToString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+export function stringToBytes(s: string): Buffer {
+  return Buffer.from(s, 'latin1');
+}

@@ -1,0 +1,36 @@
+// A virtual memory area: a page-aligned range with one protection and one
+// backing. Every byte of a backed VMA is a MemoryFile byte at
+// `backing + (addr - start)`.
+
+/** What a file-backed mapping needs from the file: its bytes. */
+export interface MappableFile {
+  /** Reads file bytes at offset into dst; returns bytes read or -errno. */
+  readInto(offset: number, dst: Uint8Array): number;
+  /** The path shown in /proc/self/maps. */
+  readonly mappingName: string;
+}
+
+export class Vma {
+  constructor(
+    public start: number,
+    public end: number,
+    public prot: number,
+    /** MemoryFile offset of `start`, or -1 while nothing backs it (PROT_NONE). */
+    public backing: number,
+    public readonly shared: boolean,
+    public readonly file: MappableFile | null,
+    /** File offset of `start`, for file mappings. */
+    public fileOffset: number,
+    /** Name for /proc/self/maps: "[heap]", "[stack]", or "". */
+    public readonly label: string,
+  ) {}
+
+  get length(): number { return this.end - this.start; }
+
+  /** A copy covering [start, end) of this one. */
+  slice(start: number, end: number): Vma {
+    const delta = start - this.start;
+    return new Vma(start, end, this.prot, this.backing < 0 ? -1 : this.backing + delta, this.shared, this.file,
+      this.fileOffset + delta, this.label);
+  }
+}

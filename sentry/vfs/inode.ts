@@ -1,0 +1,31 @@
+// What a file system gives the VFS: inodes that look up names, report
+// attributes and open into file descriptions. Errors are negative errno.
+import type { Stat } from '../../abi/linux/stat.js';
+import type { FileDescription } from './file-description.js';
+
+export interface DirEntry {
+  ino: bigint;
+  type: number; // DT_*
+  name: string;
+}
+
+export interface Inode {
+  /** S_IFMT bits of the mode, fixed for the inode's life. */
+  readonly type: number;
+  stat(): Stat | number;
+  /** One path component, never "." or "..". */
+  lookup(name: string): Inode | number;
+  readlink(): string | number;
+  /** flags are the open(2) flags after the VFS handled O_CREAT/O_PATH/O_DIRECTORY. */
+  open(flags: number): FileDescription | number;
+  /** Creates a regular file and opens it. */
+  create?(name: string, flags: number, mode: number, uid: number, gid: number): FileDescription | number;
+  mkdir?(name: string, mode: number, uid: number, gid: number): number;
+  unlink?(name: string, isDir: boolean): number;
+  symlink?(name: string, target: string, uid: number, gid: number): number;
+  rename?(oldName: string, newParent: Inode, newName: string): number;
+  truncate?(size: number): number;
+  chmod?(mode: number): number;
+  /** Read-only file systems answer EROFS for every change. */
+  readonly readonly: boolean;
+}

@@ -1,0 +1,41 @@
+// The syscall table as data: every x86-64 number, its name, its handler and
+// its support status. Dispatch, --strace and docs/syscalls.md all read it.
+import { SYS, SYSCALL_TABLE_SIZE } from '../abi/linux/syscalls.js';
+import type { Support, SyscallEntry, SyscallGroup } from './types.js';
+import { fileSyscalls } from './file.js';
+import { futexSyscalls } from './futex.js';
+import { mmSyscalls } from './mm.js';
+import { processSyscalls } from './process.js';
+import { signalSyscalls } from './signal.js';
+import { timeSyscalls } from './time.js';
+
+export interface TableRow {
+  nr: number;
+  name: string;
+  support: Support;
+  entry: SyscallEntry | null;
+}
+
+const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, processSyscalls, signalSyscalls, timeSyscalls];
+
+function build(): TableRow[] {
+  const rows: TableRow[] = [];
+  const names: Record<string, number> = SYS;
+  const seen = new Set<string>();
+  for (const group of groups) {
+    for (const name of Object.keys(group)) {
+      if (!(name in names)) throw new Error(`syscall table: unknown syscall ${name}`);
+      if (seen.has(name)) throw new Error(`syscall table: ${name} defined twice`);
+      seen.add(name);
+    }
+  }
+  for (const [name, nr] of Object.entries(names)) {
+    const entry = groups.map((g) => g[name]).find((e) => e !== undefined) ?? null;
+    rows[nr] = { nr, name, support: entry ? entry.support : 'unimplemented', entry };
+  }
+  return rows;
+}
+
+/** Indexed by syscall number; holes are numbers Linux does not define. */
+export const SYSCALL_TABLE: readonly (TableRow | undefined)[] = build();
+export const TABLE_SIZE = SYSCALL_TABLE_SIZE;
