@@ -77,6 +77,10 @@ export const DT_SOCK = 12;
 
 export const PATH_MAX = 4096;
 
+// Local to this file until abi/linux/errno.ts is the single home.
+const EINVAL = 22;
+const ENAMETOOLONG = 36;
+
 /** struct stat as the x86-64 kernel lays it out (144 bytes). */
 export interface HostStat {
   dev: bigint;
@@ -215,12 +219,12 @@ export function fstat(fd: number): HostStat | number {
 
 /** Reads up to `count` bytes at `offset` straight into `buf` (a view is fine). */
 export function pread(fd: number, buf: Uint8Array, count: number, offset: number): number {
-  if (count > buf.byteLength) return -22; // EINVAL: would overrun buf
+  if (count > buf.byteLength) return -EINVAL; // would overrun buf
   return checkLong(c.pread(fd, buf, count, offset));
 }
 
 export function pwrite(fd: number, buf: Uint8Array, count: number, offset: number): number {
-  if (count > buf.byteLength) return -22; // EINVAL: would overrun buf
+  if (count > buf.byteLength) return -EINVAL; // would overrun buf
   return checkLong(c.pwrite(fd, buf, count, offset));
 }
 
@@ -267,7 +271,7 @@ export function readlinkat(dirfd: number, path: string): string | number {
   const r = checkLong(c.readlinkat(dirfd, path, linkBuf, linkBuf.byteLength));
   if (r < 0) return r;
   // A full buffer may mean truncation; PATH_MAX bounds real link targets.
-  if (r >= linkBuf.byteLength) return -36; // ENAMETOOLONG
+  if (r >= linkBuf.byteLength) return -ENAMETOOLONG;
   return linkBuf.toString('utf8', 0, r);
 }
 

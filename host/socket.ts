@@ -32,6 +32,7 @@ export const FD_CLOEXEC = 1;
 // Local to this file until abi/linux/errno.ts is the single home.
 const EINTR = 4;
 const EAGAIN = 11;
+const EINVAL = 22;
 
 const c = {
   socketpair: libc.func('int socketpair(int domain, int type, int protocol, void *sv)'),
@@ -80,7 +81,7 @@ export function pollOne(fd: number, events: number, timeoutMs = -1): number {
 
 /** Sends buf[0, len) completely. Returns 0, or -errno (EPIPE when the peer is gone). */
 export function sendAll(fd: number, buf: Uint8Array, len: number = buf.byteLength): number {
-  if (len > buf.byteLength) return -22; // EINVAL
+  if (len > buf.byteLength) return -EINVAL;
   let done = 0;
   while (done < len) {
     const chunk = done === 0 ? buf : buf.subarray(done);
@@ -106,7 +107,7 @@ export function sendAll(fd: number, buf: Uint8Array, len: number = buf.byteLengt
  * messages); or -errno.
  */
 export function recvExact(fd: number, buf: Uint8Array, off: number, len: number): number {
-  if (off < 0 || off + len > buf.byteLength) return -22; // EINVAL
+  if (off < 0 || off + len > buf.byteLength) return -EINVAL;
   let done = 0;
   while (done < len) {
     const r = checkLong(c.recv(fd, buf.subarray(off + done), len - done, 0));
@@ -131,7 +132,7 @@ export function recvExact(fd: number, buf: Uint8Array, off: number, len: number)
  * With dontWait, -EAGAIN means nothing is buffered yet.
  */
 export function recvSome(fd: number, buf: Uint8Array, off: number, len: number, dontWait: boolean): number {
-  if (off < 0 || off + len > buf.byteLength) return -22; // EINVAL
+  if (off < 0 || off + len > buf.byteLength) return -EINVAL;
   for (;;) {
     const r = checkLong(c.recv(fd, buf.subarray(off, off + len), len, dontWait ? MSG_DONTWAIT : 0));
     if (r === -EINTR) continue;

@@ -2,13 +2,14 @@
 // forms, stat, getdents, readlink, access, cwd, fcntl, dup, ioctl.
 import { E } from '../abi/linux/errno.js';
 import * as F from '../abi/linux/fcntl.js';
-import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, STAT_SIZE, STATX_SIZE, type Stat } from '../abi/linux/stat.js';
+import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, STAT_SIZE, STATX_SIZE, UTIME_NOW, UTIME_OMIT, type Stat, type Timespec } from '../abi/linux/stat.js';
 import { FIOCLEX, FIONBIO, FIONCLEX } from '../abi/linux/ioctl.js';
 import { stringToBytes } from '../sentry/mm/address-space.js';
 import type { Task } from '../sentry/kernel/task.js';
 import type { Dentry } from '../sentry/vfs/dentry.js';
 import type { FileDescription } from '../sentry/vfs/file-description.js';
 import { PathFile } from '../sentry/vfs/path-file.js';
+import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
 import { resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
 import { dirfdStart, pathArg, readIovecs, type Iovec } from './args.js';
 import { sys, type SyscallGroup } from './types.js';
@@ -27,12 +28,17 @@ function readInto(t: Task, file: FileDescription, addr: number, count: number, o
   if (count === 0) return file.read(new Uint8Array(0), offset);
   const direct = t.mm.writableView(addr, count);
   if (direct !== null) return file.read(direct, offset);
+  if (!accessOk(addr, count)) return -E.EFAULT;
   const bounce = new Uint8Array(Math.min(count, BOUNCE_LIMIT));
-  if (t.mm.copyOut(addr, bounce.subarray(0, 1)) < 0) return -E.EFAULT;
   const n = file.read(bounce, offset);
   if (n <= 0) return n;
   const w = t.mm.copyOut(addr, bounce.subarray(0, n));
   return w < 0 ? -E.EFAULT : w;
+}
+
+/** Linux's access_ok: the range lies in user space; whether it is mapped is found on copy. */
+function accessOk(addr: number, count: number): boolean {
+  return addr >= 0 && addr + count <= TASK_SIZE;
 }
 
 function writeFrom(t: Task, file: FileDescription, addr: number, count: number, offset: number): number {
@@ -40,6 +46,7 @@ function writeFrom(t: Task, file: FileDescription, addr: number, count: number, 
   if (count === 0) return file.write(new Uint8Array(0), offset);
   const direct = t.mm.readableView(addr, count);
   if (direct !== null) return file.write(direct, offset);
+  if (!accessOk(addr, count)) return -E.EFAULT;
   const bounce = new Uint8Array(Math.min(count, BOUNCE_LIMIT));
   const got = t.mm.copyIn(addr, bounce);
   if (got < 0) return -E.EFAULT;
@@ -345,7 +352,52 @@ function ioctl(t: Task): number {
   return file.ioctl(request, arg, { copyOut: (a, b) => t.mm.copyOutFull(a, b), copyIn: (a, b) => t.mm.copyInFull(a, b) });
 }
 
+function utimensat(t: Task): number {
+  const dirfd = t.argInt(0), pathAddr = t.arg(1), timesAddr = t.arg(2), flags = t.argInt(3);
+  if (flags & ~(F.AT_SYMLINK_NOFOLLOW | F.AT_EMPTY_PATH)) return -E.EINVAL;
+  let atime: Timespec | null = { sec: 0, nsec: UTIME_NOW }, mtime: Timespec | null = { sec: 0, nsec: UTIME_NOW };
+  if (timesAddr !== 0) {
+    const b = new Uint8Array(32);
+    if (t.mm.copyInFull(timesAddr, b) < 0) return -E.EFAULT;
+    const dv = new DataView(b.buffer);
+    const ts = (o: number): Timespec | null | number => {
+      const sec = Number(dv.getBigInt64(o, true)), nsec = Number(dv.getBigInt64(o + 8, true));
+      if (nsec === UTIME_OMIT) return null;
+      if (nsec !== UTIME_NOW && (nsec < 0 || nsec >= 1e9)) return -E.EINVAL;
+      return { sec, nsec };
+    };
+    const a = ts(0), m = ts(16);
+    if (typeof a === 'number') return a;
+    if (typeof m === 'number') return m;
+    atime = a; mtime = m;
+  }
+  let dentry: Dentry | number;
+  if (pathAddr === 0) {
+    // utimensat(fd, NULL, ...) is futimens(fd).
+    const f = fileOf(t, dirfd);
+    if (typeof f === 'number') return f;
+    dentry = f.dentry ?? -E.EBADF;
+  } else {
+    const path = pathArg(t, 1);
+    if (typeof path === 'number') return path;
+    if (path === '' && (flags & F.AT_EMPTY_PATH)) {
+      const f = fileOf(t, dirfd);
+      if (typeof f === 'number') return f;
+      dentry = f.dentry ?? -E.EBADF;
+    } else {
+      const start = dirfdStart(t, dirfd, path);
+      if (typeof start === 'number') return start;
+      dentry = resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0);
+    }
+  }
+  if (typeof dentry === 'number') return dentry;
+  if (atime === null && mtime === null) return 0;
+  if (dentry.inode.readonly) return -E.EROFS;
+  return dentry.inode.setTimes ? dentry.inode.setTimes(atime, mtime) : -E.EPERM;
+}
+
 export const fileSyscalls: SyscallGroup = {
+  utimensat: sys(utimensat, 'fspx'),
   read: sys((t) => doRead(t, t.argInt(0), t.arg(1), t.arg(2), -1), 'fpu'),
   write: sys((t) => doWrite(t, t.argInt(0), t.arg(1), t.arg(2), -1), 'fpu'),
   pread64: sys((t) => { const c = checkOffset(t, t.argInt(0), t.arg(3)); return c < 0 ? c : doRead(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3)); }, 'fpui'),

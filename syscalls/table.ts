@@ -8,6 +8,7 @@ import { mmSyscalls } from './mm.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { timeSyscalls } from './time.js';
+import { xattrSyscalls } from './xattr.js';
 
 export interface TableRow {
   nr: number;
@@ -16,7 +17,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, processSyscalls, signalSyscalls, timeSyscalls];
+const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, processSyscalls, signalSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

@@ -134,6 +134,9 @@ export const E = {
   EHWPOISON: 133,
 } as const;
 
+/** Linux spells ENOTSUP and EOPNOTSUPP with one value. */
+export const ENOTSUP = E.EOPNOTSUPP;
+
 export type ErrnoName = keyof typeof E;
 /** Kernel-internal restart codes (include/linux/errno.h); never seen by the application. */
 export const ERESTARTSYS = 512;

@@ -27,6 +27,10 @@ export function isReg(mode: number): boolean { return (mode & S_IFMT) === S_IFRE
 
 export interface Timespec { sec: number; nsec: number }
 
+/** utimensat(2) tv_nsec values. */
+export const UTIME_NOW = (1 << 30) - 1;
+export const UTIME_OMIT = (1 << 30) - 2;
+
 /** A file's attributes as the Sentry keeps them. */
 export interface Stat {
   dev: number;

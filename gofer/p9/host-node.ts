@@ -91,7 +91,11 @@ export function releaseNode(node: HostNode): void {
   }
 }
 
-/** A node for an fd just opened; closes the fd if it cannot be stat'ed. */
+/**
+ * A node for an fd just opened, taking over the caller's reference on
+ * `parent`. On failure the fd is closed but the parent reference stays with
+ * the caller, who must release it.
+ */
 export function nodeForFd(fd: number, parent: HostNode | null, name: string): HostNode | number {
   const st = fstat(fd);
   if (typeof st === 'number') {

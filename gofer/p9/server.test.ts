@@ -2,7 +2,7 @@
 // directly, so every request/reply pair is exercised without sockets (the
 // end-to-end test covers the socket path).
 
-import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AT_REMOVEDIR, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFCHR } from '../../host/fs.js';
@@ -178,6 +178,36 @@ describe('P9Server reading a tree', () => {
     expect(server.fidCount).toBe(1);
     server.close();
     expect(client.getattr(root)).toBe(-EBADF);
+  });
+});
+
+describe('P9Server host fds', () => {
+  it('leaves no host fd open once the server is closed, errors included', () => {
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const { client, root, server } = connect(false);
+    for (let i = 0; i < 3; i++) {
+      const f = walkTo(client, root, ['sub', 'inner.txt']);
+      ok(client.lopen(f, O_RDONLY));
+      client.walk(root, client.fids.alloc(), ['sub', 'nonexistent']);
+      client.walk(root, client.fids.alloc(), ['escape', 'passwd']);
+      const d = walkTo(client, root, []);
+      ok(client.lcreate(d, `leak-${i}`, O_RDWR, 0o600, 0));
+      client.lcreate(walkTo(client, root, []), 'hello.txt', O_RDWR, 0o600, 0);
+      const moved = walkTo(client, root, [`leak-${i}`]);
+      ok(client.mkdir(root, `leakdir-${i}`, 0o700, 0));
+      const into = walkTo(client, root, [`leakdir-${i}`]);
+      expect(client.rename(moved, into, 'x')).toBe(0);
+      client.xattrwalk(f, client.fids.alloc(), '');
+      expect(client.remove(moved)).toBe(0);
+      expect(client.unlinkat(root, `leakdir-${i}`, AT_REMOVEDIR)).toBe(0);
+      expect(client.unlinkat(root, `leak-${i}`, 0)).toBe(-ENOENT);
+    }
+    expect(openFds()).toBeGreaterThan(before);
+    client.version(); // Tversion clunks every fid
+    expect(server.fidCount).toBe(0);
+    server.close();
+    expect(openFds()).toBe(before);
   });
 });
 

@@ -41,7 +41,9 @@ const XATTR_USER_PREFIX = 'user.';
 const I64_MAX = (1n << 63n) - 1n;
 
 /**
- * Open flags a client may pass through Tlopen/Tlcreate. Dropped: O_CREAT
+ * Open flags a client may pass through Tlopen/Tlcreate. 9P2000.L's L_O_*
+ * values are Linux x86-64's (its L_O_SYNC is the __O_SYNC bit alone, which
+ * the kernel widens to O_SYNC), so they pass through unchanged. Dropped: O_CREAT
  * and O_EXCL (creation is Tlcreate's job), O_NOFOLLOW (the reopen goes
  * through a magic link, which O_NOFOLLOW would refuse), O_DIRECT (our
  * buffers are not aligned), O_NOATIME (needs ownership), O_PATH/O_TMPFILE.
@@ -369,6 +371,7 @@ export class P9Server {
     }
     const node = nodeForFd(pathFd, dir.acquire(), m.name);
     if (typeof node === 'number') {
+      releaseNode(dir);
       close(fd);
       return node;
     }

@@ -1,12 +1,18 @@
 // What a file system gives the VFS: inodes that look up names, report
 // attributes and open into file descriptions. Errors are negative errno.
-import type { Stat } from '../../abi/linux/stat.js';
+import type { Stat, Timespec } from '../../abi/linux/stat.js';
 import type { FileDescription } from './file-description.js';
 
 export interface DirEntry {
   ino: bigint;
   type: number; // DT_*
   name: string;
+}
+
+/** struct statfs fields the VFS reports. */
+export interface FsStat {
+  type: number; bsize: number; blocks: number; bfree: number; bavail: number;
+  files: number; ffree: number; namelen: number; frsize: number; flags: number;
 }
 
 export interface Inode {
@@ -26,6 +32,13 @@ export interface Inode {
   rename?(oldName: string, newParent: Inode, newName: string): number;
   truncate?(size: number): number;
   chmod?(mode: number): number;
+  /** Sets times; a null time is left alone, a time with nsec UTIME_NOW is now. */
+  setTimes?(atime: Timespec | null, mtime: Timespec | null): number;
+  statfs(): FsStat | number;
+  /** The value of an extended attribute, or -ENODATA. */
+  getxattr(name: string): Uint8Array | number;
+  /** Names of the extended attributes. */
+  listxattr(): string[] | number;
   /** Read-only file systems answer EROFS for every change. */
   readonly readonly: boolean;
 }

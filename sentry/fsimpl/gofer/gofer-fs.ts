@@ -3,15 +3,17 @@
 // every stat: the Gofer's host directory may change under us.
 import { E } from '../../../abi/linux/errno.js';
 import { O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY, O_NONBLOCK, O_SYNC, O_DSYNC } from '../../../abi/linux/fcntl.js';
-import { S_IFDIR, S_IFMT, type Stat } from '../../../abi/linux/stat.js';
+import { DT_DIR, S_IFDIR, S_IFMT, UTIME_NOW, type Stat, type Timespec } from '../../../abi/linux/stat.js';
 import { P9Client, type Attr } from '../../../gofer/p9/client.js';
-import { GETATTR_BASIC } from '../../../gofer/p9/messages.js';
+import { GETATTR_BASIC, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_MTIME, SETATTR_MTIME_SET } from '../../../gofer/p9/messages.js';
 import type { MappableFile } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
-import type { DirEntry, Inode } from '../../vfs/inode.js';
+import type { DirEntry, FsStat, Inode } from '../../vfs/inode.js';
 
 const SETATTR_SIZE = 0x8;
 const SETATTR_MODE = 0x1;
+/** statfs f_flags: mounted read-only. */
+const ST_RDONLY = 1;
 
 export interface GoferMountOptions {
   readonly: boolean;
@@ -68,6 +70,42 @@ export class GoferInode implements Inode {
 
   readlink(): string | number { return this.client.readlink(this.fid); }
 
+  statfs(): FsStat | number {
+    const s = this.client.statfs(this.fid);
+    if (typeof s === 'number') return s;
+    return { type: s.fsType, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files,
+      ffree: s.ffree, namelen: s.namelen, frsize: s.bsize, flags: this.readonly ? ST_RDONLY : 0 };
+  }
+
+  /** Reads an attribute's value (or, for name "", the name list) through a Txattrwalk fid. */
+  private xattrRead(name: string): Uint8Array | number {
+    const fid = this.client.fids.alloc();
+    const size = this.client.xattrwalk(this.fid, fid, name);
+    if (size < 0) { this.client.fids.release(fid); return size; }
+    const value = new Uint8Array(size);
+    let done = 0;
+    while (done < size) {
+      const n = this.client.read(fid, done, size - done, value.subarray(done));
+      if (n <= 0) break;
+      done += n;
+    }
+    this.client.clunk(fid);
+    this.client.fids.release(fid);
+    return value.subarray(0, done);
+  }
+
+  getxattr(name: string): Uint8Array | number {
+    // Only the user namespace crosses to the host; the sandbox has no labels or ACLs.
+    if (!name.startsWith('user.')) return -E.ENODATA;
+    return this.xattrRead(name);
+  }
+
+  listxattr(): string[] | number {
+    const raw = this.xattrRead('');
+    if (typeof raw === 'number') return raw;
+    return Buffer.from(raw).toString('latin1').split('\0').filter((n) => n.startsWith('user.'));
+  }
+
   /** A new fid for the same file, for opening. */
   private cloneFid(): number {
     const fid = this.client.fids.alloc();
@@ -101,6 +139,17 @@ export class GoferInode implements Inode {
   truncate(size: number): number {
     if (this.readonly) return -E.EROFS;
     return this.client.setattr(this.fid, { valid: SETATTR_SIZE, mode: 0, uid: 0, gid: 0, size, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+  }
+
+  setTimes(atime: Timespec | null, mtime: Timespec | null): number {
+    if (this.readonly) return -E.EROFS;
+    let valid = 0;
+    if (atime) valid |= SETATTR_ATIME | (atime.nsec === UTIME_NOW ? 0 : SETATTR_ATIME_SET);
+    if (mtime) valid |= SETATTR_MTIME | (mtime.nsec === UTIME_NOW ? 0 : SETATTR_MTIME_SET);
+    if (valid === 0) return 0;
+    return this.client.setattr(this.fid, { valid, mode: 0, uid: 0, gid: 0, size: 0,
+      atimeSec: atime?.sec ?? 0, atimeNsec: atime && atime.nsec !== UTIME_NOW ? atime.nsec : 0,
+      mtimeSec: mtime?.sec ?? 0, mtimeNsec: mtime && mtime.nsec !== UTIME_NOW ? mtime.nsec : 0 });
   }
 
   chmod(mode: number): number {
@@ -175,13 +224,21 @@ export class GoferDirFile extends FileDescription {
 
   override readdir(): DirEntry[] | number {
     if (this.entries === null || this.offset === 0) {
-      const all: DirEntry[] = [];
+      // The Gofer sends no "." or "..": the VFS knows both.
+      const self = this.inode.stat();
+      if (typeof self === 'number') return self;
+      const parentInode = this.dentry?.parent?.inode ?? this.dentry?.mountpoint?.parent?.inode ?? this.inode;
+      const parent = parentInode.stat();
+      const all: DirEntry[] = [
+        { ino: self.ino, type: DT_DIR, name: '.' },
+        { ino: typeof parent === 'number' ? self.ino : parent.ino, type: DT_DIR, name: '..' },
+      ];
       let cookie = 0n;
       for (;;) {
         const batch = this.client.readdir(this.fid, cookie, 64 * 1024);
         if (typeof batch === 'number') return batch;
         if (batch.length === 0) break;
-        for (const d of batch) all.push({ ino: d.qid.path, type: d.type, name: d.name });
+        for (const d of batch) if (d.name !== '.' && d.name !== '..') all.push({ ino: d.qid.path, type: d.type, name: d.name });
         cookie = batch[batch.length - 1].offset;
       }
       this.entries = all;

@@ -1,0 +1,86 @@
+// `runsc do`: host binaries, dynamically linked through ld.so, with the host
+// root served read-only by the Gofer. Output must match the native run.
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStaticCBinary, hasPtrace } from '../fixtures/rootfs.js';
+import { keyValues, native, REPO, runsc } from './helpers.js';
+
+const ptrace = hasPtrace();
+
+describe.skipIf(!ptrace.ok)(`runsc do (ptrace)${ptrace.ok ? '' : ` — skipped: ${ptrace.reason}`}`, () => {
+  let work: string;
+  let bigFile: string;
+  beforeAll(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'runsc-do-'));
+    bigFile = path.join(work, 'big.bin');
+    // 48 MiB of varied bytes: enough to cross many 9P messages and chunk boundaries.
+    const block = Buffer.alloc(1 << 20);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 48; i++) { for (let j = 0; j < block.length; j += 4) block.writeUInt32LE((i * 2654435761 + j * 40503) >>> 0, j); chunks.push(Buffer.from(block)); }
+    writeFileSync(bigFile, Buffer.concat(chunks));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('prints hello with Debian\'s dynamic /bin/echo', () => {
+    const r = runsc(['do', '/bin/echo', 'hello']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('hello\n');
+    expect(r.status).toBe(0);
+  });
+
+  const sameAsNative: Array<{ name: string; cmd: () => string[] }> = [
+    { name: 'busybox ls /', cmd: () => ['/bin/busybox', 'ls', '/'] },
+    { name: 'ls -la /usr', cmd: () => ['/bin/ls', '-la', '/usr'] },
+    { name: 'cat /etc/os-release', cmd: () => ['/bin/cat', '/etc/os-release'] },
+    { name: 'sha256sum of a 48 MiB file', cmd: () => ['/usr/bin/sha256sum', bigFile] },
+    { name: 'ls -l of a directory with a symlink (/lib64)', cmd: () => ['/bin/ls', '-l', '/lib64/'] },
+  ];
+  for (const c of sameAsNative) {
+    it(`${c.name} prints what it prints natively`, () => {
+      const cmd = c.cmd();
+      const want = native(cmd);
+      const got = runsc(['do', ...cmd]);
+      expect(got.stdout).toBe(want.stdout);
+      expect(got.stderr).toBe(want.stderr);
+      expect(got.status).toBe(want.status);
+    });
+  }
+
+  it('answers identity, EFAULT and ENOSYS as Linux does, and survives them', () => {
+    const bin = buildStaticCBinary(path.join(REPO, 'test/programs/basics.c'), path.join(work, 'basics'));
+    if (bin === null) return;
+    const r = runsc(['do', bin]);
+    const kv = keyValues(r.stdout);
+    expect(r.status).toBe(7);
+    expect(kv.pid).toBe('1');
+    expect(kv.ppid).toBe('0');
+    expect(kv.sysname).toBe('Linux');
+    expect(kv.machine).toBe('x86_64');
+    for (const k of ['write_wild', 'uname_wild', 'open_wild']) expect(kv[k], k).toBe('-1 errno=EFAULT');
+    expect(kv.unknown_1000).toBe('-1 errno=ENOSYS');
+    expect(kv.unknown_neg).toBe('-1 errno=ENOSYS');
+    expect(kv.close_bad).toBe('-1 errno=EBADF');
+    expect(kv.still_alive).toBe('1');
+    // The same program natively agrees on every error path.
+    const nat = keyValues(native([bin]).stdout);
+    for (const k of ['write_wild', 'read_wild', 'uname_wild', 'open_wild', 'unknown_1000', 'unknown_neg', 'close_bad', 'read_bad']) {
+      expect(kv[k], k).toBe(nat[k]);
+    }
+  });
+
+  it('exits 128+N when the application dies of signal N', () => {
+    const bin = buildStaticCBinary(path.join(REPO, 'test/programs/segv.c'), path.join(work, 'segv'));
+    if (bin === null) return;
+    const r = runsc(['do', bin]);
+    expect(r.stdout).toBe('before\n');
+    expect(r.status).toBe(128 + 11);
+  });
+
+  it('cannot write through the read-only root', () => {
+    const r = runsc(['do', '/bin/busybox', 'touch', path.join(work, 'new-file')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Read-only file system/);
+  });
+});
