@@ -128,40 +128,57 @@ export interface HostDirent {
   name: string;
 }
 
+/**
+ * Paths and names are byte strings (one char per byte, latin1): koffi would
+ * re-encode a JS string as UTF-8, so every string argument goes over as the
+ * NUL-terminated bytes it stands for.
+ */
+export function cstr(s: string): Buffer {
+  return Buffer.from(s + '\0', 'latin1');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+function withBytePaths<T extends Record<string, AnyFn>>(fns: T): T {
+  const out: Record<string, AnyFn> = {};
+  for (const [name, f] of Object.entries(fns)) out[name] = (...args: unknown[]) => f(...args.map((a) => (typeof a === 'string' ? cstr(a) : a)));
+  return out as T;
+}
+
 // ssize_t is spelled `long` (LP64): koffi has no ssize_t type name.
-const c = {
-  openat: libc.func('int openat(int dirfd, const char *path, int flags, uint32_t mode)'),
+const c = withBytePaths({
+  openat: libc.func('int openat(int dirfd, const uint8_t *path, int flags, uint32_t mode)'),
   close: libc.func('int close(int fd)'),
-  fstatat: libc.func('int fstatat(int dirfd, const char *path, void *st, int flags)'),
+  fstatat: libc.func('int fstatat(int dirfd, const uint8_t *path, void *st, int flags)'),
   fstat: libc.func('int fstat(int fd, void *st)'),
   pread: libc.func('long pread(int fd, void *buf, size_t count, int64_t offset)'),
   pwrite: libc.func('long pwrite(int fd, const void *buf, size_t count, int64_t offset)'),
   lseek: libc.func('int64_t lseek(int fd, int64_t offset, int whence)'),
   getdents64: libc.func('long getdents64(int fd, void *buf, size_t count)'),
-  readlinkat: libc.func('long readlinkat(int dirfd, const char *path, void *buf, size_t size)'),
-  mkdirat: libc.func('int mkdirat(int dirfd, const char *path, uint32_t mode)'),
-  unlinkat: libc.func('int unlinkat(int dirfd, const char *path, int flags)'),
-  renameat2: libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, uint32_t flags)'),
-  symlinkat: libc.func('int symlinkat(const char *target, int newdirfd, const char *linkpath)'),
-  linkat: libc.func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)'),
-  mknodat: libc.func('int mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)'),
-  fchmodat: libc.func('int fchmodat(int dirfd, const char *path, uint32_t mode, int flags)'),
+  readlinkat: libc.func('long readlinkat(int dirfd, const uint8_t *path, void *buf, size_t size)'),
+  mkdirat: libc.func('int mkdirat(int dirfd, const uint8_t *path, uint32_t mode)'),
+  unlinkat: libc.func('int unlinkat(int dirfd, const uint8_t *path, int flags)'),
+  renameat2: libc.func('int renameat2(int olddirfd, const uint8_t *oldpath, int newdirfd, const uint8_t *newpath, uint32_t flags)'),
+  symlinkat: libc.func('int symlinkat(const uint8_t *target, int newdirfd, const uint8_t *linkpath)'),
+  linkat: libc.func('int linkat(int olddirfd, const uint8_t *oldpath, int newdirfd, const uint8_t *newpath, int flags)'),
+  mknodat: libc.func('int mknodat(int dirfd, const uint8_t *path, uint32_t mode, uint64_t dev)'),
+  fchmodat: libc.func('int fchmodat(int dirfd, const uint8_t *path, uint32_t mode, int flags)'),
   fchmod: libc.func('int fchmod(int fd, uint32_t mode)'),
-  fchownat: libc.func('int fchownat(int dirfd, const char *path, uint32_t owner, uint32_t group, int flags)'),
-  utimensat: libc.func('int utimensat(int dirfd, const char *path, const void *times, int flags)'),
-  truncate: libc.func('int truncate(const char *path, int64_t length)'),
+  fchownat: libc.func('int fchownat(int dirfd, const uint8_t *path, uint32_t owner, uint32_t group, int flags)'),
+  utimensat: libc.func('int utimensat(int dirfd, const uint8_t *path, const void *times, int flags)'),
+  truncate: libc.func('int truncate(const uint8_t *path, int64_t length)'),
   ftruncate: libc.func('int ftruncate(int fd, int64_t length)'),
   fsync: libc.func('int fsync(int fd)'),
   fdatasync: libc.func('int fdatasync(int fd)'),
   fstatfs: libc.func('int fstatfs(int fd, void *buf)'),
-  getxattr: libc.func('long getxattr(const char *path, const char *name, void *value, size_t size)'),
-  listxattr: libc.func('long listxattr(const char *path, void *list, size_t size)'),
-  fgetxattr: libc.func('long fgetxattr(int fd, const char *name, void *value, size_t size)'),
+  getxattr: libc.func('long getxattr(const uint8_t *path, const uint8_t *name, void *value, size_t size)'),
+  listxattr: libc.func('long listxattr(const uint8_t *path, void *list, size_t size)'),
+  fgetxattr: libc.func('long fgetxattr(int fd, const uint8_t *name, void *value, size_t size)'),
   flistxattr: libc.func('long flistxattr(int fd, void *list, size_t size)'),
   umask: libc.func('uint32_t umask(uint32_t mask)'),
   geteuid: libc.func('uint32_t geteuid()'),
   getegid: libc.func('uint32_t getegid()'),
-};
+});
 
 /** Like check(), for calls whose result may come back from koffi as a bigint. */
 function checkLong(ret: number | bigint): number {
@@ -240,7 +257,7 @@ export function getdents64(fd: number, buf: Uint8Array): number {
   return checkLong(c.getdents64(fd, buf, buf.byteLength));
 }
 
-const nameDecoder = new TextDecoder('utf-8');
+
 
 /** Decodes the records getdents64 put in buf[0, len). */
 export function decodeDirents(buf: Uint8Array, len: number): HostDirent[] {
@@ -257,7 +274,7 @@ export function decodeDirents(buf: Uint8Array, len: number): HostDirent[] {
       ino: view.getBigUint64(pos, true),
       off: view.getBigInt64(pos + 8, true),
       type: buf[pos + 18],
-      name: nameDecoder.decode(buf.subarray(pos + 19, end)),
+      name: Buffer.from(buf.buffer, buf.byteOffset + pos + 19, end - pos - 19).toString('latin1'),
     });
     pos += reclen;
   }
@@ -272,7 +289,7 @@ export function readlinkat(dirfd: number, path: string): string | number {
   if (r < 0) return r;
   // A full buffer may mean truncation; PATH_MAX bounds real link targets.
   if (r >= linkBuf.byteLength) return -ENAMETOOLONG;
-  return linkBuf.toString('utf8', 0, r);
+  return linkBuf.toString('latin1', 0, r);
 }
 
 export function mkdirat(dirfd: number, path: string, mode: number): number {

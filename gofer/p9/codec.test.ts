@@ -17,7 +17,7 @@ const SAMPLES: P9Message[] = [
   },
   { type: MsgType.Tlopen, tag: 3, fid: 4, flags: 0o2 },
   { type: MsgType.Rlopen, tag: 3, qid: qid(9n), iounit: 1 << 20 },
-  { type: MsgType.Tlcreate, tag: 4, fid: 5, name: 'new file ✓', flags: 0o101, mode: 0o644, gid: 1000 },
+  { type: MsgType.Tlcreate, tag: 4, fid: 5, name: Buffer.from('new file ✓ \xff', 'utf8').toString('latin1') /* names are byte strings */, flags: 0o101, mode: 0o644, gid: 1000 },
   { type: MsgType.Rlcreate, tag: 4, qid: qid(10n), iounit: 0 },
   { type: MsgType.Tsymlink, tag: 5, dfid: 6, name: 'lnk', target: '/etc/passwd', gid: 0 },
   { type: MsgType.Rsymlink, tag: 5, qid: qid(11n, QTSYMLINK) },

@@ -9,7 +9,6 @@ import { EINVAL, ENAMETOOLONG } from './errno.js';
 export const MALFORMED: unique symbol = Symbol('malformed 9P message');
 
 const TWO32 = 0x1_0000_0000;
-const utf8 = new TextDecoder('utf-8');
 
 export class WireReader {
   private view: DataView;
@@ -68,7 +67,8 @@ export class WireReader {
   str(): string {
     const n = this.u16();
     const at = this.need(n);
-    return utf8.decode(this.bytes.subarray(at, at + n));
+    // Names are byte strings: latin1 keeps each byte as one char, so nothing is lost either way.
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + at, n).toString('latin1');
   }
 
   strs(): string[] {
@@ -187,10 +187,9 @@ export class WireWriter {
   }
 
   str(s: string): void {
-    // A UTF-16 unit never takes more than 3 UTF-8 bytes, so this write
-    // cannot be truncated and no separate measuring pass is needed.
-    this.ensure(2 + s.length * 3);
-    const n = this.buf.write(s, this.pos + 2, 'utf8');
+    // Byte strings: one char is one byte (see str() on the reading side).
+    this.ensure(2 + s.length);
+    const n = this.buf.write(s, this.pos + 2, 'latin1');
     if (n > 0xffff) throw new P9EncodeError(ENAMETOOLONG, `string of ${n} bytes exceeds 65535`);
     this.buf.writeUInt16LE(n, this.pos);
     this.pos += 2 + n;
