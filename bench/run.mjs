@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Per-syscall cost benchmark: native vs runc vs gVisor's runsc vs ours.
+// Micro-benchmarks: native vs runc vs gVisor's runsc vs ours, in one run.
 //
-//   node bench/run.mjs [--iters N] [--reps R] [--timeout SECONDS]
+//   node bench/run.mjs [--bench getppid|forkexec|pingpong|all] [--iters N]
+//                      [--reps R] [--timeout SECONDS]
 //                      [--envs native,runc,gvisor,ours,...] [--out FILE]
-//                      [--ours-flags "--platform=ptrace --network=none"]
-//                      [--keep]
+//                      [--ours-flags "--network=none"] [--keep]
 //
-// Plain Node ESM, no dependencies, never part of `npm test`. Needs root for
-// everything but "native". See bench/README.md.
+// Benchmarks: getppid (cost of one system call), forkexec (fork + execve of a
+// static true + waitpid), pingpong (one byte bounced over two pipes between
+// two processes). Plain Node ESM, no dependencies, never part of `npm test`.
+// Needs root for everything but "native". See bench/README.md.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,12 +23,48 @@ const OUT_DIR = path.join(BENCH_DIR, 'out');
 const GVISOR_RUNSC = '/usr/bin/runsc'; // Debian's gVisor; NOT our bin/runsc.js
 let OURS_RUNSC = path.join(REPO_DIR, 'bin', 'runsc.js');
 
+// ---------------------------------------------------------------- benchmarks
+//
+// Each benchmark is a static C program printing `<metric>=<float>`. args()
+// gets the iteration count and where things are as seen by the program: on
+// the host (native, `do`) or inside an OCI bundle (`run --bundle`).
+
+const BENCHES = {
+  getppid: {
+    src: 'getppid.c',
+    bin: 'getppid',
+    metric: 'ns_per_call',
+    unit: 'ns/call',
+    defaultIters: 100000,
+    args: (iters) => [String(iters)],
+  },
+  forkexec: {
+    src: 'forkexec.c',
+    bin: 'forkexec',
+    metric: 'us_per_iter',
+    unit: 'µs/iter',
+    defaultIters: 100,
+    args: (iters, where) => [String(iters), where.true],
+  },
+  pingpong: {
+    src: 'pipepingpong.c',
+    bin: 'pingpong',
+    metric: 'us_per_roundtrip',
+    unit: 'µs/round trip',
+    defaultIters: 10000,
+    args: (iters) => [String(iters)],
+  },
+};
+// Helper binaries built alongside and put into every bundle at the given path.
+const HELPERS = { true: { src: 'true.c', bundlePath: '/bin/true' } };
+
 // ---------------------------------------------------------------- options
 
 const DEFAULTS = {
-  iters: 200000,
+  bench: 'all',
+  iters: null,
   reps: 5,
-  timeout: 180,
+  timeout: 60,
   envs: 'native,runc,gvisor,gvisor-kvm,ours,ours-kvm',
   out: '',
   oursFlags: '--network=none',
@@ -35,7 +73,11 @@ const DEFAULTS = {
 
 function usage(code) {
   const text = `usage: node bench/run.mjs [options]
-  --iters N          getppid calls per run (default ${DEFAULTS.iters})
+  --bench LIST       comma-separated subset of: ${Object.keys(BENCHES).join(', ')}, or all (default ${DEFAULTS.bench})
+  --iters N          iterations per run for every selected benchmark (defaults:
+                     ${Object.entries(BENCHES).map(([k, b]) => `${k} ${b.defaultIters}`).join(', ')})
+  --getppid-iters N, --forkexec-iters N, --pingpong-iters N
+                     iterations per run for one benchmark
   --reps R           timed repetitions per environment; median is reported (default ${DEFAULTS.reps})
   --timeout S        seconds allowed for one run of one environment (default ${DEFAULTS.timeout})
   --envs LIST        comma-separated subset of: ${Object.keys(ENVS).join(', ')}
@@ -50,16 +92,24 @@ function usage(code) {
 }
 
 function parseArgs(argv) {
-  const o = { ...DEFAULTS };
+  const o = { ...DEFAULTS, benchIters: {} };
+  const posInt = (flag, s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n <= 0) { process.stderr.write(`${flag} must be a positive integer\n`); usage(2); }
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
     const eq = a.indexOf('=');
     if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
     const next = () => (v !== undefined ? v : argv[++i]);
+    const perBench = /^--(\w+)-iters$/.exec(a);
+    if (perBench && BENCHES[perBench[1]]) { o.benchIters[perBench[1]] = posInt(a, next()); continue; }
     switch (a) {
-      case '--iters': o.iters = Number(next()); break;
-      case '--reps': o.reps = Number(next()); break;
+      case '--bench': o.bench = next(); break;
+      case '--iters': o.iters = posInt(a, next()); break;
+      case '--reps': o.reps = posInt(a, next()); break;
       case '--timeout': o.timeout = Number(next()); break;
       case '--envs': o.envs = next(); break;
       case '--out': o.out = next(); break;
@@ -70,11 +120,14 @@ function parseArgs(argv) {
       default: process.stderr.write(`unknown option: ${a}\n`); usage(2);
     }
   }
-  if (!Number.isInteger(o.iters) || o.iters <= 0) { process.stderr.write('--iters must be a positive integer\n'); usage(2); }
-  if (!Number.isInteger(o.reps) || o.reps <= 0) { process.stderr.write('--reps must be a positive integer\n'); usage(2); }
   if (!(o.timeout > 0)) { process.stderr.write('--timeout must be > 0\n'); usage(2); }
   o.envList = o.envs.split(',').map((s) => s.trim()).filter(Boolean);
   for (const e of o.envList) if (!ENVS[e]) { process.stderr.write(`unknown environment: ${e}\n`); usage(2); }
+  const wanted = (o.bench || '').split(',').map((s) => s.trim()).filter(Boolean);
+  o.benchList = wanted.includes('all') ? Object.keys(BENCHES) : wanted;
+  if (!o.benchList.length) { process.stderr.write('--bench needs a value\n'); usage(2); }
+  for (const b of o.benchList) if (!BENCHES[b]) { process.stderr.write(`unknown benchmark: ${b}\n`); usage(2); }
+  o.itersFor = (b) => o.benchIters[b] ?? o.iters ?? BENCHES[b].defaultIters;
   return o;
 }
 
@@ -105,8 +158,49 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Run a command with a hard timeout; the whole process group is killed on timeout. */
-function runBounded(cmd, args, { timeoutMs, cwd, onTimeout } = {}) {
+/** [pid, ppid, pgrp, session] of every process in /proc (those that vanish mid-scan are skipped). */
+function processTable() {
+  const rows = [];
+  let names = [];
+  try { names = fs.readdirSync('/proc'); } catch { return rows; }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${n}/stat`, 'utf8'); } catch { continue; }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session ...
+    rows.push([Number(n), Number(f[1]), Number(f[2]), Number(f[3])]);
+  }
+  return rows;
+}
+
+/**
+ * SIGKILL everything a run started: the child's process group (it is a
+ * session leader, spawned detached) plus any process still in its session or
+ * descended from it, which catches helpers that moved to a process group of
+ * their own. Only ids derived from our own child are signalled.
+ */
+function killTree(rootPid) {
+  const table = processTable();
+  const victims = new Set([rootPid]);
+  for (const [pid, , pgrp, sid] of table) if (sid === rootPid || pgrp === rootPid) victims.add(pid);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of table) if (victims.has(ppid) && !victims.has(pid)) { victims.add(pid); grew = true; }
+  }
+  try { process.kill(-rootPid, 'SIGKILL'); } catch { /* group gone */ }
+  for (const pid of victims) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  return victims.size;
+}
+
+/**
+ * Run a command with a hard timeout. On timeout the whole process tree is
+ * killed (killTree), and if the child's pipes are still not closed a few
+ * seconds later (something outside our reach, e.g. a double-forked daemon,
+ * holds them) the promise resolves anyway: a run never hangs the harness.
+ * Callers then clean up container state with forceDelete.
+ */
+function runBounded(cmd, args, { timeoutMs, cwd } = {}) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     let child;
@@ -120,29 +214,43 @@ function runBounded(cmd, args, { timeoutMs, cwd, onTimeout } = {}) {
     let stderr = '';
     let timedOut = false;
     let spawnError = null;
+    let done = false;
+    let exitInfo = { code: null, signal: null };
+    let grace = null;
+    const finish = (code, signal, note) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(grace);
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      let err = spawnError ? String(spawnError) + '\n' + stderr : stderr;
+      if (note) err += `\n${note}`;
+      resolve({ code, signal, stdout, stderr: err, timedOut, wallMs, spawnError });
+    };
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-      if (onTimeout) { try { onTimeout(); } catch { /* best effort */ } }
+      if (child.pid) killTree(child.pid);
+      grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(exitInfo.code, exitInfo.signal, '(harness: output pipes still open 5 s after the kill; gave up waiting)');
+      }, 5000);
     }, timeoutMs);
-    child.on('error', (err) => { spawnError = err; });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      resolve({ code, signal, stdout, stderr: spawnError ? String(spawnError) + '\n' + stderr : stderr, timedOut, wallMs, spawnError });
-    });
+    child.on('error', (err) => { spawnError = err; if (!child.pid) finish(null, null); });
+    child.on('exit', (code, signal) => { exitInfo = { code, signal }; });
+    child.on('close', (code, signal) => finish(code, signal));
   });
 }
 
-function parseNs(stdout) {
-  const m = /ns_per_call=([0-9.eE+-]+)/.exec(stdout);
+function parseMetric(stdout, metric) {
+  const m = new RegExp(`${metric}=([0-9.eE+-]+)`).exec(stdout);
   return m ? Number(m[1]) : null;
 }
 
 function describeFailure(r, timeoutS) {
-  if (r.timedOut) return `timed out after ${timeoutS}s` + (r.stderr ? `: ${oneLine(tail(r.stderr, 300))}` : '');
+  if (r.timedOut) return `timed out after ${timeoutS}s` + (r.stderr.trim() ? `: ${oneLine(tail(r.stderr, 300))}` : '');
   if (r.spawnError) return `could not start: ${r.spawnError.message}`;
   const how = r.signal ? `killed by ${r.signal}` : `exit status ${r.code}`;
   const msg = oneLine(tail(r.stderr || r.stdout, 400));
@@ -151,32 +259,50 @@ function describeFailure(r, timeoutS) {
 
 // ---------------------------------------------------------------- build
 
-function buildBinary() {
+/** Build every benchmark and helper statically into bench/out/; returns { name: absolute path }. */
+function buildBinaries() {
   const cc = which('cc') || which('gcc');
   if (!cc) throw new Error('no C compiler (cc) found: apt-get install -y gcc libc6-dev');
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  const src = path.join(BENCH_DIR, 'getppid.c');
-  const out = path.join(OUT_DIR, 'getppid');
-  const r = spawnSync(cc, ['-O2', '-static', '-o', out, src], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cc -O2 -static failed: ${tail(r.stderr || r.stdout || String(r.error))}`);
-  return out;
+  const bins = {};
+  const all = [...Object.values(BENCHES).map((b) => [b.bin, b.src]), ...Object.entries(HELPERS).map(([k, h]) => [k, h.src])];
+  for (const [name, src] of all) {
+    const out = path.join(OUT_DIR, name);
+    const r = spawnSync(cc, ['-O2', '-static', '-o', out, path.join(BENCH_DIR, src)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cc -O2 -static ${src} failed: ${tail(r.stderr || r.stdout || String(r.error))}`);
+    bins[name] = out;
+  }
+  return bins;
 }
 
-/** An OCI bundle whose rootfs holds the static binary and nothing else (plus empty mount-point dirs). */
-function makeBundle(name, binary, iters) {
-  const dir = path.join(OUT_DIR, 'bundles', name);
+/** Where things are, seen from the host (native, `do`) or from inside a bundle. */
+function hostWhere(ctx, bench) { return { exe: ctx.binaries[bench.bin], true: ctx.binaries.true }; }
+const bundleWhere = (bench) => ({ exe: `/${bench.bin}`, true: HELPERS.true.bundlePath });
+
+/**
+ * An OCI bundle whose rootfs holds the benchmark's static binary at /<bin>,
+ * the helpers (a static true at /bin/true) and empty mount-point dirs.
+ */
+function makeBundle(name, ctx, bench, iters) {
+  const dir = path.join(OUT_DIR, 'bundles', `${name}-${bench.bin}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const rootfs = path.join(dir, 'rootfs');
-  for (const d of ['proc', 'dev', 'sys', 'tmp']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
-  fs.copyFileSync(binary, path.join(rootfs, 'getppid'));
-  fs.chmodSync(path.join(rootfs, 'getppid'), 0o755);
+  for (const d of ['proc', 'dev', 'sys', 'tmp', 'bin']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
+  const place = (src, inside) => {
+    const dst = path.join(rootfs, inside);
+    fs.copyFileSync(src, dst);
+    fs.chmodSync(dst, 0o755);
+  };
+  place(ctx.binaries[bench.bin], bench.bin);
+  for (const [k, h] of Object.entries(HELPERS)) place(ctx.binaries[k], h.bundlePath);
+  const where = bundleWhere(bench);
   const config = {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
       user: { uid: 0, gid: 0 },
-      args: ['/getppid', String(iters)],
-      env: ['PATH=/', 'HOME=/'],
+      args: [where.exe, ...bench.args(iters, where)],
+      env: ['PATH=/bin:/', 'HOME=/'],
       cwd: '/',
       capabilities: {
         bounding: ['CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_AUDIT_WRITE'],
@@ -207,26 +333,33 @@ function makeBundle(name, binary, iters) {
 
 // ---------------------------------------------------------------- environments
 //
-// Each environment: probe(ctx) throws Unavailable(reason) or returns a runner
-// object { describe: string (the command line), run(rep, {warmup}) -> Promise<result> }.
+// Each environment: probe(ctx, bench, iters) throws Unavailable(reason) or
+// returns a runner { describe: string (the command line), cleanup(),
+// run(rep, {warmup}) -> Promise<result> }.
+
+/** `<runtime> --root S delete --force ID`, itself bounded (20 s) like every run. */
+function forceDelete(bin, pre, stateRoot, id) {
+  return runBounded(bin, [...pre, '--root', stateRoot, 'delete', '--force', id], { timeoutMs: 20000, cwd: REPO_DIR });
+}
 
 let idCounter = 0;
 const containerId = (env) => `bench-${process.pid}-${env}-${++idCounter}`;
 
 function containerEnv({ name, runtime, runtimeFlags, needsKvm = false, verifyPlatform = null, subcommand = 'run' }) {
   return {
-    probe(ctx) {
+    probe(ctx, bench, iters) {
       if (!isRoot()) throw new Unavailable('needs root');
       if (!runtime()) throw new Unavailable(`${name === 'runc' ? 'runc' : GVISOR_RUNSC} not installed`);
       if (needsKvm && !fs.existsSync('/dev/kvm')) throw new Unavailable('/dev/kvm does not exist on this host');
       const stateRoot = path.join(OUT_DIR, 'state', name);
       fs.mkdirSync(stateRoot, { recursive: true });
-      const bundle = subcommand === 'run' ? makeBundle(name, ctx.binary, ctx.opts.iters) : null;
+      const bundle = subcommand === 'run' ? makeBundle(name, ctx, bench, iters) : null;
+      const host = hostWhere(ctx, bench);
       const bin = runtime();
       const argsFor = (id, extra = []) =>
         subcommand === 'run'
           ? [...runtimeFlags, ...extra, '--root', stateRoot, 'run', '--bundle', bundle, id]
-          : [...runtimeFlags, ...extra, '--root', stateRoot, 'do', ctx.binary, String(ctx.opts.iters)];
+          : [...runtimeFlags, ...extra, '--root', stateRoot, 'do', host.exe, ...bench.args(iters, host)];
       return {
         describe: [bin, ...argsFor('<id>')].join(' '),
         cleanup() { if (!ctx.opts.keep) fs.rmSync(stateRoot, { recursive: true, force: true }); },
@@ -239,14 +372,9 @@ function containerEnv({ name, runtime, runtimeFlags, needsKvm = false, verifyPla
             fs.mkdirSync(debugDir, { recursive: true });
             extra = ['--debug', `--debug-log=${debugDir}`];
           }
-          const r = await runBounded(bin, argsFor(id, extra), {
-            timeoutMs: ctx.opts.timeout * 1000,
-            onTimeout: () => spawnSync(bin, ['--root', stateRoot, 'delete', '--force', id], { timeout: 20000 }),
-          });
-          // A container that failed half-way can leave state behind.
-          if (subcommand === 'run' && (r.code !== 0 || r.timedOut)) {
-            spawnSync(bin, ['--root', stateRoot, 'delete', '--force', id], { timeout: 20000, stdio: 'ignore' });
-          }
+          const r = await runBounded(bin, argsFor(id, extra), { timeoutMs: ctx.opts.timeout * 1000 });
+          // A container that failed or was killed half-way can leave state behind.
+          if (subcommand === 'run' && (r.code !== 0 || r.timedOut)) await forceDelete(bin, [], stateRoot, id);
           if (debugDir) r.platformCheck = verifyPlatform(debugDir);
           return r;
         },
@@ -269,28 +397,27 @@ function gvisorPlatformFromLogs(dir) {
 
 function oursEnv(platform, subcommand) {
   return {
-    probe(ctx) {
+    probe(ctx, bench, iters) {
       if (!fs.existsSync(OURS_RUNSC)) throw new Unavailable(`${path.relative(REPO_DIR, OURS_RUNSC)} does not exist yet`);
       if (!isRoot()) throw new Unavailable('needs root');
       if (platform === 'kvm' && !fs.existsSync('/dev/kvm')) throw new Unavailable('/dev/kvm does not exist on this host');
       const name = `ours-${platform}-${subcommand}`;
       const stateRoot = path.join(OUT_DIR, 'state', name);
       fs.mkdirSync(stateRoot, { recursive: true });
-      const bundle = subcommand === 'run' ? makeBundle(name, ctx.binary, ctx.opts.iters) : null;
+      const bundle = subcommand === 'run' ? makeBundle(name, ctx, bench, iters) : null;
+      const host = hostWhere(ctx, bench);
       const flags = [`--platform=${platform}`, ...ctx.opts.oursFlags.split(/\s+/).filter(Boolean), '--root', stateRoot];
       const argsFor = (id) =>
         subcommand === 'run'
           ? [OURS_RUNSC, ...flags, 'run', '--bundle', bundle, id]
-          : [OURS_RUNSC, ...flags, 'do', ctx.binary, String(ctx.opts.iters)];
+          : [OURS_RUNSC, ...flags, 'do', host.exe, ...bench.args(iters, host)];
       return {
         describe: [process.execPath, ...argsFor('<id>')].join(' '),
         cleanup() { if (!ctx.opts.keep) fs.rmSync(stateRoot, { recursive: true, force: true }); },
         async run() {
           const id = containerId(name);
           const r = await runBounded(process.execPath, argsFor(id), { timeoutMs: ctx.opts.timeout * 1000, cwd: REPO_DIR });
-          if (subcommand === 'run' && (r.code !== 0 || r.timedOut)) {
-            spawnSync(process.execPath, [OURS_RUNSC, '--root', stateRoot, 'delete', '--force', id], { timeout: 20000, stdio: 'ignore' });
-          }
+          if (subcommand === 'run' && (r.code !== 0 || r.timedOut)) await forceDelete(process.execPath, [OURS_RUNSC], stateRoot, id);
           return r;
         },
       };
@@ -300,11 +427,13 @@ function oursEnv(platform, subcommand) {
 
 const ENVS = {
   native: {
-    probe(ctx) {
+    probe(ctx, bench, iters) {
+      const host = hostWhere(ctx, bench);
+      const args = bench.args(iters, host);
       return {
-        describe: `${ctx.binary} ${ctx.opts.iters}`,
+        describe: [host.exe, ...args].join(' '),
         cleanup() {},
-        run: () => runBounded(ctx.binary, [String(ctx.opts.iters)], { timeoutMs: ctx.opts.timeout * 1000 }),
+        run: () => runBounded(host.exe, args, { timeoutMs: ctx.opts.timeout * 1000 }),
       };
     },
   },
@@ -356,7 +485,7 @@ function hostInfo() {
   const cpuinfo = read('/proc/cpuinfo') || '';
   const model = /model name\s*:\s*(.*)/.exec(cpuinfo);
   const vulnDir = '/sys/devices/system/cpu/vulnerabilities';
-  let meltdown = read(path.join(vulnDir, 'meltdown'));
+  const meltdown = read(path.join(vulnDir, 'meltdown'));
   return {
     kernel: `${os.type()} ${os.release()}`,
     cpu: model ? model[1] : os.arch(),
@@ -366,6 +495,7 @@ function hostInfo() {
     kvm: fs.existsSync('/dev/kvm'),
     meltdownMitigation: meltdown,
     cmdline: read('/proc/cmdline'),
+    loadavg: read('/proc/loadavg'),
     runc: which('runc') ? ver('runc', ['--version']) : null,
     gvisorRunsc: fs.existsSync(GVISOR_RUNSC) ? ver(GVISOR_RUNSC, ['--version']) : null,
   };
@@ -375,23 +505,15 @@ function hostInfo() {
 
 function fmt(n, digits = 1) { return n == null ? '-' : n.toFixed(digits); }
 function pad(s, w, right = false) { s = String(s); return right ? s.padStart(w) : s.padEnd(w); }
+const W = 12; // environment column width
 
-async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  const started = new Date();
-  const host = hostInfo();
-  process.stdout.write(`getppid benchmark: ${opts.iters} calls/run, ${opts.reps} timed reps (+1 warm-up) per environment, timeout ${opts.timeout}s/run\n`);
-  process.stdout.write(`host: ${host.kernel}, ${host.cpu}, ${host.cpus} CPUs, /dev/kvm ${host.kvm ? 'present' : 'absent'}, uid ${host.uid}\n\n`);
-
-  let binary;
-  try {
-    binary = buildBinary();
-  } catch (err) {
-    process.stderr.write(`cannot build bench/getppid.c: ${err.message}\n`);
-    process.exit(1);
-  }
-  const ctx = { opts, binary };
-  fs.rmSync(path.join(OUT_DIR, 'debug'), { recursive: true, force: true });
+/** Run one benchmark in every selected environment; returns { results, ratios }. */
+async function runBench(ctx, benchName) {
+  const { opts } = ctx;
+  const bench = BENCHES[benchName];
+  const iters = opts.itersFor(benchName);
+  process.stdout.write(`=== ${benchName}: ${iters} iterations/run, ${opts.reps} timed reps (+1 warm-up) per environment, ` +
+    `timeout ${opts.timeout}s/run; figure: ${bench.metric} (${bench.unit}); loadavg ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}\n`);
 
   const results = {};
   for (const name of opts.envList) {
@@ -399,31 +521,31 @@ async function main() {
     results[name] = res;
     let runner;
     try {
-      runner = ENVS[name].probe(ctx);
+      runner = ENVS[name].probe(ctx, bench, iters);
       res.command = runner.describe;
     } catch (err) {
       res.reason = err instanceof Unavailable ? err.message : `probe failed: ${err.message}`;
-      process.stdout.write(`${pad(name, 11)} unavailable: ${res.reason}\n`);
+      process.stdout.write(`${pad(name, W)} unavailable: ${res.reason}\n`);
       continue;
     }
-    process.stdout.write(`${pad(name, 11)} ${runner.describe}\n`);
+    process.stdout.write(`${pad(name, W)} ${runner.describe}\n`);
     try {
       for (let rep = 0; rep <= opts.reps; rep++) {
         const warmup = rep === 0;
         const r = await runner.run(rep, { warmup });
-        const ns = r.code === 0 && !r.timedOut ? parseNs(r.stdout) : null;
-        if (ns == null) {
+        const value = r.code === 0 && !r.timedOut ? parseMetric(r.stdout, bench.metric) : null;
+        if (value == null) {
           const why = r.code === 0 && !r.timedOut
-            ? `exited 0 but printed no ns_per_call= (stdout: ${oneLine(tail(r.stdout, 200)) || 'empty'}; stderr: ${oneLine(tail(r.stderr, 200)) || 'empty'})`
+            ? `exited 0 but printed no ${bench.metric}= (stdout: ${oneLine(tail(r.stdout, 200)) || 'empty'}; stderr: ${oneLine(tail(r.stderr, 200)) || 'empty'})`
             : describeFailure(r, opts.timeout);
           res.reason = `${warmup ? 'warm-up' : `rep ${rep}`}: ${why}`;
           break;
         }
         if (r.platformCheck) res.platformCheck = r.platformCheck;
-        if (warmup) { res.warmupNs = ns; continue; }
-        res.samples.push(ns);
+        if (warmup) { res.warmup = value; continue; }
+        res.samples.push(value);
         res.wallMs.push(Math.round(r.wallMs));
-        process.stdout.write(`${pad('', 11)}   rep ${rep}: ${fmt(ns)} ns/call, ${(r.wallMs / 1000).toFixed(2)} s wall\n`);
+        process.stdout.write(`${pad('', W)}   rep ${rep}: ${fmt(value)} ${bench.unit}, ${(r.wallMs / 1000).toFixed(2)} s wall\n`);
       }
     } catch (err) {
       res.reason = `harness error: ${err.message}`;
@@ -433,9 +555,9 @@ async function main() {
     if (res.samples.length === opts.reps) {
       res.status = 'ok';
       res.reason = null;
-      res.medianNs = median(res.samples);
-      res.minNs = Math.min(...res.samples);
-      res.maxNs = Math.max(...res.samples);
+      res.median = median(res.samples);
+      res.min = Math.min(...res.samples);
+      res.max = Math.max(...res.samples);
       res.medianWallMs = median(res.wallMs);
       if (res.platformCheck) {
         const want = /--platform=(\S+)/.exec(res.command)?.[1];
@@ -445,31 +567,31 @@ async function main() {
         }
       }
     }
-    if (res.status !== 'ok') process.stdout.write(`${pad('', 11)}   unavailable: ${res.reason}\n`);
+    if (res.status !== 'ok') process.stdout.write(`${pad('', W)}   unavailable: ${res.reason}\n`);
   }
 
   // Table.
   process.stdout.write('\n');
-  const header = `${pad('environment', 12)}${pad('median ns/call', 16, true)}${pad('min', 12, true)}${pad('max', 12, true)}${pad('wall s/run', 12, true)}  notes`;
+  const header = `${pad('environment', W)}${pad(`median ${bench.unit}`, 22, true)}${pad('min', 12, true)}${pad('max', 12, true)}${pad('wall s/run', 12, true)}  notes`;
   process.stdout.write(header + '\n' + '-'.repeat(header.length + 20) + '\n');
   for (const name of opts.envList) {
     const r = results[name];
     if (r.status === 'ok') {
       const note = r.platformCheck ? `platform=${r.platformCheck.platform} (from boot log)` : '';
-      process.stdout.write(`${pad(name, 12)}${pad(fmt(r.medianNs), 16, true)}${pad(fmt(r.minNs), 12, true)}${pad(fmt(r.maxNs), 12, true)}${pad((r.medianWallMs / 1000).toFixed(2), 12, true)}  ${note}\n`);
+      process.stdout.write(`${pad(name, W)}${pad(fmt(r.median), 22, true)}${pad(fmt(r.min), 12, true)}${pad(fmt(r.max), 12, true)}${pad((r.medianWallMs / 1000).toFixed(2), 12, true)}  ${note}\n`);
     } else {
-      process.stdout.write(`${pad(name, 12)}${pad('unavailable', 16, true)}  ${r.reason}\n`);
+      process.stdout.write(`${pad(name, W)}${pad('unavailable', 22, true)}  ${r.reason}\n`);
     }
   }
 
   const ratios = {};
-  process.stdout.write('\nratios (of medians):\n');
+  process.stdout.write(`\n${benchName} ratios (of medians):\n`);
   for (const [label, a, b] of RATIOS) {
     if (!(a in results) || !(b in results)) continue;
     const ra = results[a];
     const rb = results[b];
     if (ra.status === 'ok' && rb.status === 'ok') {
-      ratios[label] = ra.medianNs / rb.medianNs;
+      ratios[label] = ra.median / rb.median;
       process.stdout.write(`  ${pad(label, 20)} ${fmt(ratios[label], 2)}x\n`);
     } else {
       ratios[label] = null;
@@ -477,23 +599,74 @@ async function main() {
       process.stdout.write(`  ${pad(label, 20)} n/a (${missing} unavailable)\n`);
     }
   }
+  process.stdout.write('\n');
+  return { metric: bench.metric, unit: bench.unit, iters, results, ratios };
+}
 
+function printSummary(opts, benches) {
+  if (opts.benchList.length < 2) return;
+  const colW = 25;
+  process.stdout.write('=== summary (medians)\n');
+  const header = pad('environment', W) + opts.benchList.map((b) => pad(`${b} ${BENCHES[b].unit}`, colW, true)).join('');
+  process.stdout.write(header + '\n' + '-'.repeat(header.length) + '\n');
+  const reasons = [];
+  for (const env of opts.envList) {
+    let line = pad(env, W);
+    for (const b of opts.benchList) {
+      const r = benches[b].results[env];
+      if (r.status === 'ok') line += pad(fmt(r.median), colW, true);
+      else { line += pad('unavailable', colW, true); reasons.push(`  ${env} ${b}: ${r.reason}`); }
+    }
+    process.stdout.write(line + '\n');
+  }
+  process.stdout.write('\n' + pad('ratio', W) + opts.benchList.map((b) => pad(b, colW, true)).join('') + '\n');
+  for (const [label] of RATIOS) {
+    const vals = opts.benchList.map((b) => benches[b].ratios[label]);
+    if (vals.every((v) => v === undefined)) continue;
+    const cells = vals.map((v) => (v == null ? 'n/a' : `${fmt(v, 2)}x`));
+    // Labels can be wider than the environment column: borrow from the first cell.
+    const first = Math.max(W + colW - label.length - 1, cells[0].length + 1);
+    process.stdout.write(label + ' ' + pad(cells[0], first, true).slice(0) + cells.slice(1).map((c) => pad(c, colW, true)).join('') + '\n');
+  }
+  if (reasons.length) process.stdout.write('\nunavailable:\n' + reasons.join('\n') + '\n');
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const host = hostInfo();
+  process.stdout.write(`benchmarks: ${opts.benchList.join(', ')}; environments: ${opts.envList.join(', ')}\n`);
+  process.stdout.write(`host: ${host.kernel}, ${host.cpu}, ${host.cpus} CPUs, /dev/kvm ${host.kvm ? 'present' : 'absent'}, uid ${host.uid}, loadavg ${host.loadavg}\n\n`);
+
+  let binaries;
+  try {
+    binaries = buildBinaries();
+  } catch (err) {
+    process.stderr.write(`cannot build the benchmarks: ${err.message}\n`);
+    process.exit(1);
+  }
+  const ctx = { opts, binaries };
+  fs.rmSync(path.join(OUT_DIR, 'debug'), { recursive: true, force: true });
+
+  const benches = {};
+  for (const b of opts.benchList) benches[b] = await runBench(ctx, b);
+  printSummary(opts, benches);
+
+  const finished = new Date();
   const stamp = started.toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
   const outFile = opts.out ? path.resolve(opts.out) : path.join(OUT_DIR, `results-${stamp}.json`);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   const json = {
-    benchmark: 'getppid',
     date: started.toISOString(),
-    iters: opts.iters,
+    durationSeconds: Math.round((finished - started) / 1000),
     reps: opts.reps,
     timeoutSeconds: opts.timeout,
     host,
-    results,
-    ratios,
+    benches,
   };
   fs.writeFileSync(outFile, JSON.stringify(json, null, 2) + '\n');
   if (!opts.keep) fs.rmSync(path.join(OUT_DIR, 'bundles'), { recursive: true, force: true });
-  process.stdout.write(`\nresults written to ${path.relative(process.cwd(), outFile) || outFile}\n`);
+  process.stdout.write(`\ntotal ${Math.round((finished - started) / 1000)} s; results written to ${path.relative(process.cwd(), outFile) || outFile}\n`);
 }
 
 main().catch((err) => {

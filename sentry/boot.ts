@@ -1,30 +1,31 @@
 // Building a sandbox from its resolved configuration and running its init
 // process: the MemoryFile, the platform, the root mount over the Gofer, the
 // console, the first task.
-import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { E, errnoName } from '../abi/linux/errno.js';
-import { REG, USER_CS, USER_DS } from '../abi/linux/ptrace.js';
-import { S_IFDIR, S_IFREG } from '../abi/linux/stat.js';
-import { O_RDONLY, X_OK } from '../abi/linux/fcntl.js';
+import { S_IFDIR } from '../abi/linux/stat.js';
 import { P9Client } from '../gofer/p9/client.js';
 import { PtracePlatform } from '../platform/ptrace/index.js';
 import { STUB_BASE } from '../platform/ptrace/stub-elf.js';
-import type { StubProcess } from '../platform/ptrace/stub-process.js';
+import { Waker } from '../platform/ptrace/waker.js';
+import { read as hostRead } from '../host/io.js';
+import { SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
-import { checkPermission } from '../syscalls/file.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
 import { GoferFs } from './fsimpl/gofer/gofer-fs.js';
 import { Credentials } from './kernel/credentials.js';
 import { Kernel, type HostAuxv } from './kernel/kernel.js';
 import { defaultRlimits, type Rlimit } from './kernel/rlimits.js';
 import { Task } from './kernel/task.js';
-import { runTask } from './kernel/task-run.js';
-import { loadExecutable } from './loader/load.js';
+import { ThreadGroup } from './kernel/thread-group.js';
+import { Scheduler } from './kernel/scheduler.js';
+import { SignalHandlers } from './kernel/signal-state.js';
+import { sendToGroup } from './kernel/signals.js';
+import { execve } from './kernel/task-exec.js';
+import { WaitQueue } from './kernel/wait-queue.js';
 import { AddressSpace } from './mm/address-space.js';
 import { MemoryFile } from './mm/memory-file.js';
-import type { MappableFile } from './mm/vma.js';
 import { Dentry } from './vfs/dentry.js';
 import { FdTable } from './vfs/fd-table.js';
 import { resolvePath, type FsContext } from './vfs/path-walk.js';
@@ -49,6 +50,8 @@ export interface SandboxConfig {
   mounts: SandboxMount[];
   /** Host fds that become the sandbox's 0, 1, 2. */
   stdio: [number, number, number];
+  /** A pipe runsc writes forwarded signal numbers to, one byte each. */
+  controlFd?: number;
 }
 
 /** AT_HWCAP and friends of the Sentry's own process, passed on to the application. */
@@ -102,16 +105,6 @@ function findExecutable(ctx: FsContext, name: string, env: string[]): { path: st
   return err;
 }
 
-function openForExec(ctx: FsContext, path: string): MappableFile | number {
-  const d = resolvePath(ctx, ctx.cwd, path, true);
-  if (typeof d === 'number') return d;
-  if (d.inode.type !== S_IFREG) return -E.EACCES;
-  const f = d.inode.open(O_RDONLY);
-  if (typeof f === 'number') return f;
-  if (!('readInto' in f)) { f.decRef(); return -E.EACCES; }
-  return f as unknown as MappableFile;
-}
-
 /** Boots the sandbox and runs init to its end. Returns init's wait status. */
 export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): number {
   const memoryFile = new MemoryFile();
@@ -133,37 +126,48 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   const rlimits: Rlimit[] = defaultRlimits();
   for (const r of cfg.rlimits) rlimits[r.resource] = { cur: r.soft, max: r.hard };
 
-  const fdTable = new FdTable(Number(rlimits[7].cur));
-  cfg.stdio.forEach((hostFd, fd) => fdTable.setAt(fd, new ConsoleFile(hostFd), false));
+  // The waker watches the console's input and runsc's control pipe; its page is MemoryFile memory.
+  const wakerPage = memoryFile.allocate(0x1000);
+  const wakerHostFds = [cfg.stdio[0], ...(cfg.controlFd !== undefined ? [cfg.controlFd] : [])];
+  const waker = new Waker(memoryFile.fd, wakerHostFds, memoryFile.bytesAt(wakerPage, 0x1000), wakerPage);
+  const scheduler = new Scheduler(kernel, platform, waker, dispatch);
+  kernel.scheduler = scheduler;
 
-  const stub = platform.newAddressSpace() as StubProcess;
-  const mm = new AddressSpace(memoryFile, stub, STUB_BASE);
-  const task = new Task(kernel, 1, 1, 0, mm, stub.mainThread, fdTable, fs, creds, rlimits);
-  try {
-    const perm = checkPermission(task, exe.dentry, X_OK);
-    if (perm < 0) throw new BootError(`${exe.path}: ${errnoName(-perm)}`);
-    const file = openForExec(fs, exe.path);
-    if (typeof file === 'number') throw new BootError(`${exe.path}: ${errnoName(-file)}`);
-    const random = new Uint8Array(16);
-    randomFillSync(random);
-    const image = loadExecutable(mm, file, (p) => openForExec(fs, p), {
-      argv: cfg.args, envp: cfg.env, execfn: exe.path, uid: creds.uid, gid: creds.gid, euid: creds.euid, egid: creds.egid,
-      hwcap: kernel.hostAuxv.hwcap, hwcap2: kernel.hostAuxv.hwcap2, minsigstksz: kernel.hostAuxv.minsigstksz, random,
-    });
-    if (typeof image === 'number') throw new BootError(`loading ${exe.path}: ${errnoName(-image)}`);
-    task.exePath = exe.dentry.path(root);
-    task.comm = exe.path.split('/').pop()!.slice(0, 15);
-    const regs = task.regs;
-    regs.bytes.fill(0);
-    regs.rip = image.entry;
-    regs.rsp = image.stackPointer;
-    regs.set(REG.cs, USER_CS);
-    regs.set(REG.ss, USER_DS);
-    regs.set(REG.eflags, 0x202);
-    log.debug({ entry: image.entry.toString(16), sp: image.stackPointer.toString(16) }, 'init loaded');
-    return runTask(task, dispatch);
-  } finally {
-    fdTable.closeAll();
-    stub.destroy();
+  const fdTable = new FdTable(Number(rlimits[7].cur));
+  const stdinWatch = { wakerFd: Waker.fdNumber(0), queue: new WaitQueue() };
+  scheduler.watch(stdinWatch);
+  cfg.stdio.forEach((hostFd, fd) => fdTable.setAt(fd, new ConsoleFile(hostFd, stdinWatch.queue), false));
+  if (cfg.controlFd !== undefined) {
+    const controlFd = cfg.controlFd;
+    scheduler.watch({ wakerFd: Waker.fdNumber(1), queue: new WaitQueue(), always: true, onReady: () => forwardSignals(kernel, controlFd) });
   }
+
+  const stub = platform.newAddressSpace();
+  const mm = new AddressSpace(memoryFile, stub, STUB_BASE);
+  const handlers = new SignalHandlers();
+  const tg = new ThreadGroup(1, null, handlers, rlimits, 0);
+  kernel.threadGroups.set(1, tg);
+  kernel.init = tg;
+  kernel.allocatePid();
+  const task = new Task(kernel, 1, tg, mm, stub.mainThread, fdTable, fs, creds);
+  tg.tasks.add(task);
+  kernel.tasks.set(1, task);
+  const r = execve(task, { dentry: exe.dentry, path: exe.path, argv: cfg.args, envp: cfg.env });
+  if (r < 0) {
+    stub.destroy();
+    waker.destroy();
+    throw new BootError(`${exe.path}: ${errnoName(-r)}`);
+  }
+  log.debug({ entry: task.regs.rip.toString(16) }, 'init loaded');
+  scheduler.enqueue(task);
+  return scheduler.run();
+}
+
+/** runsc writes one byte per signal it forwards to the sandbox's init. */
+function forwardSignals(kernel: Kernel, controlFd: number): void {
+  const buf = new Uint8Array(64);
+  const n = hostRead(controlFd, buf);
+  const init = kernel.init;
+  if (n <= 0 || init === null) return;
+  for (const signo of buf.subarray(0, n)) sendToGroup(init, signo, { signo, code: SI_USER, pid: 0, uid: 0 });
 }

@@ -2,43 +2,65 @@
 // forms, stat, getdents, readlink, access, cwd, fcntl, dup, ioctl.
 import { E } from '../abi/linux/errno.js';
 import * as F from '../abi/linux/fcntl.js';
-import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, STAT_SIZE, STATX_SIZE, UTIME_NOW, UTIME_OMIT, type Stat, type Timespec } from '../abi/linux/stat.js';
-import { FIOCLEX, FIONBIO, FIONCLEX } from '../abi/linux/ioctl.js';
+import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, UTIME_NOW, UTIME_OMIT, type Stat, type Timespec } from '../abi/linux/stat.js';
+import { FIGETBSZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD } from '../abi/linux/ioctl.js';
+import { PAGE_SIZE, PROT_READ, PROT_WRITE } from '../abi/linux/mman.js';
 import { stringToBytes } from '../sentry/mm/address-space.js';
 import type { Task } from '../sentry/kernel/task.js';
-import type { Dentry } from '../sentry/vfs/dentry.js';
+import { Dentry } from '../sentry/vfs/dentry.js';
 import type { FileDescription } from '../sentry/vfs/file-description.js';
 import { PathFile } from '../sentry/vfs/path-file.js';
 import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
-import { resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
-import { dirfdStart, pathArg, readIovecs, type Iovec } from './args.js';
-import { sys, type SyscallGroup } from './types.js';
+import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
+import { accessibleLength, dirfdStart, MAX_RW_COUNT, pathArg, readIovecs, type Iovec } from './args.js';
+import { permissionOf } from '../sentry/kernel/permissions.js';
 
-/** Largest single transfer: Linux's MAX_RW_COUNT. */
-const MAX_RW_COUNT = 0x7ffff000;
+export { permissionOf };
+import { sys, type SyscallGroup } from './types.js';
+import { blockIfAgain, writeResult } from './blocking-io.js';
+
 const BOUNCE_LIMIT = 1 << 20;
 
 function fileOf(t: Task, fd: number): FileDescription | number {
   return t.fdTable.get(fd) ?? -E.EBADF;
 }
 
-/** Reads from file into application memory at addr: directly when the range is one piece. */
+/**
+ * Linux's access_ok: the whole range lies in user space (whether it is
+ * mapped is found on copy). A count that reads as negative is above 2^63,
+ * which no range fits.
+ */
+function accessOk(addr: number, count: number): boolean {
+  return addr >= 0 && count >= 0 && addr + count <= TASK_SIZE;
+}
+
+/**
+ * Reads from file into application memory at addr: directly when the range
+ * is one accessible piece, else through a bounce buffer no larger than what
+ * the application can take, so that a fault neither loses data nor moves
+ * the offset past what was copied (Linux returns the bytes copied before
+ * the fault, and EFAULT only when there were none).
+ */
 function readInto(t: Task, file: FileDescription, addr: number, count: number, offset: number): number {
   count = Math.min(count, MAX_RW_COUNT);
   if (count === 0) return file.read(new Uint8Array(0), offset);
   const direct = t.mm.writableView(addr, count);
   if (direct !== null) return file.read(direct, offset);
-  if (!accessOk(addr, count)) return -E.EFAULT;
-  const bounce = new Uint8Array(Math.min(count, BOUNCE_LIMIT));
-  const n = file.read(bounce, offset);
-  if (n <= 0) return n;
-  const w = t.mm.copyOut(addr, bounce.subarray(0, n));
-  return w < 0 ? -E.EFAULT : w;
-}
-
-/** Linux's access_ok: the range lies in user space; whether it is mapped is found on copy. */
-function accessOk(addr: number, count: number): boolean {
-  return addr >= 0 && addr + count <= TASK_SIZE;
+  let done = 0;
+  while (done < count) {
+    const room = accessibleLength(t, addr + done, Math.min(count - done, BOUNCE_LIMIT), PROT_WRITE);
+    if (room === 0) return done > 0 ? done : -E.EFAULT;
+    const bounce = new Uint8Array(room);
+    const n = file.read(bounce, offset < 0 ? -1 : offset + done);
+    if (n < 0) return done > 0 ? done : n;
+    if (n === 0) break;
+    const w = t.mm.copyOut(addr + done, bounce.subarray(0, n));
+    if (w < 0) return done > 0 ? done : -E.EFAULT;
+    done += w;
+    // A stream may block on a second read: return what one read gave.
+    if (n < room || !file.seekable()) break;
+  }
+  return done;
 }
 
 function writeFrom(t: Task, file: FileDescription, addr: number, count: number, offset: number): number {
@@ -46,68 +68,100 @@ function writeFrom(t: Task, file: FileDescription, addr: number, count: number, 
   if (count === 0) return file.write(new Uint8Array(0), offset);
   const direct = t.mm.readableView(addr, count);
   if (direct !== null) return file.write(direct, offset);
-  if (!accessOk(addr, count)) return -E.EFAULT;
-  const bounce = new Uint8Array(Math.min(count, BOUNCE_LIMIT));
-  const got = t.mm.copyIn(addr, bounce);
-  if (got < 0) return -E.EFAULT;
-  return file.write(bounce.subarray(0, got), offset);
+  let avail = accessibleLength(t, addr, count, PROT_READ);
+  if (avail === 0) return -E.EFAULT;
+  // A stream (pipe, socket) copies the buffer a page at a time and fails
+  // the page that faults; a regular file writes up to the fault.
+  if (avail < count && !file.seekable()) {
+    avail -= avail % PAGE_SIZE;
+    if (avail === 0) return -E.EFAULT;
+  }
+  let done = 0;
+  while (done < avail) {
+    const bounce = new Uint8Array(Math.min(avail - done, BOUNCE_LIMIT));
+    const got = t.mm.copyIn(addr + done, bounce);
+    if (got < 0) return done > 0 ? done : -E.EFAULT;
+    const n = file.write(bounce.subarray(0, got), offset < 0 ? -1 : offset + done);
+    if (n < 0) return done > 0 ? done : n;
+    done += n;
+    if (n < got) break;
+  }
+  return done;
 }
 
+/** read(2) and pread64(2) after the offset check: Linux's vfs_read order of checks. */
 function doRead(t: Task, fd: number, addr: number, count: number, offset: number): number {
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
   if (!file.readable || (file instanceof PathFile)) return -E.EBADF;
+  if (!accessOk(addr, count)) return -E.EFAULT;
   if (file.dentry?.inode.type === S_IFDIR) return -E.EISDIR;
-  if (count < 0) return -E.EINVAL;
-  return readInto(t, file, addr, count, offset);
+  return blockIfAgain(t, file, false, readInto(t, file, addr, count, offset));
 }
 
 function doWrite(t: Task, fd: number, addr: number, count: number, offset: number): number {
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
   if (!file.writable || (file instanceof PathFile)) return -E.EBADF;
-  if (count < 0) return -E.EINVAL;
-  return writeFrom(t, file, addr, count, offset);
+  if (!accessOk(addr, count)) return -E.EFAULT;
+  return writeResult(t, file, count, (done) => writeFrom(t, file, addr + done, count - done, offset < 0 ? -1 : offset + done));
 }
 
 function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset: number, write: boolean): number {
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
-  if ((write ? !file.writable : !file.readable) || file instanceof PathFile) return -E.EBADF;
+  if (file instanceof PathFile) return -E.EBADF;
+  // Linux imports the iovecs (EINVAL, EFAULT) before it checks the file's mode.
   const iovs = readIovecs(t, iovAddr, iovCount);
   if (typeof iovs === 'number') return iovs;
-  let total = 0;
-  for (const iov of iovs as Iovec[]) {
-    if (iov.len === 0) continue;
-    const r = write ? writeFrom(t, file, iov.base, iov.len, offset < 0 ? -1 : offset + total)
-      : readInto(t, file, iov.base, iov.len, offset < 0 ? -1 : offset + total);
-    if (r < 0) return total > 0 ? total : r;
-    total += r;
-    if (r < iov.len) break;
-  }
-  return total;
+  if (write ? !file.writable : !file.readable) return -E.EBADF;
+  if (!write && file.dentry?.inode.type === S_IFDIR && iovs.some((v) => v.len > 0)) return -E.EISDIR;
+  const transfer = (skip: number): number => {
+    let total = 0;
+    for (const iov of iovs as Iovec[]) {
+      if (iov.len === 0) continue;
+      // Bytes an earlier attempt already moved (a blocked writer's rerun) are skipped.
+      const already = Math.min(Math.max(skip - total, 0), iov.len);
+      if (already === iov.len) { total += iov.len; continue; }
+      const at = offset < 0 ? -1 : offset + total + already;
+      const r = write ? writeFrom(t, file, iov.base + already, iov.len - already, at) : readInto(t, file, iov.base, iov.len, at);
+      if (r < 0) return total + already > skip ? total + already - skip : r;
+      total += already + r;
+      if (already + r < iov.len) break;
+    }
+    return total - skip;
+  };
+  if (!write) return blockIfAgain(t, file, false, transfer(0));
+  return writeResult(t, file, (iovs as Iovec[]).reduce((n, v) => n + v.len, 0), transfer);
 }
 
+/** The checks pread64/pwrite64/preadv/pwritev make first: the offset before the fd, as Linux does. */
 function checkOffset(t: Task, fd: number, offset: number): number {
+  if (offset < 0) return -E.EINVAL;
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
-  if (offset < 0) return -E.EINVAL;
+  if (file instanceof PathFile) return -E.EBADF;
   if (!file.seekable()) return -E.ESPIPE;
   return 0;
 }
 
 // ---- open ----
 
-function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode: number): number {
-  const path = pathArg(t, pathAddrArg);
-  if (typeof path === 'number') return path;
-  const start = dirfdStart(t, dirfd, path);
-  if (typeof start === 'number') return start;
-  const cloexec = (flags & F.O_CLOEXEC) !== 0;
-  if (flags & F.O_PATH) flags &= F.O_PATH | F.O_DIRECTORY | F.O_NOFOLLOW | F.O_CLOEXEC;
-  let dentry: Dentry;
-  if (flags & F.O_CREAT) {
-    if ((flags & F.O_TMPFILE) === F.O_TMPFILE) return -E.EOPNOTSUPP;
+/** Whether Linux refuses to open this kind of file for writing on a read-only mount (devices, FIFOs and sockets it allows). */
+function roRefusesWrite(type: number): boolean {
+  return type === S_IFREG || type === S_IFDIR || type === S_IFLNK;
+}
+
+/**
+ * Finds (or, for O_CREAT, creates) the file open(2) names. The last
+ * component of an O_CREAT open is looked up in its parent: a symlink there
+ * is followed unless O_EXCL or O_NOFOLLOW, and a missing target is created
+ * where the link points (creat() through a dangling link). Returns the
+ * dentry, or an installed fd when it created the file, as { fd }.
+ */
+function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: number, cloexec: boolean): Dentry | { fd: number } | number {
+  if (!(flags & F.O_CREAT)) return resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0);
+  for (let follows = 0; ; follows++) {
     const p = resolveParent(t.fs, start, path);
     if (typeof p === 'number') return p;
     if (p.name === '.' || p.name === '..' || p.trailingSlash) return -E.EISDIR;
@@ -117,39 +171,76 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
       const inode = p.parent.inode;
       if (inode.readonly) return -E.EROFS;
       if (!inode.create) return -E.EACCES;
-      const file = inode.create(p.name, flags & ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC), mode & 0o7777 & ~t.umask, t.creds.fsuid, t.creds.fsgid);
+      const file = inode.create(p.name, fileFlags(flags), mode & 0o7777 & ~t.umask, t.creds.fsuid, t.creds.fsgid);
       if (typeof file === 'number') return file;
       p.parent.children.delete(p.name);
       const d = lookupChild(p.parent, p.name);
       if (typeof d !== 'number') file.dentry = d;
-      return t.fdTable.add(file, cloexec);
+      return { fd: t.fdTable.add(file, cloexec) };
     }
     if (flags & F.O_EXCL) return -E.EEXIST;
-    const resolved = existing.inode.type === S_IFLNK ? resolvePath(t.fs, start, path, true) : existing;
-    if (typeof resolved === 'number') return resolved;
-    dentry = resolved;
-  } else {
-    const d = resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0);
-    if (typeof d === 'number') return d;
-    dentry = d;
+    if (existing.inode.type !== S_IFLNK || (flags & F.O_NOFOLLOW)) return existing;
+    if (follows >= MAX_SYMLINK_FOLLOWS) return -E.ELOOP;
+    const target = existing.inode.readlink();
+    if (typeof target === 'number') return target;
+    if (target === '') return -E.ENOENT;
+    start = p.parent;
+    path = target;
   }
-  const type = dentry.inode.type;
-  if ((flags & F.O_NOFOLLOW) && type === S_IFLNK && !(flags & F.O_PATH)) return -E.ELOOP;
-  if ((flags & F.O_DIRECTORY) && type !== S_IFDIR) return -E.ENOTDIR;
-  if (flags & F.O_PATH) {
-    const file = new PathFile(dentry, flags);
-    return t.fdTable.add(file, cloexec);
-  }
+}
+
+/** A file description's f_flags: what open keeps (x86-64 forces O_LARGEFILE on). */
+function fileFlags(flags: number): number {
+  return (flags & ~(F.O_CREAT | F.O_EXCL | F.O_NOCTTY | F.O_TRUNC | F.O_CLOEXEC)) | F.O_LARGEFILE;
+}
+
+/** open(2) with Linux's flag handling (build_open_flags) and its order of checks (do_open, may_open). */
+function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode: number): number {
+  flags &= F.VALID_OPEN_FLAGS;
+  const cloexec = (flags & F.O_CLOEXEC) !== 0;
+  if ((flags & (F.O_DIRECTORY | F.O_CREAT)) === (F.O_DIRECTORY | F.O_CREAT)) return -E.EINVAL;
   const acc = flags & F.O_ACCMODE;
-  if (type === S_IFDIR && (acc !== F.O_RDONLY || (flags & F.O_TRUNC) || (flags & F.O_CREAT))) return -E.EISDIR;
-  if (acc !== F.O_RDONLY && dentry.inode.readonly) return -E.EROFS;
-  if ((flags & F.O_TRUNC) && dentry.inode.readonly) return -E.EROFS;
-  const access = checkPermission(t, dentry, acc === F.O_RDONLY ? F.R_OK : acc === F.O_WRONLY ? F.W_OK : F.R_OK | F.W_OK);
+  if (flags & F.__O_TMPFILE) {
+    if ((flags & F.O_TMPFILE_MASK) !== F.O_TMPFILE) return -E.EINVAL;
+    if (acc !== F.O_WRONLY && acc !== F.O_RDWR) return -E.EINVAL;
+  } else if (flags & F.O_PATH) {
+    flags &= F.O_PATH | F.O_DIRECTORY | F.O_NOFOLLOW;
+  }
+  const path = pathArg(t, pathAddrArg);
+  if (typeof path === 'number') return path;
+  const start = dirfdStart(t, dirfd, path);
+  if (typeof start === 'number') return start;
+  if (flags & F.__O_TMPFILE) {
+    // An unnamed file in a directory: nothing to create it on a read-only
+    // mount, and the Gofer has no way to make one elsewhere.
+    const dir = resolvePath(t.fs, start, path, true);
+    if (typeof dir === 'number') return dir;
+    if (dir.inode.type !== S_IFDIR) return -E.ENOTDIR;
+    return dir.inode.readonly ? -E.EROFS : -E.EOPNOTSUPP;
+  }
+  const found = openTarget(t, start, path, flags, mode, cloexec);
+  if (typeof found === 'number') return found;
+  if (!(found instanceof Dentry)) return found.fd;
+  const dentry = found;
+  const type = dentry.inode.type;
+  if ((flags & F.O_CREAT) && type === S_IFDIR) return -E.EISDIR;
+  if ((flags & F.O_DIRECTORY) && type !== S_IFDIR) return -E.ENOTDIR;
+  if (flags & F.O_PATH) return t.fdTable.add(new PathFile(dentry, flags), cloexec);
+  const truncate = (flags & F.O_TRUNC) !== 0 && type === S_IFREG;
+  if (truncate && dentry.inode.readonly) return -E.EROFS;
+  // may_open: symlinks (O_NOFOLLOW), directories opened for writing, then permission.
+  if (type === S_IFLNK) return -E.ELOOP;
+  const wantsWrite = acc === F.O_WRONLY || acc === F.O_RDWR;
+  if (type === S_IFDIR && (wantsWrite || acc === 3 || (flags & F.O_TRUNC))) return -E.EISDIR;
+  const want = acc === F.O_RDONLY ? F.R_OK : acc === F.O_WRONLY ? F.W_OK : F.R_OK | F.W_OK;
+  const access = checkPermission(t, dentry, want | ((flags & F.O_TRUNC) ? F.W_OK : 0));
   if (access < 0) return access;
-  const file = dentry.inode.open(flags & ~(F.O_CREAT | F.O_EXCL | F.O_CLOEXEC | F.O_NOCTTY));
+  // The mount's read-only flag is checked when the file is opened for writing.
+  if (wantsWrite && dentry.inode.readonly && roRefusesWrite(type)) return -E.EROFS;
+  const file = dentry.inode.open(fileFlags(flags));
   if (typeof file === 'number') return file;
   file.dentry = dentry;
-  if ((flags & F.O_TRUNC) && (type & S_IFMT) !== S_IFDIR && acc !== F.O_RDONLY) {
+  if (truncate) {
     const r = file.truncate(0);
     if (r < 0) { file.decRef(); return r; }
   }
@@ -164,18 +255,6 @@ export function checkPermission(t: Task, dentry: Dentry, want: number): number {
   return permissionOf(st, t.creds.fsuid, t.creds.fsgid, t.creds.groups, want);
 }
 
-export function permissionOf(st: Stat, uid: number, gid: number, groups: number[], want: number): number {
-  if (uid === 0) {
-    // Root may read and write anything; execute needs some x bit (or a directory).
-    if ((want & F.X_OK) && (st.mode & S_IFMT) !== S_IFDIR && (st.mode & 0o111) === 0) return -E.EACCES;
-    return 0;
-  }
-  let bits: number;
-  if (st.uid === uid) bits = (st.mode >> 6) & 7;
-  else if (st.gid === gid || groups.includes(st.gid)) bits = (st.mode >> 3) & 7;
-  else bits = st.mode & 7;
-  return (bits & want) === want ? 0 : -E.EACCES;
-}
 
 // ---- stat ----
 
@@ -220,6 +299,7 @@ function statx(t: Task): number {
 function getdents64(t: Task): number {
   const file = fileOf(t, t.argInt(0));
   if (typeof file === 'number') return file;
+  if (file instanceof PathFile) return -E.EBADF;
   const addr = t.arg(1), count = t.argU32(2);
   const entries = file.readdir();
   if (typeof entries === 'number') return entries;
@@ -254,6 +334,14 @@ function readlinkAt(t: Task, dirfd: number, pathIdx: number, bufIdx: number, siz
   if (path === '/proc/self/exe') {
     // Until procfs (issue 4) mounts /proc, the one link glibc and programs ask for.
     target = t.exePath;
+  } else if (path === '') {
+    // The empty path names the fd itself, which must be a symlink (an
+    // O_PATH|O_NOFOLLOW open of one); anything else is ENOENT, not EINVAL.
+    if (dirfd === F.AT_FDCWD) return -E.ENOENT;
+    const file = fileOf(t, dirfd);
+    if (typeof file === 'number') return file;
+    if (file.dentry?.inode.type !== S_IFLNK) return -E.ENOENT;
+    target = file.dentry.inode.readlink();
   } else {
     const start = dirfdStart(t, dirfd, path);
     if (typeof start === 'number') return start;
@@ -267,21 +355,35 @@ function readlinkAt(t: Task, dirfd: number, pathIdx: number, bufIdx: number, siz
   return t.mm.copyOutFull(t.arg(bufIdx), bytes) < 0 ? -E.EFAULT : bytes.length;
 }
 
+/** access(2) and its *at forms: the permission check first, then (for W_OK) the mount's read-only flag, as do_faccessat orders them. */
 function accessAt(t: Task, dirfd: number, pathIdx: number, mode: number, flags: number): number {
   if (mode & ~7) return -E.EINVAL;
   if (flags & ~(F.AT_EACCESS | F.AT_SYMLINK_NOFOLLOW | F.AT_EMPTY_PATH)) return -E.EINVAL;
   const path = pathArg(t, pathIdx);
   if (typeof path === 'number') return path;
-  const start = dirfdStart(t, dirfd, path);
-  if (typeof start === 'number') return start;
-  const d = resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0);
-  if (typeof d === 'number') return d;
-  if ((mode & F.W_OK) && d.inode.readonly) return -E.EROFS;
-  const st = d.inode.stat();
+  let st: Stat | number;
+  let readonly = false;
+  if (path === '' && (flags & F.AT_EMPTY_PATH) && dirfd !== F.AT_FDCWD) {
+    const file = fileOf(t, dirfd);
+    if (typeof file === 'number') return file;
+    st = file.dentry ? file.dentry.inode.stat() : file.stat();
+    readonly = file.dentry?.inode.readonly ?? false;
+  } else {
+    const start = dirfdStart(t, dirfd, path);
+    if (typeof start === 'number') return start;
+    const d = path === '' && (flags & F.AT_EMPTY_PATH) ? start : resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0);
+    if (typeof d === 'number') return d;
+    st = d.inode.stat();
+    readonly = d.inode.readonly;
+  }
   if (typeof st === 'number') return st;
   const c = t.creds;
   const useEffective = (flags & F.AT_EACCESS) !== 0;
-  return permissionOf(st, useEffective ? c.fsuid : c.uid, useEffective ? c.fsgid : c.gid, c.groups, mode);
+  const r = permissionOf(st, useEffective ? c.fsuid : c.uid, useEffective ? c.fsgid : c.gid, c.groups, mode);
+  if (r < 0) return r;
+  // "SuS v2 requires we report a read only fs too", but device nodes, FIFOs and sockets stay writable.
+  if ((mode & F.W_OK) && readonly && roRefusesWrite(st.mode & S_IFMT)) return -E.EROFS;
+  return 0;
 }
 
 function getcwd(t: Task): number {
@@ -302,9 +404,9 @@ function chdirTo(t: Task, d: Dentry): number {
 
 function dup3(t: Task, oldfd: number, newfd: number, flags: number): number {
   if (flags & ~F.O_CLOEXEC) return -E.EINVAL;
+  if (oldfd === newfd) return -E.EINVAL;
   const file = fileOf(t, oldfd);
   if (typeof file === 'number') return file;
-  if (oldfd === newfd) return -E.EINVAL;
   file.incRef();
   return t.fdTable.setAt(newfd, file, (flags & F.O_CLOEXEC) !== 0);
 }
@@ -313,6 +415,10 @@ function fcntl(t: Task): number {
   const fd = t.argInt(0), cmd = t.argInt(1);
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
+  // An O_PATH fd answers only these (Linux's check_fcntl_cmd).
+  if (file instanceof PathFile && cmd !== F.F_DUPFD && cmd !== F.F_DUPFD_CLOEXEC && cmd !== F.F_GETFD && cmd !== F.F_SETFD && cmd !== F.F_GETFL) {
+    return -E.EBADF;
+  }
   switch (cmd) {
     case F.F_DUPFD: case F.F_DUPFD_CLOEXEC: {
       const min = t.argInt(2);
@@ -330,7 +436,36 @@ function fcntl(t: Task): number {
     }
     case F.F_GETLK: case F.F_SETLK: case F.F_SETLKW: case F.F_OFD_GETLK: case F.F_OFD_SETLK: case F.F_OFD_SETLKW:
       return -E.ENOLCK;
-    default: return -E.EINVAL;
+    // Nothing sends SIGIO yet: the owner is kept for F_GETOWN and that is all.
+    case F.F_GETOWN: return file.owner;
+    case F.F_SETOWN: {
+      const pid = t.argInt(2);
+      if (pid !== 0 && pid !== t.tgid && pid !== -t.tgid) return -E.ESRCH;
+      file.owner = pid;
+      return 0;
+    }
+    // glibc's F_GETOWN and F_SETOWN use these (struct f_owner_ex { int type; pid_t pid; }).
+    case F.F_GETOWN_EX: {
+      const out = new Uint8Array(8), dv = new DataView(out.buffer);
+      dv.setInt32(0, file.owner < 0 ? F.F_OWNER_PGRP : file.owner > 0 ? F.F_OWNER_PID : F.F_OWNER_TID, true);
+      dv.setInt32(4, Math.abs(file.owner), true);
+      return t.mm.copyOutFull(t.arg(2), out);
+    }
+    case F.F_SETOWN_EX: {
+      const raw = new Uint8Array(8);
+      if (t.mm.copyInFull(t.arg(2), raw) < 0) return -E.EFAULT;
+      const dv = new DataView(raw.buffer);
+      const type = dv.getInt32(0, true), pid = dv.getInt32(4, true);
+      if (type !== F.F_OWNER_TID && type !== F.F_OWNER_PID && type !== F.F_OWNER_PGRP) return -E.EINVAL;
+      if (pid !== 0 && pid !== t.tgid) return -E.ESRCH;
+      file.owner = type === F.F_OWNER_PGRP ? -pid : pid;
+      return 0;
+    }
+    // No file here holds a lease.
+    case F.F_GETLEASE: return F.F_UNLCK;
+    // Pipe commands on anything else: get_pipe_info fails.
+    case F.F_GETPIPE_SZ: case F.F_SETPIPE_SZ: return file.fcntl(cmd, t.arg(2)) ?? -E.EBADF;
+    default: return file.fcntl(cmd, t.arg(2)) ?? -E.EINVAL;
   }
 }
 
@@ -347,6 +482,24 @@ function ioctl(t: Task): number {
       if (v === null) return -E.EFAULT;
       file.flags = v ? file.flags | F.O_NONBLOCK : file.flags & ~F.O_NONBLOCK;
       return 0;
+    }
+    case FIOASYNC: {
+      // No file here has fasync: asking for a change fails as on a Linux file without it.
+      const v = t.mm.readU32(arg);
+      if (v === null) return -E.EFAULT;
+      return ((v !== 0) !== ((file.flags & F.O_ASYNC) !== 0)) ? -E.ENOTTY : 0;
+    }
+    case FIONREAD: {
+      // Generic for regular files: the bytes after the offset. Other files answer in their own ioctl.
+      if (file.dentry?.inode.type !== S_IFREG) break;
+      const st = file.stat();
+      if (typeof st === 'number') return st;
+      return t.mm.writeU32(arg, st.size - file.offset) < 0 ? -E.EFAULT : 0;
+    }
+    case FIGETBSZ: {
+      const fs = file.dentry?.inode.statfs();
+      if (fs === undefined || typeof fs === 'number') return -E.ENOTTY;
+      return t.mm.writeU32(arg, fs.bsize) < 0 ? -E.EFAULT : 0;
     }
   }
   return file.ioctl(request, arg, { copyOut: (a, b) => t.mm.copyOutFull(a, b), copyIn: (a, b) => t.mm.copyInFull(a, b) });

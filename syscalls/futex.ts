@@ -1,38 +1,177 @@
-// futex(2). With one task per sandbox (until issue 3 brings threads and the
-// scheduler) no one can be waiting: wakes wake nobody, and a wait returns at
-// once when the value differs. A wait that would block is not served yet.
-import { E } from '../abi/linux/errno.js';
+// futex(2): wait/wake with bitsets, requeue, wake-op, the PI operations
+// glibc uses, timeouts; keys are MemoryFile offsets, so private and shared
+// futexes work alike (see sentry/kernel/futex.ts).
+import { E, ERESTARTSYS } from '../abi/linux/errno.js';
 import * as FX from '../abi/linux/futex.js';
+import type { FutexWait } from '../sentry/kernel/futex.js';
 import type { Task } from '../sentry/kernel/task.js';
+import { monotonicNs } from '../sentry/kernel/timers.js';
 import { sys, type SyscallGroup } from './types.js';
 
-function futex(t: Task): number {
-  const addr = t.arg(0), op = t.argInt(1), val = t.argU32(2);
+const FUTEX_WAITERS = 0x80000000;
+const FUTEX_OWNER_DIED = 0x40000000;
+const FUTEX_TID_MASK = 0x3fffffff;
+
+/** Reads a timeout: relative for FUTEX_WAIT, absolute for the others. Sets syscallDeadline once. */
+function setDeadline(t: Task, addr: number, absolute: boolean, realtime: boolean): number {
+  if (addr === 0 || t.syscallDeadline >= 0) return 0;
+  const b = new Uint8Array(16);
+  if (t.mm.copyInFull(addr, b) < 0) return -E.EFAULT;
+  const dv = new DataView(b.buffer);
+  const sec = Number(dv.getBigInt64(0, true)), nsec = Number(dv.getBigInt64(8, true));
+  if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
+  let ns = sec * 1e9 + nsec;
+  if (absolute) ns -= realtime ? Date.now() * 1e6 : monotonicNs();
+  t.syscallDeadline = monotonicNs() + Math.max(0, ns);
+  return 0;
+}
+
+function keyOf(t: Task, addr: number): number {
   if (addr % 4 !== 0) return -E.EINVAL;
+  return t.mm.futexKey(addr);
+}
+
+function wait(t: Task, addr: number, val: number, bitset: number, timeoutAddr: number, absolute: boolean, realtime: boolean): number {
+  const state = t.syscallState as FutexWait | null;
+  if (state !== null) {
+    if (state.woken) return 0;
+    if (t.wakeReason === 'timeout') return -E.ETIMEDOUT;
+  }
+  if (bitset === 0) return -E.EINVAL;
+  const key = keyOf(t, addr);
+  if (key < 0) return key;
+  const d = setDeadline(t, timeoutAddr, absolute, realtime);
+  if (d < 0) return d;
+  if (state === null) {
+    const cur = t.mm.readU32(addr);
+    if (cur === null) return -E.EFAULT;
+    if (cur !== val) return -E.EAGAIN;
+  }
+  if (t.syscallDeadline >= 0 && monotonicNs() >= t.syscallDeadline) return -E.ETIMEDOUT;
+  t.syscallState = { key, bitset, woken: false } satisfies FutexWait;
+  return t.block([t.kernel.futexes.queue(key)], -ERESTARTSYS);
+}
+
+function wake(t: Task, addr: number, n: number, bitset: number): number {
+  if (bitset === 0) return -E.EINVAL;
+  const key = keyOf(t, addr);
+  if (key < 0) return key;
+  return t.kernel.futexes.wake(key, n, bitset);
+}
+
+function requeue(t: Task, addr: number, nWake: number, nRequeue: number, addr2: number, cmp: number | null): number {
+  const key = keyOf(t, addr), key2 = keyOf(t, addr2);
+  if (key < 0) return key;
+  if (key2 < 0) return key2;
+  if (nWake < 0 || nRequeue < 0) return -E.EINVAL;
+  if (cmp !== null) {
+    const cur = t.mm.readU32(addr);
+    if (cur === null) return -E.EFAULT;
+    if (cur !== cmp) return -E.EAGAIN;
+  }
+  return t.kernel.futexes.requeue(key, key2, nWake, nRequeue);
+}
+
+/** FUTEX_WAKE_OP: atomically *addr2 = op(*addr2, arg), wake on addr, and on addr2 if cmp(old, cmparg). */
+function wakeOp(t: Task, addr: number, n: number, addr2: number, n2: number, encoded: number): number {
+  const key = keyOf(t, addr), key2 = keyOf(t, addr2);
+  if (key < 0) return key;
+  if (key2 < 0) return key2;
+  const op = (encoded >>> 28) & 7, cmp = (encoded >>> 24) & 15;
+  let oparg = (encoded << 8) >> 20, cmparg = (encoded << 20) >> 20;
+  if ((encoded >>> 31) & 1) oparg = 1 << (oparg & 31); // FUTEX_OP_OPARG_SHIFT
+  const old = t.mm.readU32(addr2);
+  if (old === null) return -E.EFAULT;
+  let next: number;
+  switch (op) {
+    case 0: next = oparg; break;         // SET
+    case 1: next = old + oparg; break;   // ADD
+    case 2: next = old | oparg; break;   // OR
+    case 3: next = old & ~oparg; break;  // ANDN
+    case 4: next = old ^ oparg; break;   // XOR
+    default: return -E.ENOSYS;
+  }
+  if (t.mm.writeU32(addr2, next >>> 0) < 0) return -E.EFAULT;
+  let woken = t.kernel.futexes.wake(key, n);
+  const o = old | 0;
+  cmparg |= 0;
+  let hit: boolean;
+  switch (cmp) {
+    case 0: hit = o === cmparg; break;
+    case 1: hit = o !== cmparg; break;
+    case 2: hit = o < cmparg; break;
+    case 3: hit = o <= cmparg; break;
+    case 4: hit = o > cmparg; break;
+    case 5: hit = o >= cmparg; break;
+    default: return -E.ENOSYS;
+  }
+  if (hit) woken += t.kernel.futexes.wake(key2, n2);
+  return woken;
+}
+
+/**
+ * PI locks without priority inheritance (one CPU's worth of fairness): the
+ * word holds the owner's tid; contenders set FUTEX_WAITERS and sleep; unlock
+ * hands the lock to the first waiter.
+ */
+function lockPi(t: Task, addr: number, timeoutAddr: number, trylock: boolean): number {
+  const key = keyOf(t, addr);
+  if (key < 0) return key;
+  const state = t.syscallState as FutexWait | null;
+  if (state !== null && t.wakeReason === 'timeout') return -E.ETIMEDOUT;
+  const cur = t.mm.readU32(addr);
+  if (cur === null) return -E.EFAULT;
+  const owner = cur & FUTEX_TID_MASK;
+  if (owner === t.tid) return state?.woken ? 0 : -E.EDEADLK;
+  if (owner === 0 || (cur & FUTEX_OWNER_DIED) || !t.kernel.tasks.has(owner)) {
+    const waiters = t.kernel.futexes.waiters(key).length > 0 ? FUTEX_WAITERS : 0;
+    if (t.mm.writeU32(addr, (t.tid | waiters | (cur & FUTEX_OWNER_DIED)) >>> 0) < 0) return -E.EFAULT;
+    return 0;
+  }
+  if (trylock) return -E.EAGAIN;
+  const d = setDeadline(t, timeoutAddr, true, true);
+  if (d < 0) return d;
+  if (t.mm.writeU32(addr, (cur | FUTEX_WAITERS) >>> 0) < 0) return -E.EFAULT;
+  t.syscallState = { key, bitset: 0xffffffff, woken: false } satisfies FutexWait;
+  return t.block([t.kernel.futexes.queue(key)], -ERESTARTSYS);
+}
+
+function unlockPi(t: Task, addr: number): number {
+  const key = keyOf(t, addr);
+  if (key < 0) return key;
+  const cur = t.mm.readU32(addr);
+  if (cur === null) return -E.EFAULT;
+  if ((cur & FUTEX_TID_MASK) !== t.tid) return -E.EPERM;
+  const waiters = t.kernel.futexes.waiters(key);
+  if (waiters.length === 0) return t.mm.writeU32(addr, 0) < 0 ? -E.EFAULT : 0;
+  const next = waiters[0];
+  const more = waiters.length > 1 ? FUTEX_WAITERS : 0;
+  if (t.mm.writeU32(addr, (next.tid | more) >>> 0) < 0) return -E.EFAULT;
+  t.kernel.futexes.wake(key, 1);
+  return 0;
+}
+
+function futex(t: Task): number {
+  const addr = t.arg(0), op = t.argInt(1), val = t.argU32(2), timeout = t.arg(3), addr2 = t.arg(4), val3 = t.argU32(5);
   const cmd = op & FX.FUTEX_CMD_MASK;
+  const realtime = (op & FX.FUTEX_CLOCK_REALTIME) !== 0;
+  if (realtime && cmd !== FX.FUTEX_WAIT && cmd !== FX.FUTEX_WAIT_BITSET && cmd !== FX.FUTEX_LOCK_PI2) return -E.ENOSYS;
   switch (cmd) {
-    case FX.FUTEX_WAKE: case FX.FUTEX_WAKE_BITSET: {
-      if (cmd === FX.FUTEX_WAKE_BITSET && t.argU32(5) === 0) return -E.EINVAL;
-      return t.mm.readU32(addr) === null ? -E.EFAULT : 0;
-    }
-    case FX.FUTEX_WAIT: case FX.FUTEX_WAIT_BITSET: {
-      if (cmd === FX.FUTEX_WAIT_BITSET && t.argU32(5) === 0) return -E.EINVAL;
-      const cur = t.mm.readU32(addr);
-      if (cur === null) return -E.EFAULT;
-      if (cur !== val) return -E.EAGAIN;
-      return -E.ENOSYS;
-    }
-    case FX.FUTEX_REQUEUE: case FX.FUTEX_CMP_REQUEUE: {
-      const cur = t.mm.readU32(addr);
-      if (cur === null) return -E.EFAULT;
-      if (cmd === FX.FUTEX_CMP_REQUEUE && cur !== t.argU32(5)) return -E.EAGAIN;
-      return 0;
-    }
-    case FX.FUTEX_WAKE_OP: return -E.ENOSYS;
+    case FX.FUTEX_WAIT: return wait(t, addr, val, 0xffffffff, timeout, false, realtime);
+    case FX.FUTEX_WAIT_BITSET: return wait(t, addr, val, val3, timeout, true, realtime);
+    case FX.FUTEX_WAKE: return wake(t, addr, val | 0, 0xffffffff);
+    case FX.FUTEX_WAKE_BITSET: return wake(t, addr, val | 0, val3);
+    // For REQUEUE the timeout argument is val2: how many to requeue.
+    case FX.FUTEX_REQUEUE: return requeue(t, addr, val | 0, t.argInt(3), addr2, null);
+    case FX.FUTEX_CMP_REQUEUE: return requeue(t, addr, val | 0, t.argInt(3), addr2, val3);
+    case FX.FUTEX_WAKE_OP: return wakeOp(t, addr, val | 0, addr2, t.argInt(3), val3);
+    case FX.FUTEX_LOCK_PI: case FX.FUTEX_LOCK_PI2: return lockPi(t, addr, timeout, false);
+    case FX.FUTEX_TRYLOCK_PI: return lockPi(t, addr, 0, true);
+    case FX.FUTEX_UNLOCK_PI: return unlockPi(t, addr);
     default: return -E.ENOSYS;
   }
 }
 
 export const futexSyscalls: SyscallGroup = {
-  futex: sys(futex, 'pixpp', 'single task: wakes find no waiter; a wait that would block returns ENOSYS until issue 3'),
+  futex: sys(futex, 'pixppx', 'PI futexes keep ownership and hand-off but do not boost priority'),
 };

@@ -1,9 +1,13 @@
-// Memory syscalls: mmap family, brk, madvise.
+// Memory syscalls: mmap family, brk, madvise, msync, mlock. The handlers
+// check arguments as Linux does, in its order, before the address space
+// (sentry/mm) changes anything.
 import { E } from '../abi/linux/errno.js';
-import { O_ACCMODE, O_RDONLY, O_WRONLY } from '../abi/linux/fcntl.js';
 import * as M from '../abi/linux/mman.js';
+import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
 import type { Task } from '../sentry/kernel/task.js';
 import type { MappableFile } from '../sentry/mm/vma.js';
+import { FileDescription } from '../sentry/vfs/file-description.js';
+import { PathFile } from '../sentry/vfs/path-file.js';
 import { sys, type SyscallGroup } from './types.js';
 
 /** A file description that can back a mapping. */
@@ -11,44 +15,149 @@ function isMappable(f: unknown): f is MappableFile {
   return typeof f === 'object' && f !== null && typeof (f as MappableFile).readInto === 'function';
 }
 
+/** Whether every page of [start, end) is mapped: Linux answers ENOMEM for a hole in many calls. */
+function fullyMapped(t: Task, start: number, end: number): boolean {
+  let a = start;
+  while (a < end) {
+    const v = t.mm.find(a);
+    if (v === null) return false;
+    a = v.end;
+  }
+  return true;
+}
+
+/** The mappings that meet [start, end). */
+function mappingsIn(t: Task, start: number, end: number): Array<{ start: number; end: number; shared: boolean; file: unknown; label: string }> {
+  return t.mm.mappings().filter((v) => v.start < end && v.end > start);
+}
+
 function mmap(t: Task): number {
   const addr = t.arg(0), length = t.arg(1), prot = t.argInt(2), flags = t.argInt(3), fd = t.argInt(4), offset = t.arg(5);
+  if (offset % M.PAGE_SIZE !== 0) return -E.EINVAL;
+  const f = flags & M.MAP_ANONYMOUS ? null : t.fdTable.get(fd);
+  if (!(flags & M.MAP_ANONYMOUS) && (f === null || f instanceof PathFile)) return -E.EBADF;
   if (length === 0) return -E.EINVAL;
-  if (length < 0 || length > 2 ** 47) return -E.ENOMEM;
+  if (length < 0 || length > TASK_SIZE) return -E.ENOMEM;
+  const type = flags & M.MAP_TYPE;
   let file: MappableFile | null = null;
-  if (!(flags & M.MAP_ANONYMOUS)) {
-    const f = t.fdTable.get(fd);
-    if (f === null) return -E.EBADF;
+  if (f !== null) {
+    // do_mmap's order: the type's own checks, then read access, then whether the file maps at all.
+    if (type === M.MAP_SHARED_VALIDATE && (flags & ~M.LEGACY_MAP_MASK)) return -E.EOPNOTSUPP;
+    if ((type === M.MAP_SHARED || type === M.MAP_SHARED_VALIDATE) && (prot & M.PROT_WRITE) && !f.writable) return -E.EACCES;
+    if (type !== M.MAP_SHARED && type !== M.MAP_SHARED_VALIDATE && type !== M.MAP_PRIVATE) return -E.EINVAL;
+    if (!f.readable) return -E.EACCES;
     if (!isMappable(f)) return -E.ENODEV;
-    const acc = f.flags & O_ACCMODE;
-    if (acc === O_WRONLY) return -E.EACCES;
-    if ((flags & M.MAP_TYPE) !== M.MAP_PRIVATE && (prot & M.PROT_WRITE) && acc === O_RDONLY) return -E.EACCES;
     file = f;
+  } else if (type !== M.MAP_SHARED && type !== M.MAP_PRIVATE) {
+    // An anonymous mapping takes no MAP_SHARED_VALIDATE.
+    return -E.EINVAL;
   }
   return t.mm.mmap({ addr, length, prot, flags, file, offset });
 }
 
+function munmap(t: Task): number {
+  const addr = t.arg(0), length = t.arg(1);
+  if (addr % M.PAGE_SIZE !== 0 || addr < 0 || addr > TASK_SIZE || length < 0 || length > TASK_SIZE - addr) return -E.EINVAL;
+  if (length === 0) return -E.EINVAL;
+  return t.mm.munmap(addr, length);
+}
+
+function mprotect(t: Task): number {
+  const addr = t.arg(0), length = t.arg(1), prot = t.argInt(2);
+  if (addr % M.PAGE_SIZE !== 0) return -E.EINVAL;
+  if (prot & ~(M.PROT_READ | M.PROT_WRITE | M.PROT_EXEC | M.PROT_GROWSDOWN | M.PROT_GROWSUP)) return -E.EINVAL;
+  // Both directions at once, or a direction the first VMA cannot grow in (x86-64 has no upward stacks).
+  if ((prot & M.PROT_GROWSDOWN) && (prot & M.PROT_GROWSUP)) return -E.EINVAL;
+  if (prot & M.PROT_GROWSUP) return -E.EINVAL;
+  if (prot & M.PROT_GROWSDOWN) {
+    const v = t.mm.find(addr);
+    if (v !== null && v.label !== '[stack]') return -E.EINVAL;
+  }
+  // A shared file mapping may become writable only if its file was opened for writing (VM_MAYWRITE).
+  if (prot & M.PROT_WRITE) {
+    const end = addr + M.pageRoundUp(length);
+    for (const v of mappingsIn(t, addr, end)) {
+      if (v.shared && v.file instanceof FileDescription && !v.file.writable) return -E.EACCES;
+    }
+  }
+  return t.mm.mprotect(addr, length, prot & ~(M.PROT_GROWSDOWN | M.PROT_GROWSUP));
+}
+
+function mremap(t: Task): number {
+  const oldAddr = t.arg(0), oldLength = t.arg(1), newLength = t.arg(2), flags = t.argInt(3), newAddr = t.arg(4);
+  if (flags & ~(M.MREMAP_MAYMOVE | M.MREMAP_FIXED | M.MREMAP_DONTUNMAP)) return -E.EINVAL;
+  if ((flags & M.MREMAP_FIXED) && !(flags & M.MREMAP_MAYMOVE)) return -E.EINVAL;
+  if (oldAddr % M.PAGE_SIZE !== 0) return -E.EINVAL;
+  const oldLen = M.pageRoundUp(oldLength), newLen = M.pageRoundUp(newLength);
+  if (newLen === 0) return -E.EINVAL;
+  if (flags & M.MREMAP_FIXED) {
+    if (newAddr % M.PAGE_SIZE !== 0) return -E.EINVAL;
+    if (newLen > TASK_SIZE || newAddr > TASK_SIZE - newLen) return -E.EINVAL;
+    // The new range may not overlap the old one.
+    if (oldAddr < newAddr + newLen && newAddr < oldAddr + oldLen) return -E.EINVAL;
+  }
+  if (oldLen === 0) {
+    // Only a shared mapping can be duplicated by asking for zero old bytes.
+    const v = t.mm.find(oldAddr);
+    if (v === null) return -E.EFAULT;
+    if (!v.shared) return -E.EINVAL;
+  }
+  return t.mm.mremap(oldAddr, oldLength, newLength, flags, newAddr);
+}
+
 function madvise(t: Task): number {
   const addr = t.arg(0), length = t.arg(1), advice = t.argInt(2);
-  if (addr % M.PAGE_SIZE !== 0 || length < 0) return -E.EINVAL;
   switch (advice) {
-    case M.MADV_DONTNEED: return t.mm.discard(addr, length);
-    case M.MADV_NORMAL: case M.MADV_RANDOM: case M.MADV_SEQUENTIAL: case M.MADV_WILLNEED: case M.MADV_FREE:
-    case M.MADV_DONTFORK: case M.MADV_DOFORK: case M.MADV_MERGEABLE: case M.MADV_UNMERGEABLE:
-    case M.MADV_HUGEPAGE: case M.MADV_NOHUGEPAGE: case M.MADV_DONTDUMP: case M.MADV_DODUMP:
-      return 0;
+    case M.MADV_NORMAL: case M.MADV_RANDOM: case M.MADV_SEQUENTIAL: case M.MADV_WILLNEED: case M.MADV_DONTNEED:
+    case M.MADV_FREE: case M.MADV_REMOVE: case M.MADV_DONTFORK: case M.MADV_DOFORK: case M.MADV_MERGEABLE:
+    case M.MADV_UNMERGEABLE: case M.MADV_HUGEPAGE: case M.MADV_NOHUGEPAGE: case M.MADV_DONTDUMP: case M.MADV_DODUMP:
+      break;
     default: return -E.EINVAL;
   }
+  if (addr % M.PAGE_SIZE !== 0 || length < 0) return -E.EINVAL;
+  const end = addr + M.pageRoundUp(length);
+  if (end === addr) return 0;
+  const vmas = mappingsIn(t, addr, end);
+  // Advice that needs a kind of mapping fails on the first one that is not.
+  for (const v of vmas) {
+    if (advice === M.MADV_FREE && (v.shared || v.file !== null)) return -E.EINVAL;
+    if (advice === M.MADV_REMOVE && !v.shared) return -E.EINVAL;
+  }
+  if (advice === M.MADV_DONTNEED) t.mm.discard(addr, end - addr);
+  // The mapped parts take the advice; a hole anywhere makes the call ENOMEM.
+  return fullyMapped(t, addr, end) ? 0 : -E.ENOMEM;
+}
+
+function msync(t: Task): number {
+  const addr = t.arg(0), length = t.arg(1), flags = t.argInt(2);
+  if (flags & ~(M.MS_ASYNC | M.MS_INVALIDATE | M.MS_SYNC)) return -E.EINVAL;
+  if (addr % M.PAGE_SIZE !== 0) return -E.EINVAL;
+  if ((flags & M.MS_ASYNC) && (flags & M.MS_SYNC)) return -E.EINVAL;
+  if (length < 0) return -E.ENOMEM;
+  const end = addr + M.pageRoundUp(length);
+  if (end === addr) return 0;
+  // MAP_SHARED file mappings are private copies so far: nothing to write back.
+  return fullyMapped(t, addr, end) ? 0 : -E.ENOMEM;
+}
+
+/** mlock/munlock: nothing is ever paged out, so only the range is checked. */
+function mlockRange(t: Task): number {
+  const addr = t.arg(0), length = t.arg(1);
+  if (length < 0) return -E.EINVAL;
+  const start = addr - (addr % M.PAGE_SIZE);
+  const end = M.pageRoundUp(addr + length);
+  if (end === start) return 0;
+  return fullyMapped(t, start, end) ? 0 : -E.ENOMEM;
 }
 
 export const mmSyscalls: SyscallGroup = {
   mmap: sys(mmap, 'xuxxfx', 'MAP_SHARED file mappings are private copies (no write-back yet)'),
-  munmap: sys((t) => t.mm.munmap(t.arg(0), t.arg(1)), 'xu'),
-  mprotect: sys((t) => t.mm.mprotect(t.arg(0), t.arg(1), t.argInt(2)), 'xux'),
-  mremap: sys((t) => t.mm.mremap(t.arg(0), t.arg(1), t.arg(2), t.argInt(3), t.arg(4)), 'xuuxx'),
+  munmap: sys(munmap, 'xu'),
+  mprotect: sys(mprotect, 'xux'),
+  mremap: sys(mremap, 'xuuxx'),
   brk: sys((t) => t.mm.brk(t.arg(0)), 'x'),
-  madvise: sys(madvise, 'xui', 'advice other than MADV_DONTNEED is accepted and ignored'),
-  msync: sys((t) => (t.arg(0) % M.PAGE_SIZE !== 0 ? -E.EINVAL : 0), 'xux'),
-  mlock: sys(() => 0, 'xu'),
-  munlock: sys(() => 0, 'xu'),
+  madvise: sys(madvise, 'xui', 'MADV_DONTNEED zeroes; other advice is checked and ignored'),
+  msync: sys(msync, 'xux'),
+  mlock: sys(mlockRange, 'xu'),
+  munlock: sys(mlockRange, 'xu'),
 };

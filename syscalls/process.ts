@@ -13,11 +13,6 @@ const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET
 const ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
 const USER_ADDR_LIMIT = 0x7fff_ffff_f000;
 
-function exitGroup(t: Task, code: number): number {
-  t.exited = true;
-  t.exitStatus = (code & 0xff) << 8;
-  return 0;
-}
 
 function uname(t: Task): number {
   const out = new Uint8Array(UTSNAME_SIZE);
@@ -119,11 +114,6 @@ export const processSyscalls: SyscallGroup = {
     groups.forEach((g, i) => dv.setUint32(i * 4, g, true));
     return t.mm.copyOutFull(t.arg(1), b) < 0 ? -E.EFAULT : groups.length;
   }, 'ip'),
-  getpgrp: sys((t) => t.tgid),
-  getpgid: sys((t) => (t.argInt(0) === 0 || t.argInt(0) === t.tgid ? t.tgid : -E.ESRCH), 'i'),
-  getsid: sys((t) => (t.argInt(0) === 0 || t.argInt(0) === t.tgid ? t.tgid : -E.ESRCH), 'i'),
-  exit: sys((t) => exitGroup(t, t.argInt(0)), 'i', 'ends the thread group: threads come with issue 3'),
-  exit_group: sys((t) => exitGroup(t, t.argInt(0)), 'i'),
   uname: sys(uname, 'p'),
   arch_prctl: sys(archPrctl, 'xx'),
   set_tid_address: sys((t) => { t.clearChildTid = t.arg(0); return t.tid; }, 'p'),
@@ -138,7 +128,6 @@ export const processSyscalls: SyscallGroup = {
   setrlimit: sys((t) => prlimit64(t, 0, t.argInt(0), t.arg(1), 0), 'ip'),
   getrandom: sys(getrandom, 'pux'),
   sched_getaffinity: sys(schedGetaffinity, 'iup'),
-  sched_yield: sys(() => 0),
   getcpu: sys((t) => {
     if (t.arg(0) !== 0 && t.mm.writeU32(t.arg(0), 0) < 0) return -E.EFAULT;
     if (t.arg(1) !== 0 && t.mm.writeU32(t.arg(1), 0) < 0) return -E.EFAULT;

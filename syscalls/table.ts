@@ -6,7 +6,9 @@ import { fileSyscalls } from './file.js';
 import { futexSyscalls } from './futex.js';
 import { mmSyscalls } from './mm.js';
 import { processSyscalls } from './process.js';
+import { pipeSyscalls } from './pipe.js';
 import { signalSyscalls } from './signal.js';
+import { taskSyscalls } from './task.js';
 import { timeSyscalls } from './time.js';
 import { xattrSyscalls } from './xattr.js';
 
@@ -17,7 +19,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, processSyscalls, signalSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, processSyscalls, signalSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

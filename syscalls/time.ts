@@ -1,22 +1,60 @@
 // Clocks: clock_gettime, gettimeofday, time, clock_getres, from the host's
 // clocks (reading a clock is not a host system call made for the application).
+import { performance } from 'node:perf_hooks';
 import { E } from '../abi/linux/errno.js';
 import type { Task } from '../sentry/kernel/task.js';
 import { sys, type SyscallGroup } from './types.js';
+import { ERESTART_RESTARTBLOCK } from '../abi/linux/errno.js';
+import { monotonicNs } from '../sentry/kernel/timers.js';
+import { WaitQueue } from '../sentry/kernel/wait-queue.js';
 
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
   CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
   CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 
+/**
+ * The low bits of a dynamic CPU clock id (<linux/posix-timers.h>): which
+ * clock (PROF 0, VIRT 1, SCHED 2; 3 is invalid), and per-thread.
+ */
+const CPUCLOCK_SCHED = 2, CPUCLOCK_PERTHREAD = 4, CPUCLOCK_CLOCK_MASK = 3;
+
 const NS = 1_000_000_000n;
 const buf16 = new Uint8Array(16);
 const dv16 = new DataView(buf16.buffer);
 
+/**
+ * CLOCK_REALTIME is the monotonic clock plus a fixed offset taken once, at
+ * the wall time Node reports with sub-millisecond precision. Mixing
+ * Date.now()'s milliseconds with the monotonic clock's sub-millisecond part
+ * on each read would go backwards whenever the two roll over at different
+ * moments; a fixed offset keeps realtime as steady as monotonic time (it
+ * does not follow host clock steps made after the Sentry starts).
+ */
+const REALTIME_OFFSET_NS = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint();
+
+function realtimeNs(): bigint {
+  return REALTIME_OFFSET_NS + process.hrtime.bigint();
+}
+
+/**
+ * A dynamic CPU clock of a process or thread (negative ids: ~pid << 3 |
+ * which). Only the caller's own are known here; another pid is EINVAL, as
+ * Linux answers for a pid that does not exist.
+ */
+function cpuClockNs(t: Task, clock: number): bigint | null {
+  if ((clock & CPUCLOCK_CLOCK_MASK) > CPUCLOCK_SCHED) return null;
+  const pid = ~(clock >> 3);
+  const perThread = (clock & CPUCLOCK_PERTHREAD) !== 0;
+  if (pid !== 0 && pid !== (perThread ? t.tid : t.tgid)) return null;
+  return process.hrtime.bigint() - t.kernel.startNs;
+}
+
 /** Nanoseconds on the given clock, or null for an invalid clock id. */
 function nowNs(t: Task, clock: number): bigint | null {
+  if (clock < 0) return cpuClockNs(t, clock);
   switch (clock) {
     case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_REALTIME_ALARM: case CLOCK_TAI:
-      return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+      return realtimeNs();
     case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
       return process.hrtime.bigint();
     case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
@@ -32,18 +70,74 @@ function writeTimespec(t: Task, addr: number, ns: bigint): number {
   return t.mm.copyOutFull(addr, buf16);
 }
 
+const TIMER_ABSTIME = 1;
+/** Sleepers wait on a queue no one wakes: only their deadline or a signal ends the sleep. */
+const sleepers = new WaitQueue();
+
+function readTimespec(t: Task, addr: number): { sec: number; nsec: number } | number {
+  const b = new Uint8Array(16);
+  if (t.mm.copyInFull(addr, b) < 0) return -E.EFAULT;
+  const dv = new DataView(b.buffer);
+  const sec = Number(dv.getBigInt64(0, true)), nsec = Number(dv.getBigInt64(8, true));
+  if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
+  return { sec, nsec };
+}
+
+/**
+ * nanosleep/clock_nanosleep: sleeps until the deadline (kept across reruns).
+ * A signal that runs a handler ends it with EINTR and, for a relative sleep,
+ * the time left in rem.
+ */
+function sleep(t: Task, clock: number, flags: number, reqAddr: number, remAddr: number): number {
+  if (t.syscallDeadline < 0 || t.wakeReason !== 'timeout') {
+    if (t.syscallDeadline < 0) {
+      const ts = readTimespec(t, reqAddr);
+      if (typeof ts === 'number') return ts;
+      const ns = ts.sec * 1e9 + ts.nsec;
+      const now = nowNs(t, clock);
+      if (now === null) return -E.EINVAL;
+      // The kernel's timers run on the monotonic clock; an absolute time on another clock is converted once.
+      const rel = (flags & TIMER_ABSTIME) ? ns - Number(now) : ns;
+      if (rel <= 0) return 0;
+      t.syscallDeadline = monotonicNs() + rel;
+      t.syscallState = { remAddr: (flags & TIMER_ABSTIME) ? 0 : remAddr };
+    }
+    if (monotonicNs() < t.syscallDeadline) {
+      // On a signal, the rem write happens before delivery (see restartWithRemaining).
+      const deadline = t.syscallDeadline;
+      const rem = (t.syscallState as { remAddr: number }).remAddr;
+      if (rem !== 0) t.onInterrupt = () => {
+        const left = Math.max(0, deadline - monotonicNs());
+        dv16.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
+        dv16.setBigInt64(8, BigInt(left % 1e9), true);
+        t.mm.copyOutFull(rem, buf16);
+      };
+      return t.block([sleepers], -ERESTART_RESTARTBLOCK);
+    }
+  }
+  return 0;
+}
+
 export const timeSyscalls: SyscallGroup = {
+  nanosleep: sys((t) => sleep(t, CLOCK_MONOTONIC, 0, t.arg(0), t.arg(1)), 'pp', 'an interrupted sleep restarted without a handler sleeps its whole length again'),
+  clock_nanosleep: sys((t) => {
+    const clock = t.argInt(0);
+    if (clock === CLOCK_THREAD_CPUTIME_ID) return -E.EINVAL;
+    if (nowNs(t, clock) === null) return -E.EINVAL;
+    const r = sleep(t, clock, t.argInt(1), t.arg(2), t.arg(3));
+    return r;
+  }, 'ixpp', 'an interrupted sleep restarted without a handler sleeps its whole length again'),
   clock_gettime: sys((t) => {
     const ns = nowNs(t, t.argInt(0));
     return ns === null ? -E.EINVAL : writeTimespec(t, t.arg(1), ns);
-  }, 'ip', 'CPU-time clocks report monotonic time'),
+  }, 'ip', 'CPU-time clocks report the time since the Sentry started; coarse clocks are the fine ones'),
   clock_getres: sys((t) => {
     if (nowNs(t, t.argInt(0)) === null) return -E.EINVAL;
     return t.arg(1) === 0 ? 0 : writeTimespec(t, t.arg(1), 1n);
   }, 'ip'),
   gettimeofday: sys((t) => {
     if (t.arg(0) !== 0) {
-      const us = BigInt(Date.now()) * 1000n;
+      const us = realtimeNs() / 1000n;
       dv16.setBigInt64(0, us / 1_000_000n, true);
       dv16.setBigInt64(8, us % 1_000_000n, true);
       if (t.mm.copyOutFull(t.arg(0), buf16) < 0) return -E.EFAULT;
@@ -52,7 +146,7 @@ export const timeSyscalls: SyscallGroup = {
     return 0;
   }, 'pp'),
   time: sys((t) => {
-    const sec = Math.floor(Date.now() / 1000);
+    const sec = Number(realtimeNs() / NS);
     if (t.arg(0) !== 0 && t.mm.writeU64(t.arg(0), sec) < 0) return -E.EFAULT;
     return sec;
   }, 'p'),

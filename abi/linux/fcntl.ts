@@ -20,6 +20,15 @@ export const O_CLOEXEC = 0o2000000;
 export const O_SYNC = 0o4010000;
 export const O_PATH = 0o10000000;
 export const O_TMPFILE = 0o20200000;
+/** The bit of O_TMPFILE that is not O_DIRECTORY. */
+export const __O_TMPFILE = 0o20000000;
+/** O_SYNC's own bit (O_SYNC is it with O_DSYNC). */
+export const __O_SYNC = 0o4000000;
+/** What O_TMPFILE must be combined with exactly (O_CREAT is refused with it). */
+export const O_TMPFILE_MASK = __O_TMPFILE | O_DIRECTORY | O_CREAT;
+/** Flags open(2) and openat(2) keep (VALID_OPEN_FLAGS); the rest are dropped without an error. */
+export const VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | __O_SYNC | O_DSYNC |
+  O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | __O_TMPFILE;
 
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -40,6 +49,17 @@ export const F_SETLK = 6;
 export const F_SETLKW = 7;
 export const F_SETOWN = 8;
 export const F_GETOWN = 9;
+export const F_SETSIG = 10;
+export const F_GETSIG = 11;
+export const F_SETOWN_EX = 15;
+export const F_GETOWN_EX = 16;
+/** struct f_owner_ex type. */
+export const F_OWNER_TID = 0;
+export const F_OWNER_PID = 1;
+export const F_OWNER_PGRP = 2;
+export const F_SETLEASE = 1024;
+export const F_GETLEASE = 1025;
+export const F_NOTIFY = 1026;
 export const F_OFD_GETLK = 36;
 export const F_OFD_SETLK = 37;
 export const F_OFD_SETLKW = 38;
@@ -49,6 +69,11 @@ export const F_GETPIPE_SZ = 1032;
 export const F_ADD_SEALS = 1033;
 export const F_GET_SEALS = 1034;
 export const FD_CLOEXEC = 1;
+
+/** struct flock l_type, and F_GETLEASE's answers. */
+export const F_RDLCK = 0;
+export const F_WRLCK = 1;
+export const F_UNLCK = 2;
 
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;

@@ -14,6 +14,8 @@ export const TIOCGPTN = 0x80045430;
 export const FIONCLEX = 0x5450;
 export const FIOCLEX = 0x5451;
 export const FIOASYNC = 0x5452;
+/** <linux/fs.h>: the file system's block size, for any file. */
+export const FIGETBSZ = 2;
 
 /** sizeof(struct termios) as the kernel's TCGETS fills it. */
 export const TERMIOS_SIZE = 36;

@@ -20,10 +20,18 @@ export const TASK_SIZE = 0x7fff_ffff_f000;
 /** The fd number the MemoryFile has inside the stub. */
 export const STUB_MEMFD = 3;
 
-/** The host system calls the Sentry may inject: nothing else passes the filter. */
+/** The host system calls the Sentry may inject into an address-space stub: nothing else passes the filter. */
 export const INJECTABLE_SYSCALLS: readonly number[] = [
   SYS.mmap, SYS.munmap, SYS.mprotect, SYS.clone, SYS.exit, SYS.exit_group,
 ];
+
+/** What one stub image allows: its injectable calls, and how many fds past STUB_MEMFD it keeps. */
+export interface StubKind {
+  allow: readonly number[];
+  extraFds: number;
+}
+
+export const ADDRESS_SPACE_STUB: StubKind = { allow: INJECTABLE_SYSCALLS, extraFds: 0 };
 
 const CODE_OFFSET = 0x80;
 
@@ -58,7 +66,7 @@ const SECCOMP_DATA_NR = 0, SECCOMP_DATA_ARCH = 4, SECCOMP_DATA_IP_LO = 8, SECCOM
 
 interface BpfInsn { code: number; jt: number; jf: number; k: number }
 
-function seccompFilter(injectReturn: number): BpfInsn[] {
+function seccompFilter(injectReturn: number, allowed: readonly number[]): BpfInsn[] {
   const prog: BpfInsn[] = [];
   const fixups: Array<{ at: number; onFalse: boolean; target: 'kill' | 'allow' }> = [];
   const ld = (k: number) => prog.push({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k });
@@ -68,7 +76,7 @@ function seccompFilter(injectReturn: number): BpfInsn[] {
   ld(SECCOMP_DATA_IP_LO); requireEq(injectReturn % 2 ** 32);
   ld(SECCOMP_DATA_IP_HI); requireEq(Math.floor(injectReturn / 2 ** 32));
   ld(SECCOMP_DATA_NR);
-  for (const nr of INJECTABLE_SYSCALLS) allowIfEq(nr);
+  for (const nr of allowed) allowIfEq(nr);
   const kill = prog.length; prog.push({ code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_KILL_PROCESS });
   const allow = prog.length; prog.push({ code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ALLOW });
   for (const f of fixups) {
@@ -84,8 +92,8 @@ export interface StubImage {
   injectSyscall: number;
 }
 
-/** Emits the stub ELF. Pure: the same bytes every time. */
-export function buildStubElf(): StubImage {
+/** Emits a stub ELF. Pure: the same bytes for the same kind. */
+export function buildStubElf(kind: StubKind = ADDRESS_SPACE_STUB): StubImage {
   const PR_SET_PDEATHSIG = 1, PR_SET_NO_NEW_PRIVS = 38, SIGKILL = 9;
   const SECCOMP_SET_MODE_FILTER = 1;
   // Two passes: the filter's address and the injection point depend on the
@@ -96,7 +104,7 @@ export function buildStubElf(): StubImage {
     c.syscall(SYS.prctl, PR_SET_PDEATHSIG, SIGKILL);
     c.syscall(SYS.ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0); c.orRbxRax();
     c.syscall(SYS.close_range, 0, STUB_MEMFD - 1, 0);
-    c.syscall(SYS.close_range, STUB_MEMFD + 1, 0xffffffff, 0);
+    c.syscall(SYS.close_range, STUB_MEMFD + 1 + kind.extraFds, 0xffffffff, 0);
     c.syscall(SYS.munmap, 0, STUB_BASE); c.orRbxRax();
     c.syscall(SYS.munmap, STUB_BASE + STUB_SIZE, TASK_SIZE - STUB_BASE - STUB_SIZE); c.orRbxRax();
     c.syscall(SYS.prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); c.orRbxRax();
@@ -110,7 +118,7 @@ export function buildStubElf(): StubImage {
   const first = emit(0, 0);
   const codeLen = first.length;
   const injectSyscall = STUB_BASE + CODE_OFFSET + codeLen - 3;
-  const filter = seccompFilter(injectSyscall + 2);
+  const filter = seccompFilter(injectSyscall + 2, kind.allow);
   const filterOffset = align(CODE_OFFSET + codeLen, 8);
   const fprogOffset = filterOffset + filter.length * 8;
   const code = emit(injectSyscall, STUB_BASE + fprogOffset).bytes;

@@ -1,55 +1,77 @@
-// One stub process: an address space on the host that the Sentry fills by
-// injecting mmap/munmap/mprotect, and whose main thread runs application
-// code under PTRACE_SYSEMU.
+// Stub processes and their threads. A StubProcess is one host address space
+// that the Sentry fills by injecting mmap/munmap/mprotect; each application
+// thread that lives in it runs on a StubThread under PTRACE_SYSEMU.
+//
+// Stops are collected in one place, PtracePlatform.waitAny (waitpid(-1)),
+// except while injecting: then the Sentry waits for that one thread.
 import {
-  PTRACE_CONT, PTRACE_GETFPREGS, PTRACE_GETREGS, PTRACE_GETSIGINFO, PTRACE_KILL, PTRACE_O_EXITKILL,
-  PTRACE_O_TRACESYSGOOD, PTRACE_POKEUSER, PTRACE_SETFPREGS, PTRACE_SETOPTIONS, PTRACE_SETREGS, PTRACE_SYSEMU, REG,
+  PTRACE_CONT, PTRACE_EVENT_CLONE, PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_GETEVENTMSG, PTRACE_GETFPREGS,
+  PTRACE_GETREGS, PTRACE_GETSIGINFO, PTRACE_O_EXITKILL, PTRACE_O_TRACECLONE, PTRACE_O_TRACEFORK, PTRACE_O_TRACESYSGOOD,
+  PTRACE_O_TRACEVFORK, PTRACE_POKEUSER, PTRACE_SETFPREGS, PTRACE_SETOPTIONS, PTRACE_SETREGS, PTRACE_SYSEMU, REG,
 } from '../../abi/linux/ptrace.js';
 import { SYS } from '../../abi/linux/syscalls.js';
-import { ptraceWithBuffer, ptraceWithValue, waitpid, wIfStopped, wStopSig, __WALL } from '../../host/ptrace.js';
-import { spawn, kill } from '../../host/process.js';
+import {
+  ptraceWithBuffer, ptraceWithValue, waitpid, wIfExited, wIfStopped, wStopSig, wTermSig, __WALL,
+} from '../../host/ptrace.js';
+import { spawn, kill, tgkill } from '../../host/process.js';
 import { memfd, writeAll, MFD_CLOEXEC } from '../../host/memory.js';
 import type { AddressSpaceBackend, PlatformThread, Stop } from '../platform.js';
 import { Registers, SYSCALL_ARG_REG } from '../registers.js';
-import { buildStubElf, STUB_MEMFD, type StubImage } from './stub-elf.js';
+import { ADDRESS_SPACE_STUB, buildStubElf, STUB_MEMFD, type StubImage, type StubKind } from './stub-elf.js';
 
-const SIGTRAP = 5, SIGKILL = 9;
+const SIGTRAP = 5, SIGKILL = 9, SIGSTOP = 19;
 const SYSCALL_STOP = SIGTRAP | 0x80;
 const MAP_SHARED = 0x01, MAP_FIXED = 0x10;
+const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_THREAD = 0x10000,
+  CLONE_SYSVSEM = 0x40000;
 
 /** How much of the registers the Sentry changed since the last stop. */
 export const enum RegsDirty { None = 0, Rax = 1, All = 2 }
 
-let stubImage: StubImage | undefined;
-let stubFd = -1;
+const images = new Map<StubKind, { image: StubImage; fd: number }>();
 
-/** The stub ELF lives in a sealed-in-spirit memfd: no file on disk. */
-function stubPath(): { path: string; image: StubImage } {
-  if (!stubImage) {
-    stubImage = buildStubElf();
-    stubFd = memfd('sentry-stub', MFD_CLOEXEC);
-    if (stubFd < 0) throw new Error(`memfd_create for the stub: errno ${-stubFd}`);
-    writeAll(stubFd, stubImage.elf);
+/** The stub ELF lives in a memfd: no file on disk. */
+function stubImage(kind: StubKind): { path: string; image: StubImage } {
+  let entry = images.get(kind);
+  if (!entry) {
+    const image = buildStubElf(kind);
+    const fd = memfd('sentry-stub', MFD_CLOEXEC);
+    if (fd < 0) throw new Error(`memfd_create for the stub: errno ${-fd}`);
+    writeAll(fd, image.elf);
+    entry = { image, fd };
+    images.set(kind, entry);
   }
-  return { path: `/proc/self/fd/${stubFd}`, image: stubImage };
+  return { path: `/proc/self/fd/${entry.fd}`, image: entry.image };
 }
 
+/** The host's way of saying a thread ended, kept for diagnostics and tests. */
+export type HostExit = { signaled: false; code: number } | { signaled: true; signo: number };
+
+/** Every live stub thread by host tid: waitAny maps a waitpid result to its thread. */
+export const threadsByTid = new Map<number, StubThread>();
+
+const status = new Int32Array(1);
+const siginfo = new Uint8Array(128);
+const siginfoView = new DataView(siginfo.buffer);
+
+/** implements PlatformThread with one traced host thread. */
 export class StubThread implements PlatformThread {
-  private readonly status = new Int32Array(1);
-  private readonly siginfo = new Uint8Array(128);
-  private readonly siginfoView = new DataView(this.siginfo.buffer);
   /** Set when injection ran code in this thread: its registers must be reloaded. */
   clobbered = false;
+  /** Whether the last stop was a syscall stop (then only rax may need writing). */
   private lastSyscallStop = false;
+  /** Running application code (resumed, no stop collected yet). */
+  running = false;
+  lastExit: HostExit | null = null;
+  /** Owner of this thread in the Sentry (a task); opaque to the platform. */
+  owner: unknown = null;
 
-  constructor(readonly hostTid: number) {}
-
-  run(regs: Registers, regsChanged: boolean): Stop {
-    return this.runDirty(regs, regsChanged ? RegsDirty.All : RegsDirty.None);
+  constructor(readonly hostTid: number, public process: StubProcess) {
+    threadsByTid.set(hostTid, this);
   }
 
-  /** Loads what changed of regs, runs to the next stop, reads regs back. */
-  runDirty(regs: Registers, dirty: RegsDirty): Stop {
+  /** Loads what changed of regs and lets the thread run application code. */
+  resume(regs: Registers, dirty: RegsDirty): void {
     const tid = this.hostTid;
     if (this.clobbered || dirty === RegsDirty.All || !this.lastSyscallStop) {
       ptraceWithBuffer(PTRACE_SETREGS, tid, 0, regs.bytes);
@@ -57,72 +79,152 @@ export class StubThread implements PlatformThread {
     } else if (dirty === RegsDirty.Rax) {
       ptraceWithValue(PTRACE_POKEUSER, tid, REG.rax, regs.get(REG.rax));
     }
+    this.running = true;
     ptraceWithValue(PTRACE_SYSEMU, tid, 0, 0);
-    return this.waitStop(regs);
   }
 
-  private waitStop(regs: Registers): Stop {
-    const tid = this.hostTid;
+  /** Runs until the next stop (for a single thread; the kernel uses waitAny). */
+  run(regs: Registers, regsChanged: boolean): Stop {
+    return this.runDirty(regs, regsChanged ? RegsDirty.All : RegsDirty.None);
+  }
+
+  runDirty(regs: Registers, dirty: RegsDirty): Stop {
+    this.resume(regs, dirty);
     for (;;) {
-      const r = waitpid(tid, this.status, __WALL);
+      const r = waitpid(this.hostTid, status, __WALL);
       if (r < 0) return { kind: 'gone', status: 0 };
-      const s = this.status[0];
-      if (!wIfStopped(s)) { this.lastSyscallStop = false; return { kind: 'gone', status: s }; }
-      ptraceWithBuffer(PTRACE_GETREGS, tid, 0, regs.bytes);
-      const sig = wStopSig(s);
-      if (sig === SYSCALL_STOP) { this.lastSyscallStop = true; return { kind: 'syscall' }; }
-      this.lastSyscallStop = false;
-      if ((s >>> 16) !== 0) { ptraceWithValue(PTRACE_SYSEMU, tid, 0, 0); continue; } // ptrace events: not used yet
-      ptraceWithBuffer(PTRACE_GETSIGINFO, tid, 0, this.siginfo);
-      const code = this.siginfoView.getInt32(8, true);
-      const addr = Number(this.siginfoView.getBigUint64(16, true));
-      return { kind: 'signal', signo: sig, code, addr };
+      const stop = this.decode(status[0], regs);
+      if (stop !== null) return stop;
     }
   }
 
-  /** Continues to the next stop without SYSEMU (for injected calls). */
-  continueToTrap(regs: Registers): number {
+  /**
+   * Turns a wait status into a Stop, reading regs. Returns null for stops the
+   * platform absorbs (after resuming the thread again).
+   */
+  decode(s: number, regs: Registers): Stop | null {
     const tid = this.hostTid;
-    ptraceWithBuffer(PTRACE_SETREGS, tid, 0, regs.bytes);
-    ptraceWithValue(PTRACE_CONT, tid, 0, 0);
-    const r = waitpid(tid, this.status, __WALL);
-    if (r < 0) return r;
-    const s = this.status[0];
-    if (!wIfStopped(s) || wStopSig(s) !== SIGTRAP) return -1;
+    this.running = false;
+    if (!wIfStopped(s)) {
+      this.lastSyscallStop = false;
+      this.lastExit = wIfExited(s) ? { signaled: false, code: (s >> 8) & 0xff } : { signaled: true, signo: wTermSig(s) };
+      threadsByTid.delete(tid);
+      this.process.threadGone(this);
+      return { kind: 'gone', status: s };
+    }
     ptraceWithBuffer(PTRACE_GETREGS, tid, 0, regs.bytes);
+    const sig = wStopSig(s);
+    if (sig === SYSCALL_STOP) { this.lastSyscallStop = true; return { kind: 'syscall' }; }
     this.lastSyscallStop = false;
+    if ((s >>> 16) !== 0) {
+      // Events of injected clones are handled where they are injected.
+      this.running = true;
+      ptraceWithValue(PTRACE_SYSEMU, tid, 0, 0);
+      return null;
+    }
+    ptraceWithBuffer(PTRACE_GETSIGINFO, tid, 0, siginfo);
+    const code = siginfoView.getInt32(8, true);
+    const addr = Number(siginfoView.getBigUint64(16, true));
+    return { kind: 'signal', signo: sig, code, addr };
+  }
+
+  /** Makes a running thread stop soon (it reports a signal stop with code SI_TKILL). */
+  interrupt(signo: number): void {
+    tgkill(this.process.hostPid(this), this.hostTid, signo);
+  }
+
+  /** Brings a running thread to a stop (any stop), discarding what it reports. */
+  stopNow(): void {
+    if (!this.running) return;
+    this.interrupt(23 /* SIGURG */);
+    for (;;) {
+      const r = waitpid(this.hostTid, status, __WALL);
+      if (r < 0 || wIfStopped(status[0])) break;
+      // It ended on its own.
+      threadsByTid.delete(this.hostTid);
+      this.process.threadGone(this);
+      break;
+    }
+    this.running = false;
+    this.lastSyscallStop = false;
+  }
+
+  /**
+   * Continues from an injection point to the int3 after it. Returns 0, -1
+   * if the thread died, or the raw status of a ptrace event stop on the way
+   * (then continue with continueToTrap(null)).
+   */
+  continueToTrap(regs: Registers | null, into: Registers = regs!): number {
+    const tid = this.hostTid;
+    if (regs !== null) ptraceWithBuffer(PTRACE_SETREGS, tid, 0, regs.bytes);
+    ptraceWithValue(PTRACE_CONT, tid, 0, 0);
     this.clobbered = true;
-    return 0;
+    this.lastSyscallStop = false;
+    for (;;) {
+      const r = waitpid(tid, status, __WALL);
+      if (r < 0) return -1;
+      const s = status[0];
+      if (!wIfStopped(s)) {
+        this.lastExit = wIfExited(s) ? { signaled: false, code: (s >> 8) & 0xff } : { signaled: true, signo: wTermSig(s) };
+        threadsByTid.delete(tid);
+        this.process.threadGone(this);
+        return -1;
+      }
+      if ((s >>> 16) !== 0) return s; // an event stop (clone): the caller finishes it
+      if (wStopSig(s) === SIGTRAP) {
+        ptraceWithBuffer(PTRACE_GETREGS, tid, 0, into.bytes);
+        return 0;
+      }
+      // Some other signal arrived first (a kick): swallow it and go on to the trap.
+      ptraceWithValue(PTRACE_CONT, tid, 0, 0);
+    }
   }
 
   getFpState(buf: Uint8Array): number { return ptraceWithBuffer(PTRACE_GETFPREGS, this.hostTid, 0, buf); }
   setFpState(buf: Uint8Array): number { return ptraceWithBuffer(PTRACE_SETFPREGS, this.hostTid, 0, buf); }
 }
 
-/** implements AddressSpaceBackend with a stub process. */
+const TRACE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+
+/**
+ * implements AddressSpaceBackend with a stub process: one host address
+ * space, possibly shared by several host processes (CLONE_VM children).
+ */
 export class StubProcess implements AddressSpaceBackend {
-  readonly mainThread: StubThread;
+  readonly threads = new Set<StubThread>();
+  /** Host pid of each thread's host process (threads of a CLONE_VM child differ from the stub's). */
+  private readonly pidOf = new Map<StubThread, number>();
+  /** The stopped thread injected calls go through; the kernel points it at the caller. */
+  injector: StubThread;
   /** Registers with valid segments, reused for every injected call. */
   private readonly injectRegs = new Registers();
-  private readonly injectSyscall: number;
+  readonly injectSyscall: number;
   private alive = true;
 
   private constructor(pid: number, initialRegs: Registers, injectSyscall: number) {
-    this.mainThread = new StubThread(pid);
+    const t = new StubThread(pid, this);
+    this.threads.add(t);
+    this.pidOf.set(t, pid);
+    this.injector = t;
     this.injectRegs.copyFrom(initialRegs);
     this.injectSyscall = injectSyscall;
   }
 
-  /** Spawns a stub with the MemoryFile at STUB_MEMFD and waits for its trap. */
-  static create(memoryFileFd: number): StubProcess {
-    const { path, image } = stubPath();
-    const pid = spawn(path, ['sentry-stub'], [], { dup2: [[memoryFileFd, STUB_MEMFD]] });
+  get mainThread(): StubThread { return this.injector; }
+  get live(): boolean { return this.alive && this.threads.size > 0; }
+
+  /** Spawns a stub with the MemoryFile at STUB_MEMFD (and extra fds after it) and waits for its trap. */
+  static create(memoryFileFd: number, kind: StubKind = ADDRESS_SPACE_STUB, extraFds: number[] = []): StubProcess {
+    const { path, image } = stubImage(kind);
+    const dup2: Array<[number, number]> = [[memoryFileFd, STUB_MEMFD]];
+    extraFds.forEach((fd, i) => dup2.push([fd, STUB_MEMFD + 1 + i]));
+    const pid = spawn(path, ['sentry-stub'], [], { dup2 });
     if (pid < 0) throw new Error(`posix_spawn of the stub: errno ${-pid}`);
-    const status = new Int32Array(1);
-    const r = waitpid(pid, status, __WALL);
-    if (r < 0 || !wIfStopped(status[0]) || wStopSig(status[0]) !== SIGTRAP) {
+    const st = new Int32Array(1);
+    const r = waitpid(pid, st, __WALL);
+    if (r < 0 || !wIfStopped(st[0]) || wStopSig(st[0]) !== SIGTRAP) {
       kill(pid, SIGKILL);
-      throw new Error(`stub did not stop at its first trap (status 0x${status[0].toString(16)})`);
+      throw new Error(`stub did not stop at its first trap (status 0x${st[0].toString(16)})`);
     }
     const regs = new Registers();
     ptraceWithBuffer(PTRACE_GETREGS, pid, 0, regs.bytes);
@@ -130,23 +232,63 @@ export class StubProcess implements AddressSpaceBackend {
       kill(pid, SIGKILL);
       throw new Error('stub set-up failed (traceme, munmap, no_new_privs or seccomp)');
     }
-    const opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
-    const e = ptraceWithValue(PTRACE_SETOPTIONS, pid, 0, opts);
+    const e = ptraceWithValue(PTRACE_SETOPTIONS, pid, 0, TRACE_OPTIONS);
     if (e < 0) { kill(pid, SIGKILL); throw new Error(`PTRACE_SETOPTIONS: errno ${-e}`); }
     return new StubProcess(pid, regs, image.injectSyscall);
   }
 
-  /** Runs one host system call in the stub. Returns its raw result. */
+  hostPid(t: StubThread): number { return this.pidOf.get(t) ?? t.hostTid; }
+
+  /** Runs one host system call through the injector thread. Returns its raw result. */
   inject(nr: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
+    const regs = this.prepare(nr, a0, a1, a2, a3, a4, a5);
+    const r = this.injector.continueToTrap(regs);
+    if (r !== 0) return r < 0 ? r : -1;
+    return regs.get(REG.rax);
+  }
+
+  private prepare(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): Registers {
     const regs = this.injectRegs;
     regs.rip = this.injectSyscall;
     regs.set(REG.rax, nr);
     regs.set(REG.orig_rax, -1);
     const args = [a0, a1, a2, a3, a4, a5];
     for (let i = 0; i < 6; i++) regs.set(SYSCALL_ARG_REG[i], args[i]);
-    const r = this.mainThread.continueToTrap(regs);
-    if (r < 0) return r;
-    return regs.get(REG.rax);
+    return regs;
+  }
+
+  /**
+   * Creates a host thread (sameProcess) or a host process sharing this
+   * address space (for CLONE_VM without CLONE_THREAD), stopped and traced.
+   */
+  spawnThread(sameProcess: boolean): StubThread | number {
+    const flags = sameProcess ? CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM : CLONE_VM;
+    const via = this.injector;
+    const regs = this.prepare(SYS.clone, flags, 0, 0, 0, 0, 0);
+    const ev = via.continueToTrap(regs);
+    if (ev <= 0) return -1;
+    const event = ev >>> 16;
+    if (event !== PTRACE_EVENT_CLONE && event !== PTRACE_EVENT_FORK && event !== PTRACE_EVENT_VFORK) return -1;
+    const msg = new BigUint64Array(1);
+    ptraceWithBuffer(PTRACE_GETEVENTMSG, via.hostTid, 0, new Uint8Array(msg.buffer));
+    const newTid = Number(msg[0]);
+    // Finish the injection in the caller: on to the int3 after the syscall.
+    const r = via.continueToTrap(null, regs);
+    if (r !== 0) return -1;
+    // The new thread starts stopped with SIGSTOP (auto-attached).
+    const st = new Int32Array(1);
+    for (;;) {
+      const w = waitpid(newTid, st, __WALL);
+      if (w < 0) return -1;
+      if (wIfStopped(st[0])) break;
+      return -1;
+    }
+    void SIGSTOP;
+    const t = new StubThread(newTid, this);
+    t.clobbered = true;
+    this.threads.add(t);
+    this.pidOf.set(t, sameProcess ? this.hostPid(via) : newTid);
+    return t;
   }
 
   map(addr: number, len: number, prot: number, offset: number): number {
@@ -162,11 +304,35 @@ export class StubProcess implements AddressSpaceBackend {
     return this.inject(SYS.mprotect, addr, len, prot);
   }
 
+  /** Called when a thread's host process or thread is gone. */
+  threadGone(t: StubThread): void {
+    this.threads.delete(t);
+    this.pidOf.delete(t);
+    if (this.injector === t) {
+      const next = this.threads.values().next();
+      if (!next.done) this.injector = next.value;
+    }
+  }
+
+  /** Kills one thread's host thread (and its host process if it has one of its own). */
+  killThread(t: StubThread): void {
+    const pid = this.hostPid(t);
+    if (pid === t.hostTid && pid !== this.hostPid(this.injector)) kill(pid, SIGKILL);
+    else tgkill(pid, t.hostTid, SIGKILL);
+  }
+
+  /** Kills every host process of this address space and reaps them. */
   destroy(): void {
     if (!this.alive) return;
     this.alive = false;
-    kill(this.mainThread.hostTid, SIGKILL);
-    ptraceWithValue(PTRACE_KILL, this.mainThread.hostTid, 0, 0);
-    waitpid(this.mainThread.hostTid, new Int32Array(1), __WALL);
+    const pids = new Set(this.pidOf.values());
+    for (const pid of pids) kill(pid, SIGKILL);
+    for (const t of [...this.threads]) {
+      const st = new Int32Array(1);
+      while (waitpid(t.hostTid, st, __WALL) >= 0 && wIfStopped(st[0])) { /* reap the stop, then the death */ }
+      threadsByTid.delete(t.hostTid);
+      this.threads.delete(t);
+    }
+    this.pidOf.clear();
   }
 }

@@ -1,10 +1,18 @@
 // The Kernel: what every task shares. One per sandbox.
 import type { Logger } from 'pino';
-import type { Platform } from '../../platform/platform.js';
+import type { PtracePlatform } from '../../platform/ptrace/index.js';
 import type { MemoryFile } from '../mm/memory-file.js';
 import type { Dentry } from '../vfs/dentry.js';
+import { FutexTable } from './futex.js';
+import type { Scheduler } from './scheduler.js';
+import type { Task } from './task.js';
+import type { ThreadGroup } from './thread-group.js';
+import { TimerQueue } from './timers.js';
 
 export interface HostAuxv { hwcap: number; hwcap2: number; minsigstksz: number }
+
+/** Linux's pid_max default. */
+const PID_MAX = 4194304;
 
 export class Kernel {
   hostname = 'sandbox';
@@ -13,13 +21,35 @@ export class Kernel {
   readonly reportedUnimplemented = new Set<number>();
   /** Monotonic time at boot: CPU-time clocks count from here. */
   readonly startNs = process.hrtime.bigint();
+  readonly tasks = new Map<number, Task>();
+  readonly threadGroups = new Map<number, ThreadGroup>();
+  readonly timers = new TimerQueue();
+  readonly futexes = new FutexTable();
+  scheduler!: Scheduler;
+  /** The sandbox's init (pid 1): orphans go to it; its exit ends the sandbox. */
+  init: ThreadGroup | null = null;
+  private lastPid = 0;
 
   constructor(
-    readonly platform: Platform,
+    readonly platform: PtracePlatform,
     readonly memoryFile: MemoryFile,
     readonly root: Dentry,
     readonly log: Logger,
     readonly strace: boolean,
     readonly hostAuxv: HostAuxv,
   ) {}
+
+  /** The next free pid, counting up from 1 and wrapping as Linux does. */
+  allocatePid(): number {
+    for (let i = 0; i < PID_MAX; i++) {
+      this.lastPid = this.lastPid >= PID_MAX - 1 ? 1 : this.lastPid + 1;
+      if (!this.tasks.has(this.lastPid) && !this.threadGroups.has(this.lastPid)) return this.lastPid;
+    }
+    return -11; // -EAGAIN
+  }
+
+  /** Thread groups in process group pgid. */
+  processGroup(pgid: number): ThreadGroup[] {
+    return [...this.threadGroups.values()].filter((g) => g.pgid === pgid && g.alive);
+  }
 }

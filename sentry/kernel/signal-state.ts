@@ -1,24 +1,98 @@
-// Per-task signal state: dispositions, the blocked mask, the alternate
-// stack. Delivery onto the application's stack comes with processes and
-// signals (issue 3); here the state is kept so glibc's calls see Linux's answers.
+// Signal state: dispositions (shared by a thread group, or by CLONE_SIGHAND
+// tasks), pending queues (per task and per group), masks, alternate stacks.
+import * as S from '../../abi/linux/signal.js';
+
 export const NSIG = 64;
-export const SIG_DFL = 0;
-export const SIG_IGN = 1;
+export const SIG_DFL = 0n;
+export const SIG_IGN = 1n;
 
 export interface SigAction {
   handler: bigint;
-  flags: bigint;
+  flags: number;
   restorer: bigint;
   mask: bigint;
 }
 
-export const SIGKILL = 9;
-export const SIGSTOP = 19;
-/** Signals that can be neither caught nor blocked. */
-export const UNBLOCKABLE = (1n << BigInt(SIGKILL - 1)) | (1n << BigInt(SIGSTOP - 1));
+export const SIGKILL = S.SIGKILL;
+export const SIGSTOP = S.SIGSTOP;
 
-export class SignalState {
-  readonly actions: SigAction[] = Array.from({ length: NSIG + 1 }, () => ({ handler: 0n, flags: 0n, restorer: 0n, mask: 0n }));
-  blocked = 0n;
-  altStack = { sp: 0, flags: 2 /* SS_DISABLE */, size: 0 };
+export function sigbit(signo: number): bigint { return 1n << BigInt(signo - 1); }
+
+/** Signals that can be neither caught nor blocked. */
+export const UNBLOCKABLE = sigbit(S.SIGKILL) | sigbit(S.SIGSTOP);
+
+export type DefaultAction = 'term' | 'core' | 'stop' | 'cont' | 'ignore';
+
+export function defaultAction(signo: number): DefaultAction {
+  switch (signo) {
+    case S.SIGCHLD: case S.SIGURG: case S.SIGWINCH: return 'ignore';
+    case S.SIGSTOP: case S.SIGTSTP: case S.SIGTTIN: case S.SIGTTOU: return 'stop';
+    case S.SIGCONT: return 'cont';
+    case S.SIGQUIT: case S.SIGILL: case S.SIGTRAP: case S.SIGABRT: case S.SIGBUS: case S.SIGFPE: case S.SIGSEGV:
+    case S.SIGXCPU: case S.SIGXFSZ: case S.SIGSYS: return 'core';
+    default: return 'term';
+  }
 }
+
+/** Dispositions; shared between tasks created with CLONE_SIGHAND. */
+export class SignalHandlers {
+  readonly actions: SigAction[] = Array.from({ length: NSIG + 1 }, () => ({ handler: SIG_DFL, flags: 0, restorer: 0n, mask: 0n }));
+
+  clone(): SignalHandlers {
+    const h = new SignalHandlers();
+    this.actions.forEach((a, i) => { h.actions[i] = { ...a }; });
+    return h;
+  }
+
+  /** execve: caught signals go back to their defaults; ignored ones stay ignored. */
+  resetForExec(): void {
+    for (const a of this.actions) {
+      if (a.handler !== SIG_IGN) { a.handler = SIG_DFL; a.flags = 0; a.restorer = 0n; a.mask = 0n; }
+    }
+  }
+
+  isIgnored(signo: number): boolean {
+    const a = this.actions[signo];
+    if (a.handler === SIG_IGN) return true;
+    return a.handler === SIG_DFL && defaultAction(signo) === 'ignore';
+  }
+}
+
+export interface PendingSignal { signo: number; info: Uint8Array }
+
+/** A pending-signal queue: one entry per standard signal, every real-time one queued. */
+export class SignalQueue {
+  bits = 0n;
+  private readonly list: PendingSignal[] = [];
+
+  enqueue(p: PendingSignal): void {
+    const bit = sigbit(p.signo);
+    if (p.signo < 32 && (this.bits & bit) !== 0n) return;
+    this.bits |= bit;
+    this.list.push(p);
+  }
+
+  /** Takes the lowest-numbered pending signal not in blocked. */
+  dequeue(blocked: bigint): PendingSignal | null {
+    const ready = this.bits & ~blocked;
+    if (ready === 0n) return null;
+    let signo = 1;
+    while ((ready & sigbit(signo)) === 0n) signo++;
+    return this.take(signo);
+  }
+
+  take(signo: number): PendingSignal | null {
+    const i = this.list.findIndex((p) => p.signo === signo);
+    if (i < 0) return null;
+    const [p] = this.list.splice(i, 1);
+    if (!this.list.some((q) => q.signo === signo)) this.bits &= ~sigbit(signo);
+    return p;
+  }
+
+  /** Drops every pending instance of signo (when it becomes ignored, or SIGCONT/stop interplay). */
+  discard(signo: number): void {
+    while (this.take(signo) !== null) { /* drop */ }
+  }
+}
+
+export interface AltStack { sp: number; flags: number; size: number }

@@ -32,6 +32,8 @@ export class AddressSpace {
   brkEnd = 0;
   /** Top of the area where mmap places mappings, top-down. */
   mmapTop: number;
+  /** Tasks using this address space (threads, vfork children). */
+  users = 1;
 
   constructor(
     readonly memoryFile: MemoryFile,
@@ -97,6 +99,7 @@ export class AddressSpace {
     const offset = this.memoryFile.allocate(vma.length);
     if (offset < 0) return offset;
     vma.backing = offset;
+    if (vma.shared) vma.sharedRefs = { offset, length: vma.length, refs: 1 };
     if (vma.file !== null) {
       const r = this.fillFromFile(vma, offset);
       if (r < 0) { this.memoryFile.release(offset, vma.length); vma.backing = -1; return r; }
@@ -117,6 +120,16 @@ export class AddressSpace {
     return 0;
   }
 
+  /**
+   * A shared mapping's pages are counted by the VMA pieces (in any address
+   * space) that map them, and go back only when the last piece is gone.
+   */
+  private adjustShared(v: Vma, delta: number): void {
+    const ref = v.sharedRefs;
+    ref.refs += delta;
+    if (ref.refs === 0) this.memoryFile.release(ref.offset, ref.length);
+  }
+
   /** Removes [start, end) from the map, releasing its pages. */
   private removeRange(start: number, end: number): void {
     const kept: Vma[] = [];
@@ -124,10 +137,14 @@ export class AddressSpace {
     for (const v of this.vmas) {
       if (v.end <= start || v.start >= end) { kept.push(v); continue; }
       touched = true;
+      const before = kept.length;
       if (v.start < start) kept.push(v.slice(v.start, start));
-      const cutStart = Math.max(v.start, start), cutEnd = Math.min(v.end, end);
-      if (v.backing >= 0) this.memoryFile.release(v.backing + (cutStart - v.start), cutEnd - cutStart);
       if (v.end > end) kept.push(v.slice(end, v.end));
+      const pieces = kept.length - before;
+      if (v.backing >= 0) {
+        if (v.shared) this.adjustShared(v, pieces - 1);
+        else this.memoryFile.release(v.backing + (Math.max(v.start, start) - v.start), Math.min(v.end, end) - Math.max(v.start, start));
+      }
     }
     if (touched) { this.vmas = kept; this.lastHit = null; this.backend.unmap(start, end - start); }
   }
@@ -188,6 +205,7 @@ export class AddressSpace {
     const next: Vma[] = [];
     for (const v of this.vmas) {
       if (v.end <= addr || v.start >= end || v.prot === prot) { next.push(v); continue; }
+      if (v.shared && v.backing >= 0) v.sharedRefs.refs += (v.start < addr ? 1 : 0) + (v.end > end ? 1 : 0);
       if (v.start < addr) next.push(v.slice(v.start, addr));
       const mid = v.slice(Math.max(v.start, addr), Math.min(v.end, end));
       mid.prot = prot;
@@ -234,7 +252,7 @@ export class AddressSpace {
         return oldAddr;
       }
       // Grow in place when the pages after it are free and the whole VMA is remapped.
-      if (vma.start === oldAddr && vma.end === oldAddr + oldLen && this.isFree(vma.end, oldAddr + newLen) && vma.backing < 0 === false) {
+      if (vma.start === oldAddr && vma.end === oldAddr + oldLen && this.isFree(vma.end, oldAddr + newLen) && vma.backing >= 0 && !vma.shared) {
         const grown = this.regrow(vma, newLen);
         if (grown === 0) return oldAddr;
       }
@@ -291,9 +309,48 @@ export class AddressSpace {
     this.memoryFile.bytesAt(v.backing + (addr - v.start), length).fill(0);
   }
 
+  /** The futex key of addr: the MemoryFile offset of its word, or -EFAULT. */
+  futexKey(addr: number): number {
+    const v = this.find(addr);
+    if (v === null || v.backing < 0) return -E.EFAULT;
+    return v.backing + (addr - v.start);
+  }
+
+  /**
+   * A copy for a forked child, whose platform side is `backend` (fresh and
+   * empty): private memory is copied now, shared memory is shared.
+   */
+  fork(backend: AddressSpaceBackend): AddressSpace | number {
+    const child = new AddressSpace(this.memoryFile, backend, this.limit);
+    child.brkStart = this.brkStart;
+    child.brkEnd = this.brkEnd;
+    child.mmapTop = this.mmapTop;
+    for (const v of this.vmas) {
+      const c = v.slice(v.start, v.end);
+      if (v.backing >= 0) {
+        if (v.shared) {
+          v.sharedRefs.refs++;
+          c.sharedRefs = v.sharedRefs;
+        } else {
+          const offset = this.memoryFile.allocate(v.length);
+          if (offset < 0) { child.clear(); return offset; }
+          this.memoryFile.copy(v.backing, offset, v.length);
+          c.backing = offset;
+        }
+        const r = backend.map(c.start, c.length, c.prot, c.backing);
+        if (r < 0) { child.clear(); return r; }
+      }
+      child.vmas.push(c);
+    }
+    return child;
+  }
+
   /** Drops every mapping (exec, exit). */
   clear(): void {
-    for (const v of this.vmas) if (v.backing >= 0) this.memoryFile.release(v.backing, v.length);
+    for (const v of this.vmas) {
+      if (v.backing < 0) continue;
+      if (v.shared) this.adjustShared(v, -1); else this.memoryFile.release(v.backing, v.length);
+    }
     this.vmas = [];
     this.lastHit = null;
   }

@@ -76,6 +76,15 @@ export class MemoryFile {
     merge(i); if (i > 0) merge(i - 1);
   }
 
+  /** Copies length bytes between offsets (fork's eager copy), a chunk-bounded piece at a time. */
+  copy(from: number, to: number, length: number): void {
+    const STEP = 1 << 22;
+    for (let done = 0; done < length; done += STEP) {
+      const n = Math.min(STEP, length - done);
+      this.bytesAt(to + done, n).set(this.bytesAt(from + done, n));
+    }
+  }
+
   /** Zeroes [offset, offset+length) by dropping the pages. */
   zero(offset: number, length: number): void {
     const pageStart = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;

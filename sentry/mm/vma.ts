@@ -10,7 +10,13 @@ export interface MappableFile {
   readonly mappingName: string;
 }
 
+/** The pages of a shared mapping, counted by the VMAs (in any address space) that map them. */
+export interface SharedBacking { offset: number; length: number; refs: number }
+
 export class Vma {
+  /** For shared mappings: the allocation and its users. */
+  sharedRefs: SharedBacking = { offset: -1, length: 0, refs: 0 };
+
   constructor(
     public start: number,
     public end: number,
@@ -30,7 +36,9 @@ export class Vma {
   /** A copy covering [start, end) of this one. */
   slice(start: number, end: number): Vma {
     const delta = start - this.start;
-    return new Vma(start, end, this.prot, this.backing < 0 ? -1 : this.backing + delta, this.shared, this.file,
+    const v = new Vma(start, end, this.prot, this.backing < 0 ? -1 : this.backing + delta, this.shared, this.file,
       this.fileOffset + delta, this.label);
+    v.sharedRefs = this.sharedRefs;
+    return v;
   }
 }

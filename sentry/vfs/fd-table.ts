@@ -7,7 +7,14 @@ interface Slot { file: FileDescription; cloexec: boolean }
 export class FdTable {
   private slots: Array<Slot | undefined> = [];
 
+  /** Tasks sharing this table (CLONE_FILES). */
+  private refs = 1;
+
   constructor(public limit = 1024) {}
+
+  incRef(): void { this.refs++; }
+  decRef(): void { if (--this.refs === 0) this.closeAll(); }
+  get shared(): boolean { return this.refs > 1; }
 
   get(fd: number): FileDescription | null {
     if (fd < 0) return null;

@@ -1,22 +1,26 @@
 // An open file: the state open(2) creates and dup(2) shares. Subclasses
 // override what they support; the rest fails as Linux fails it.
 import { E } from '../../abi/linux/errno.js';
-import { O_ACCMODE, O_RDONLY, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET } from '../../abi/linux/fcntl.js';
+import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../abi/linux/fcntl.js';
 import type { Stat } from '../../abi/linux/stat.js';
 import type { DirEntry } from './inode.js';
 import type { Dentry } from './dentry.js';
+import type { WaitQueue } from '../kernel/wait-queue.js';
 
 export abstract class FileDescription {
   /** Current offset for read/write/lseek. */
   offset = 0;
   /** The dentry this was opened from (for fchdir, /proc/self/fd, getcwd). */
   dentry: Dentry | null = null;
+  /** F_SETOWN's process (negative: process group) for SIGIO; 0 for none. */
+  owner = 0;
   private refs = 1;
 
   constructor(public flags: number) {}
 
-  get readable(): boolean { return (this.flags & O_ACCMODE) !== O_WRONLY; }
-  get writable(): boolean { return (this.flags & O_ACCMODE) !== O_RDONLY; }
+  // Access mode 3 is neither: an open for ioctls only (Linux's FMODE bits are (mode + 1) & 3).
+  get readable(): boolean { const acc = this.flags & O_ACCMODE; return acc === O_RDONLY || acc === O_RDWR; }
+  get writable(): boolean { const acc = this.flags & O_ACCMODE; return acc === O_WRONLY || acc === O_RDWR; }
 
   /** Reads at offset (or at and advancing this.offset when offset < 0) into dst. */
   read(dst: Uint8Array, offset: number): number { void dst; void offset; return -E.EINVAL; }
@@ -27,6 +31,15 @@ export abstract class FileDescription {
   /** Size for SEEK_END; -ESPIPE for streams. */
   seekable(): boolean { return true; }
   ioctl(request: number, arg: number, io: IoctlIo): number { void request; void arg; void io; return -E.ENOTTY; }
+  /**
+   * Where a blocking reader (or writer) waits after this file answered
+   * EAGAIN; null for files that never make anyone wait.
+   */
+  waitQueue(forWrite: boolean): WaitQueue | null { void forWrite; return null; }
+  /** Pipes and sockets: a write that finds no reader raises SIGPIPE. */
+  get raisesSigpipe(): boolean { return false; }
+  /** fcntl commands particular to this kind of file (pipes' F_GETPIPE_SZ...), or null. */
+  fcntl(cmd: number, arg: number): number | null { void cmd; void arg; return null; }
   fsync(): number { return 0; }
   truncate(size: number): number { void size; return -E.EINVAL; }
 
@@ -40,6 +53,15 @@ export abstract class FileDescription {
         const st = this.stat();
         if (typeof st === 'number') return st;
         base = st.size; break;
+      }
+      case SEEK_DATA: case SEEK_HOLE: {
+        // Without hole information every byte is data and the one hole is
+        // at end of file: Linux's generic answer (generic_file_llseek_size).
+        const st = this.stat();
+        if (typeof st === 'number') return st;
+        if (offset < 0 || offset >= st.size) return -E.ENXIO;
+        this.offset = whence === SEEK_DATA ? offset : st.size;
+        return this.offset;
       }
       default: return -E.EINVAL;
     }

@@ -2,18 +2,19 @@
 // fid; opening clones it and lopens the clone. Attributes are asked for on
 // every stat: the Gofer's host directory may change under us.
 import { E } from '../../../abi/linux/errno.js';
-import { O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY, O_NONBLOCK, O_SYNC, O_DSYNC } from '../../../abi/linux/fcntl.js';
+import { O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
 import { DT_DIR, S_IFDIR, S_IFMT, UTIME_NOW, type Stat, type Timespec } from '../../../abi/linux/stat.js';
 import { P9Client, type Attr } from '../../../gofer/p9/client.js';
-import { GETATTR_BASIC, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_MTIME, SETATTR_MTIME_SET } from '../../../gofer/p9/messages.js';
+import { GETATTR_BASIC, GETATTR_BTIME, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_MTIME, SETATTR_MTIME_SET } from '../../../gofer/p9/messages.js';
 import type { MappableFile } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { DirEntry, FsStat, Inode } from '../../vfs/inode.js';
 
 const SETATTR_SIZE = 0x8;
 const SETATTR_MODE = 0x1;
-/** statfs f_flags: mounted read-only. */
+/** statfs f_flags: mounted read-only; ST_VALID, which Linux always sets to say f_flags means something. */
 const ST_RDONLY = 1;
+const ST_VALID = 0x20;
 
 export interface GoferMountOptions {
   readonly: boolean;
@@ -42,7 +43,9 @@ export class GoferFs {
       dev: this.opts.dev, ino: a.qid.path, mode: a.mode, nlink: a.nlink, uid: a.uid, gid: a.gid, rdev: Number(a.rdev),
       size: a.size, blksize: a.blksize, blocks: a.blocks,
       atime: { sec: a.atimeSec, nsec: a.atimeNsec }, mtime: { sec: a.mtimeSec, nsec: a.mtimeNsec },
-      ctime: { sec: a.ctimeSec, nsec: a.ctimeNsec }, btime: { sec: a.btimeSec, nsec: a.btimeNsec },
+      ctime: { sec: a.ctimeSec, nsec: a.ctimeNsec },
+      // A birth time only when the Gofer vouches for it: statx must not claim STATX_BTIME for a zero.
+      btime: (a.valid & GETATTR_BTIME) !== 0n ? { sec: a.btimeSec, nsec: a.btimeNsec } : undefined,
     };
   }
 }
@@ -74,7 +77,7 @@ export class GoferInode implements Inode {
     const s = this.client.statfs(this.fid);
     if (typeof s === 'number') return s;
     return { type: s.fsType, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files,
-      ffree: s.ffree, namelen: s.namelen, frsize: s.bsize, flags: this.readonly ? ST_RDONLY : 0 };
+      ffree: s.ffree, namelen: s.namelen, frsize: s.bsize, flags: ST_VALID | (this.readonly ? ST_RDONLY : 0) };
   }
 
   /** Reads an attribute's value (or, for name "", the name list) through a Txattrwalk fid. */
@@ -117,8 +120,10 @@ export class GoferInode implements Inode {
   open(flags: number): FileDescription | number {
     const fid = this.cloneFid();
     if (fid < 0) return fid;
-    // The Gofer opens with access mode and O_TRUNC; the rest is ours to keep.
-    const hostFlags = (flags & O_ACCMODE) | (this.type === S_IFDIR ? O_DIRECTORY : 0);
+    // The Gofer opens with the access mode; the rest is ours to keep. Access
+    // mode 3 (ioctl only) neither reads nor writes: a read-only open serves it.
+    const acc = flags & O_ACCMODE;
+    const hostFlags = (acc === O_ACCMODE ? O_RDONLY : acc) | (this.type === S_IFDIR ? O_DIRECTORY : 0);
     const opened = this.client.lopen(fid, hostFlags);
     if (typeof opened === 'number') { this.client.clunk(fid); this.client.fids.release(fid); return opened; }
     return this.type === S_IFDIR ? new GoferDirFile(this, fid, flags) : new GoferFile(this, fid, flags);
@@ -160,7 +165,7 @@ export class GoferInode implements Inode {
 
 /** An opened regular file (or device/fifo the Gofer opened). */
 export class GoferFile extends FileDescription implements MappableFile {
-  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) { super(flags & ~(O_SYNC | O_DSYNC) | (flags & O_NONBLOCK)); }
+  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) { super(flags); }
 
   get mappingName(): string { return this.inode.path; }
   private get client(): P9Client { return this.inode.fs.client; }

@@ -8,11 +8,22 @@ import type { Stat } from '../../../abi/linux/stat.js';
 import { fstat } from '../../../host/fs.js';
 import { ioctlWithBuffer, read, write } from '../../../host/io.js';
 import { FileDescription, type IoctlIo } from '../../vfs/file-description.js';
+import type { WaitQueue } from '../../kernel/wait-queue.js';
+import { pollOne, POLLIN } from '../../../host/socket.js';
 
 export class ConsoleFile extends FileDescription {
-  constructor(private readonly hostFd: number, flags = O_RDWR) { super(flags); }
+  /** inputReady: where readers wait until the waker sees input on the host fd. */
+  constructor(private readonly hostFd: number, private readonly inputReady: WaitQueue, flags = O_RDWR) { super(flags); }
 
-  override read(dst: Uint8Array): number { return read(this.hostFd, dst); }
+  /** Never blocks the Sentry: with no input yet, EAGAIN, and the reader waits on `inputReady`. */
+  override read(dst: Uint8Array): number {
+    if (dst.length === 0) return 0;
+    const ready = pollOne(this.hostFd, POLLIN, 0);
+    if (ready < 0) return ready;
+    if (ready === 0) return -E.EAGAIN;
+    return read(this.hostFd, dst);
+  }
+  override waitQueue(forWrite: boolean): WaitQueue | null { return forWrite ? null : this.inputReady; }
   override write(src: Uint8Array): number { return write(this.hostFd, src); }
   override seekable(): boolean { return false; }
 

@@ -1,0 +1,130 @@
+// Pipes: a byte ring shared by read and write ends. Writes of at most
+// PIPE_BUF bytes are atomic; a write with no reader is EPIPE; a read with no
+// writer and no data is end of file. Ends answer EAGAIN and name the queue
+// a blocking caller waits on.
+import { E } from '../../../abi/linux/errno.js';
+import { O_RDONLY, O_WRONLY } from '../../../abi/linux/fcntl.js';
+import { S_IFIFO, type Stat } from '../../../abi/linux/stat.js';
+import { FileDescription } from '../../vfs/file-description.js';
+import { WaitQueue } from '../../kernel/wait-queue.js';
+
+export const PIPE_BUF = 4096;
+export const DEFAULT_PIPE_SIZE = 65536;
+/** /proc/sys/fs/pipe-max-size default. */
+export const PIPE_MAX_SIZE = 1048576;
+const F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
+const FIONREAD = 0x541b;
+
+let nextIno = 1n;
+
+export class Pipe {
+  private buf = new Uint8Array(DEFAULT_PIPE_SIZE);
+  private head = 0;
+  private length = 0;
+  readers = 0;
+  writers = 0;
+  /** Readers wait here for data or the last writer's close; writers for room or the last reader's close. */
+  readonly readable = new WaitQueue();
+  readonly writable = new WaitQueue();
+  readonly ino = nextIno++;
+  private readonly ctime = Date.now();
+
+  get capacity(): number { return this.buf.length; }
+  get available(): number { return this.length; }
+
+  read(dst: Uint8Array): number {
+    if (dst.length === 0) return 0;
+    if (this.length === 0) return this.writers === 0 ? 0 : -E.EAGAIN;
+    const n = Math.min(dst.length, this.length);
+    const first = Math.min(n, this.buf.length - this.head);
+    dst.set(this.buf.subarray(this.head, this.head + first), 0);
+    if (n > first) dst.set(this.buf.subarray(0, n - first), first);
+    this.head = (this.head + n) % this.buf.length;
+    this.length -= n;
+    this.writable.wakeAll();
+    return n;
+  }
+
+  write(src: Uint8Array): number {
+    if (this.readers === 0) return -E.EPIPE;
+    if (src.length === 0) return 0;
+    const room = this.buf.length - this.length;
+    // Up to PIPE_BUF bytes go in whole or not at all.
+    if (room === 0 || (src.length <= PIPE_BUF && room < src.length)) return -E.EAGAIN;
+    const n = Math.min(room, src.length);
+    const tail = (this.head + this.length) % this.buf.length;
+    const first = Math.min(n, this.buf.length - tail);
+    this.buf.set(src.subarray(0, first), tail);
+    if (n > first) this.buf.set(src.subarray(first, n), 0);
+    this.length += n;
+    this.readable.wakeAll();
+    return n;
+  }
+
+  /** F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the data would not fit. */
+  resize(size: number): number {
+    if (size <= 0) size = 4096;
+    if (size > PIPE_MAX_SIZE) return -E.EPERM;
+    let n = 4096;
+    while (n < size) n *= 2;
+    if (n < this.length) return -E.EBUSY;
+    const next = new Uint8Array(n);
+    const first = Math.min(this.length, this.buf.length - this.head);
+    next.set(this.buf.subarray(this.head, this.head + first), 0);
+    if (this.length > first) next.set(this.buf.subarray(0, this.length - first), first);
+    this.buf = next;
+    this.head = 0;
+    this.writable.wakeAll();
+    return n;
+  }
+
+  stat(): Stat {
+    const sec = Math.floor(this.ctime / 1000), nsec = (this.ctime % 1000) * 1e6;
+    return {
+      dev: 0xc, ino: this.ino, mode: S_IFIFO | 0o600, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 4096, blocks: 0,
+      atime: { sec, nsec }, mtime: { sec, nsec }, ctime: { sec, nsec },
+    };
+  }
+}
+
+/** One end of a pipe. */
+export class PipeEnd extends FileDescription {
+  constructor(readonly pipe: Pipe, flags: number) {
+    super(flags);
+    if (this.isReader) pipe.readers++; else pipe.writers++;
+  }
+
+  private get isReader(): boolean { return (this.flags & 3) === O_RDONLY; }
+
+  override read(dst: Uint8Array): number { return this.pipe.read(dst); }
+  override write(src: Uint8Array): number { return this.pipe.write(src); }
+  override seekable(): boolean { return false; }
+  override waitQueue(forWrite: boolean): WaitQueue { return forWrite ? this.pipe.writable : this.pipe.readable; }
+  override get raisesSigpipe(): boolean { return true; }
+  stat(): Stat { return this.pipe.stat(); }
+
+  override fcntl(cmd: number, arg: number): number | null {
+    if (cmd === F_GETPIPE_SZ) return this.pipe.capacity;
+    if (cmd === F_SETPIPE_SZ) return this.pipe.resize(arg);
+    return null;
+  }
+
+  override ioctl(request: number, arg: number, io: { copyOut(a: number, b: Uint8Array): number }): number {
+    if (request !== FIONREAD) return -E.ENOTTY;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, this.pipe.available, true);
+    return io.copyOut(arg, b) < 0 ? -E.EFAULT : 0;
+  }
+
+  protected override release(): void {
+    if (this.isReader) {
+      if (--this.pipe.readers === 0) this.pipe.writable.wakeAll();
+    } else if (--this.pipe.writers === 0) this.pipe.readable.wakeAll();
+  }
+}
+
+/** A new pipe's two ends: [read, write]. */
+export function newPipe(flags: number): [PipeEnd, PipeEnd] {
+  const p = new Pipe();
+  return [new PipeEnd(p, O_RDONLY | flags), new PipeEnd(p, O_WRONLY | flags)];
+}

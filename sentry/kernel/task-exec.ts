@@ -1,0 +1,133 @@
+// execve: resolve the file, follow "#!" interpreters, build the new image in
+// a fresh address space (a new stub), and only then tear down the old one,
+// so a failed exec leaves the caller exactly as it was.
+import { randomFillSync } from 'node:crypto';
+import { E } from '../../abi/linux/errno.js';
+import { O_RDONLY, X_OK } from '../../abi/linux/fcntl.js';
+import { S_IFDIR, S_IFREG } from '../../abi/linux/stat.js';
+import { STUB_BASE } from '../../platform/ptrace/stub-elf.js';
+import type { StubProcess } from '../../platform/ptrace/stub-process.js';
+import { loadExecutable } from '../loader/load.js';
+import { AddressSpace } from '../mm/address-space.js';
+import type { MappableFile } from '../mm/vma.js';
+import type { Dentry } from '../vfs/dentry.js';
+import { resolvePath, type FsContext } from '../vfs/path-walk.js';
+import { permissionOf } from './permissions.js';
+
+import { initialRegisters } from './scheduler.js';
+import type { Task } from './task.js';
+
+/** Linux's BINPRM_BUF_SIZE: how much of a "#!" line counts. */
+const BINPRM_BUF_SIZE = 256;
+/** Interpreter nesting Linux allows before ELOOP. */
+const MAX_INTERP_DEPTH = 4;
+
+export interface ExecRequest {
+  /** The dentry of the file to run (already resolved), and the path as given. */
+  dentry: Dentry;
+  path: string;
+  argv: string[];
+  envp: string[];
+}
+
+/** Opens a file for exec: regular, executable by the task, not a directory. */
+export function openForExec(t: Task, d: Dentry): MappableFile | number {
+  if (d.inode.type === S_IFDIR) return -E.EACCES;
+  if (d.inode.type !== S_IFREG) return -E.EACCES;
+  const st = d.inode.stat();
+  if (typeof st === 'number') return st;
+  const perm = permissionOf(st, t.creds.euid, t.creds.egid, t.creds.groups, X_OK);
+  if (perm < 0) return perm;
+  const f = d.inode.open(O_RDONLY);
+  if (typeof f === 'number') return f;
+  if (!('readInto' in f)) { f.decRef(); return -E.EACCES; }
+  f.dentry = d;
+  return f as unknown as MappableFile;
+}
+
+function releaseFile(f: MappableFile): void {
+  (f as unknown as { decRef(): void }).decRef();
+}
+
+/** Parses "#!interp [arg]" from the head of a file, or null if it is not a script. */
+export function parseShebang(head: Uint8Array): { interp: string; arg: string | null } | null {
+  if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return null;
+  let end = head.indexOf(0x0a);
+  if (end < 0) end = head.length;
+  const line = Buffer.from(head.subarray(2, end)).toString('latin1').replace(/[ \t]+$/, '').replace(/^[ \t]+/, '');
+  if (line === '') return null;
+  const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line)!;
+  return { interp: m[1], arg: m[2] !== undefined && m[2] !== '' ? m[2] : null };
+}
+
+/**
+ * Replaces t's image. Returns 0 (t now runs the new program) or -errno
+ * with t untouched.
+ */
+export function execve(t: Task, req: ExecRequest): number {
+  let { dentry, path, argv } = req;
+  let file: MappableFile | number = -E.ENOEXEC;
+  for (let depth = 0; ; depth++) {
+    if (depth > MAX_INTERP_DEPTH) return -E.ELOOP;
+    file = openForExec(t, dentry);
+    if (typeof file === 'number') return file;
+    const head = new Uint8Array(BINPRM_BUF_SIZE);
+    const n = file.readInto(0, head);
+    if (n < 0) { releaseFile(file); return n; }
+    const script = parseShebang(head.subarray(0, n));
+    if (script === null) break;
+    releaseFile(file);
+    const interp = resolvePath(t.fs, t.fs.cwd, script.interp, true);
+    if (typeof interp === 'number') return interp;
+    argv = [script.interp, ...(script.arg !== null ? [script.arg] : []), path, ...argv.slice(1)];
+    dentry = interp;
+    path = script.interp;
+  }
+  const kernel = t.kernel;
+  // A task whose address space is still empty and its own (init at boot) builds in place.
+  const fresh = t.mm.mappings().length === 0 && t.mm.users === 1;
+  const stub = fresh ? t.mm.backend as StubProcess : kernel.platform.newAddressSpace();
+  const mm = fresh ? t.mm : new AddressSpace(kernel.memoryFile, stub, STUB_BASE);
+  const random = new Uint8Array(16);
+  randomFillSync(random);
+  const fs: FsContext = t.fs;
+  const image = loadExecutable(mm, file, (p) => {
+    const d = resolvePath(fs, fs.cwd, p, true);
+    if (typeof d === 'number') return d;
+    return openForExec(t, d);
+  }, {
+    argv, envp: req.envp, execfn: req.path, uid: t.creds.uid, gid: t.creds.gid, euid: t.creds.euid, egid: t.creds.egid,
+    hwcap: kernel.hostAuxv.hwcap, hwcap2: kernel.hostAuxv.hwcap2, minsigstksz: kernel.hostAuxv.minsigstksz, random,
+  });
+  releaseFile(file);
+  if (typeof image === 'number') {
+    mm.clear();
+    if (!fresh) stub.destroy();
+    return image;
+  }
+  // Point of no return.
+  if (!fresh) {
+    kernel.scheduler.execTeardown(t);
+    kernel.scheduler.dropMm(t);
+    t.mm = mm;
+    t.thread = stub.mainThread;
+    t.thread.owner = t;
+  }
+  if (t.fdTable.shared) {
+    const own = t.fdTable.fork();
+    t.fdTable.decRef();
+    t.fdTable = own;
+  }
+  t.fdTable.closeOnExec();
+  if (t.tg.tasks.size > 1 || [...kernel.threadGroups.values()].some((g) => g !== t.tg && g.handlers === t.tg.handlers)) {
+    t.tg.handlers = t.tg.handlers.clone();
+  }
+  t.tg.handlers.resetForExec();
+  t.altStack = { sp: 0, flags: 2, size: 0 };
+  t.exePath = dentry.path(fs.root);
+  t.comm = req.path.split('/').pop()!.slice(0, 15);
+  t.clearChildTid = 0;
+  t.robustList = 0;
+  initialRegisters(t, image.entry, image.stackPointer);
+  return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * ro-root PROGRAM [ARGS...]: runs PROGRAM natively with the view of the file
+ * system that `runsc do` gives the sandbox: the host's tree, every mount of
+ * it read-only.
+ *
+ * It makes a private mount namespace (so nothing changes outside it),
+ * remounts every mount read-only in place, keeping its other flags, and
+ * execs the program. The runner uses it for the native side of the
+ * compatibility suite so that both sides see EROFS for the same writes.
+ * Needs CAP_SYS_ADMIN; exits 125 with a message when it cannot.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s) {
+  char *out = s;
+  while (*s) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+      *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+      s += 4;
+    } else {
+      *out++ = *s++;
+    }
+  }
+  *out = '\0';
+}
+
+/* The per-mount flags a bind remount must keep (statvfs's ST_* equal MS_*). */
+static unsigned long kept_flags(const char *mp) {
+  struct statvfs sv;
+  if (statvfs(mp, &sv) != 0) return 0;
+  return sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: ro-root PROGRAM [ARGS...]\n");
+    return 125;
+  }
+  if (unshare(CLONE_NEWNS) != 0) {
+    fprintf(stderr, "ro-root: unshare(CLONE_NEWNS): %s\n", strerror(errno));
+    return 125;
+  }
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+    fprintf(stderr, "ro-root: making / private: %s\n", strerror(errno));
+    return 125;
+  }
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL) {
+    fprintf(stderr, "ro-root: /proc/self/mountinfo: %s\n", strerror(errno));
+    return 125;
+  }
+  char line[8192];
+  while (fgets(line, sizeof line, f) != NULL) {
+    /* id parent major:minor root mountpoint ... */
+    char *save = NULL, *field = strtok_r(line, " ", &save);
+    for (int i = 0; i < 4 && field != NULL; i++) field = strtok_r(NULL, " ", &save);
+    if (field == NULL) continue;
+    unescape(field);
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags(field);
+    if (mount(NULL, field, NULL, flags, NULL) != 0 && strcmp(field, "/") == 0) {
+      fprintf(stderr, "ro-root: remounting / read-only: %s\n", strerror(errno));
+      return 125;
+    }
+  }
+  fclose(f);
+  execv(argv[1], argv + 1);
+  fprintf(stderr, "ro-root: exec %s: %s\n", argv[1], strerror(errno));
+  return 127;
+}
