@@ -13,6 +13,7 @@ import { read as hostRead } from '../host/io.js';
 import { SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
+import { newDevfs } from './fsimpl/dev/devfs.js';
 import { GoferFs } from './fsimpl/gofer/gofer-fs.js';
 import { Credentials } from './kernel/credentials.js';
 import { Kernel, type HostAuxv } from './kernel/kernel.js';
@@ -88,6 +89,13 @@ function mountAll(cfg: SandboxConfig): Dentry {
     point.mounted = mounted;
   }
   if (root === null) throw new BootError('no root mount');
+  // The Sentry's own /dev, over whatever the root has there.
+  const devPoint = resolvePath({ root, cwd: root }, root, '/dev', true);
+  if (typeof devPoint !== 'number' && devPoint.inode.type === S_IFDIR) {
+    const dev = new Dentry('/', null, newDevfs());
+    dev.mountpoint = devPoint;
+    devPoint.mounted = dev;
+  }
   return root;
 }
 

@@ -49,7 +49,7 @@ function readInto(t: Task, file: FileDescription, addr: number, count: number, o
   let done = 0;
   while (done < count) {
     const room = accessibleLength(t, addr + done, Math.min(count - done, BOUNCE_LIMIT), PROT_WRITE);
-    if (room === 0) return done > 0 ? done : -E.EFAULT;
+    if (room === 0) return done > 0 ? done : readFault(file, offset);
     const bounce = new Uint8Array(room);
     const n = file.read(bounce, offset < 0 ? -1 : offset + done);
     if (n < 0) return done > 0 ? done : n;
@@ -61,6 +61,19 @@ function readInto(t: Task, file: FileDescription, addr: number, count: number, o
     if (n < room || !file.seekable()) break;
   }
   return done;
+}
+
+/**
+ * A read whose first byte cannot be stored. Linux fails with EFAULT only
+ * when there was something to store: at end of file (or an empty pipe with
+ * no writer) it answers 0, and a read that must wait still waits. A file is
+ * asked for one byte at the position, which moves nothing; a stream cannot
+ * be peeked, so that one byte is consumed and lost (Linux keeps it).
+ */
+function readFault(file: FileDescription, offset: number): number {
+  const probe = new Uint8Array(1);
+  const n = file.seekable() ? file.read(probe, offset < 0 ? file.offset : offset) : file.read(probe, offset);
+  return n <= 0 ? n : -E.EFAULT;
 }
 
 function writeFrom(t: Task, file: FileDescription, addr: number, count: number, offset: number): number {

@@ -7,6 +7,7 @@ import { futexSyscalls } from './futex.js';
 import { mmSyscalls } from './mm.js';
 import { processSyscalls } from './process.js';
 import { pipeSyscalls } from './pipe.js';
+import { pollSyscalls } from './poll.js';
 import { signalSyscalls } from './signal.js';
 import { taskSyscalls } from './task.js';
 import { timeSyscalls } from './time.js';
@@ -19,7 +20,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, processSyscalls, signalSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

@@ -36,6 +36,8 @@ export abstract class FileDescription {
    * EAGAIN; null for files that never make anyone wait.
    */
   waitQueue(forWrite: boolean): WaitQueue | null { void forWrite; return null; }
+  /** Ready events now (POLLIN, POLLOUT, POLLHUP, POLLERR...). Plain files are always ready. */
+  readiness(): number { return 0x1 | 0x4; }
   /** Pipes and sockets: a write that finds no reader raises SIGPIPE. */
   get raisesSigpipe(): boolean { return false; }
   /** fcntl commands particular to this kind of file (pipes' F_GETPIPE_SZ...), or null. */

@@ -99,6 +99,12 @@ int main(void) {
   ERR("read_kernel_ptr", syscall(SYS_read, fd, KERNEL_PTR, 10), EFAULT);
   EQ("offset_after_efault", cur(fd), 0);
   ERR("pread_efault", syscall(SYS_pread64, fd, BAD_PTR, 10, 0), EFAULT);
+  /* Nothing to copy, nothing to fault on: end of file answers 0 even into a bad buffer. */
+  EQ("pread_eof_bad_buf", syscall(SYS_pread64, fd, BAD_PTR, 10, DATA_SIZE), 0);
+  EQ("read_empty_stdin_bad_buf", syscall(SYS_read, 0, BAD_PTR, 10), 0);
+  EQ("lseek_to_eof", lseek(fd, 0, SEEK_END), DATA_SIZE);
+  EQ("read_eof_bad_buf", syscall(SYS_read, fd, BAD_PTR, 10), 0);
+  lseek(fd, 0, SEEK_SET);
   ERR("read_huge_count", syscall(SYS_read, fd, buf, (size_t)-1), EFAULT);
   EQ("offset_after_huge_count", cur(fd), 0);
 

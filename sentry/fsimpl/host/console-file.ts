@@ -23,6 +23,10 @@ export class ConsoleFile extends FileDescription {
     if (ready === 0) return -E.EAGAIN;
     return read(this.hostFd, dst);
   }
+  override readiness(): number {
+    const r = pollOne(this.hostFd, POLLIN, 0);
+    return (r > 0 ? r & (POLLIN | 0x10 | 0x8) : 0) | 0x4;
+  }
   override waitQueue(forWrite: boolean): WaitQueue | null { return forWrite ? null : this.inputReady; }
   override write(src: Uint8Array): number { return write(this.hostFd, src); }
   override seekable(): boolean { return false; }

@@ -14,6 +14,7 @@ export const DEFAULT_PIPE_SIZE = 65536;
 export const PIPE_MAX_SIZE = 1048576;
 const F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
 const FIONREAD = 0x541b;
+const POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10;
 
 let nextIno = 1n;
 
@@ -101,6 +102,11 @@ export class PipeEnd extends FileDescription {
   override seekable(): boolean { return false; }
   override waitQueue(forWrite: boolean): WaitQueue { return forWrite ? this.pipe.writable : this.pipe.readable; }
   override get raisesSigpipe(): boolean { return true; }
+  override readiness(): number {
+    const p = this.pipe;
+    if (this.isReader) return (p.available > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0);
+    return (p.readers === 0 ? POLLERR : p.capacity - p.available >= PIPE_BUF ? POLLOUT : 0);
+  }
   stat(): Stat { return this.pipe.stat(); }
 
   override fcntl(cmd: number, arg: number): number | null {
