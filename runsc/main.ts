@@ -82,7 +82,8 @@ program.command('gofer', { hidden: true })
 program.command('boot', { hidden: true })
   .description('run the Sentry (started by runsc)')
   .requiredOption('--spec <file>')
-  .action(async (opts: { spec: string }) => {
+  .option('--control-fd <fd>', 'fd on which runsc forwards signals, one byte each')
+  .action(async (opts: { spec: string; controlFd?: string }) => {
     const spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as BootSpec;
     const g = globals();
     const { createLogger } = await import('../sentry/log.js');
@@ -96,6 +97,7 @@ program.command('boot', { hidden: true })
         rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: BigInt(r.soft), hard: BigInt(r.hard) })),
         mounts: spec.mounts.map((m, i) => ({ destination: m.destination, readonly: m.readonly, goferFd: FIRST_PASSED_FD + i })),
         stdio: [0, 1, 2],
+        controlFd: opts.controlFd === undefined ? undefined : Number(opts.controlFd),
       }, log, g.strace);
     } catch (e) {
       if (e instanceof BootError) die(e.message, 127);

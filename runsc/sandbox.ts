@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { closeFd, socketpair } from '../host/socket.js';
+import { closeFd, sendAll, socketpair } from '../host/socket.js';
 import { FIRST_PASSED_FD, type BootSpec, type GoferSpec } from './boot-spec.js';
 import { isBindMount, type OciSpec } from './oci-config.js';
 
@@ -63,19 +63,26 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions)
 
     const gofer = spawn(process.execPath, [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath],
       { stdio: ['ignore', 'ignore', 'inherit', ...pairs.map((p) => p[0])] });
-    const boot = spawn(process.execPath, [MAIN, ...globalArgs(g), 'boot', '--spec', bootPath],
-      { stdio: ['inherit', 'inherit', 'inherit', ...pairs.map((p) => p[1])] });
+    // The control channel: one byte per signal to forward to the sandbox's init (fd after the Gofer sockets).
+    const control = socketpair();
+    if (typeof control === 'number') throw new Error(`socketpair: errno ${-control}`);
+    const boot = spawn(process.execPath, [MAIN, ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(FIRST_PASSED_FD + pairs.length)],
+      { stdio: ['inherit', 'inherit', 'inherit', ...pairs.map((p) => p[1]), control[1]] });
     for (const [a, b] of pairs) { closeFd(a); closeFd(b); }
-    void FIRST_PASSED_FD;
+    closeFd(control[1]);
 
     // Signals for the container go to the Sentry, which hands them to init.
-    const forward = (sig: NodeJS.Signals) => () => { boot.kill(sig); };
+    const forward = (sig: NodeJS.Signals) => () => {
+      const n = osConstants.signals[sig];
+      if (n !== undefined) sendAll(control[0], Uint8Array.of(n));
+    };
     const handlers = (['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as NodeJS.Signals[]).map((s) => {
       const h = forward(s); process.on(s, h); return [s, h] as const;
     });
     const goferExit = waitExit(gofer);
     const result = await waitExit(boot);
     for (const [s, h] of handlers) process.off(s, h);
+    closeFd(control[0]);
     if (gofer.exitCode === null) gofer.kill('SIGKILL');
     await goferExit;
     if (result.signal) return 128 + (osConstants.signals[result.signal] ?? 9);

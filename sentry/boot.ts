@@ -9,11 +9,13 @@ import { P9Client } from '../gofer/p9/client.js';
 import { PtracePlatform } from '../platform/ptrace/index.js';
 import { STUB_BASE } from '../platform/ptrace/stub-elf.js';
 import { Waker } from '../platform/ptrace/waker.js';
-import { read as hostRead } from '../host/io.js';
+import { recvSome } from '../host/socket.js';
 import { SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
 import { newDevfs } from './fsimpl/dev/devfs.js';
+import { newProcfs } from './fsimpl/proc/procfs.js';
+import type { Inode } from './vfs/inode.js';
 import { GoferFs } from './fsimpl/gofer/gofer-fs.js';
 import { Credentials } from './kernel/credentials.js';
 import { Kernel, type HostAuxv } from './kernel/kernel.js';
@@ -89,14 +91,15 @@ function mountAll(cfg: SandboxConfig): Dentry {
     point.mounted = mounted;
   }
   if (root === null) throw new BootError('no root mount');
-  // The Sentry's own /dev, over whatever the root has there.
-  const devPoint = resolvePath({ root, cwd: root }, root, '/dev', true);
-  if (typeof devPoint !== 'number' && devPoint.inode.type === S_IFDIR) {
-    const dev = new Dentry('/', null, newDevfs());
-    dev.mountpoint = devPoint;
-    devPoint.mounted = dev;
-  }
   return root;
+}
+
+function mountSynthetic(root: Dentry, path: string, inode: Inode): void {
+  const point = resolvePath({ root, cwd: root }, root, path, true);
+  if (typeof point === 'number' || point.inode.type !== S_IFDIR) return;
+  const mounted = new Dentry('/', null, inode);
+  mounted.mountpoint = point;
+  point.mounted = mounted;
 }
 
 /** Finds the executable as execvp does: a name without "/" is searched in PATH. */
@@ -120,6 +123,9 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   const root = mountAll(cfg);
   const kernel = new Kernel(platform, memoryFile, root, log, strace, readHostAuxv());
   kernel.hostname = cfg.hostname;
+  // The Sentry's own /dev and /proc, over whatever the root has there: never the host's.
+  mountSynthetic(root, '/dev', newDevfs());
+  mountSynthetic(root, '/proc', newProcfs(kernel, () => kernel.current));
 
   const fs: FsContext = { root, cwd: root };
   const cwd = resolvePath(fs, root, cfg.cwd || '/', true);
@@ -174,7 +180,7 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
 /** runsc writes one byte per signal it forwards to the sandbox's init. */
 function forwardSignals(kernel: Kernel, controlFd: number): void {
   const buf = new Uint8Array(64);
-  const n = hostRead(controlFd, buf);
+  const n = recvSome(controlFd, buf, 0, buf.length, true);
   const init = kernel.init;
   if (n <= 0 || init === null) return;
   for (const signo of buf.subarray(0, n)) sendToGroup(init, signo, { signo, code: SI_USER, pid: 0, uid: 0 });

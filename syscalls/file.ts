@@ -1,6 +1,6 @@
 // File syscalls: open/close, read/write and their vector and positional
 // forms, stat, getdents, readlink, access, cwd, fcntl, dup, ioctl.
-import { E } from '../abi/linux/errno.js';
+import { E, ERESTARTSYS } from '../abi/linux/errno.js';
 import * as F from '../abi/linux/fcntl.js';
 import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, UTIME_NOW, UTIME_OMIT, type Stat, type Timespec } from '../abi/linux/stat.js';
 import { FIGETBSZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD } from '../abi/linux/ioctl.js';
@@ -9,6 +9,7 @@ import { stringToBytes } from '../sentry/mm/address-space.js';
 import type { Task } from '../sentry/kernel/task.js';
 import { Dentry } from '../sentry/vfs/dentry.js';
 import type { FileDescription } from '../sentry/vfs/file-description.js';
+import { findConflict, lockKey, lockQueue, noteWaiting, OFFSET_MAX, setLock, wouldDeadlock } from '../sentry/vfs/lock.js';
 import { PathFile } from '../sentry/vfs/path-file.js';
 import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
 import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
@@ -424,6 +425,99 @@ function dup3(t: Task, oldfd: number, newfd: number, flags: number): number {
   return t.fdTable.setAt(newfd, file, (flags & F.O_CLOEXEC) !== 0);
 }
 
+// ---- record locks ----
+
+/** sizeof(struct flock) on x86-64: short l_type, l_whence; off_t l_start, l_len; pid_t l_pid. */
+const FLOCK_SIZE = 32;
+
+interface Flock { type: number; whence: number; start: number; len: number; pid: number }
+
+function readFlock(t: Task): Flock | number {
+  const b = new Uint8Array(FLOCK_SIZE);
+  if (t.mm.copyInFull(t.arg(2), b) < 0) return -E.EFAULT;
+  const dv = new DataView(b.buffer);
+  return { type: dv.getInt16(0, true), whence: dv.getInt16(2, true), start: Number(dv.getBigInt64(8, true)),
+    len: Number(dv.getBigInt64(16, true)), pid: dv.getInt32(24, true) };
+}
+
+function writeFlock(t: Task, fl: Flock): number {
+  const b = new Uint8Array(FLOCK_SIZE), dv = new DataView(b.buffer);
+  dv.setInt16(0, fl.type, true); dv.setInt16(2, fl.whence, true);
+  dv.setBigInt64(8, BigInt(fl.start), true); dv.setBigInt64(16, BigInt(fl.len), true); dv.setInt32(24, fl.pid, true);
+  return t.mm.copyOutFull(t.arg(2), b);
+}
+
+/** The bytes [start, end] a struct flock names (Linux's flock_to_posix_lock), or -EINVAL/-EOVERFLOW. */
+function flockRange(file: FileDescription, fl: Flock): { start: number; end: number } | number {
+  let base: number;
+  switch (fl.whence) {
+    case F.SEEK_SET: base = 0; break;
+    case F.SEEK_CUR: base = file.offset; break;
+    case F.SEEK_END: {
+      const st = file.stat();
+      if (typeof st === 'number') return st;
+      base = st.size;
+      break;
+    }
+    default: return -E.EINVAL;
+  }
+  if (fl.start > OFFSET_MAX - base) return -E.EOVERFLOW;
+  let start = base + fl.start;
+  if (start < 0) return -E.EINVAL;
+  let end: number;
+  if (fl.len > 0) {
+    if (fl.len - 1 > OFFSET_MAX - start) return -E.EOVERFLOW;
+    end = start + fl.len - 1;
+  } else if (fl.len < 0) {
+    end = start - 1;
+    start += fl.len;
+    if (start < 0) return -E.EINVAL;
+  } else {
+    end = OFFSET_MAX;
+  }
+  return { start, end };
+}
+
+/** F_GETLK / F_OFD_GETLK: the first lock of another owner that would block the one described, or F_UNLCK. */
+function getLock(t: Task, file: FileDescription, ofd: boolean): number {
+  const fl = readFlock(t);
+  if (typeof fl === 'number') return fl;
+  if (fl.type !== F.F_RDLCK && fl.type !== F.F_WRLCK) return -E.EINVAL;
+  const range = flockRange(file, fl);
+  if (typeof range === 'number') return range;
+  if (ofd && fl.pid !== 0) return -E.EINVAL;
+  const owner = ofd ? file : t.fdTable;
+  const c = findConflict(lockKey(file), { ...range, type: fl.type as typeof F.F_RDLCK, owner });
+  if (c === null) return writeFlock(t, { ...fl, type: F.F_UNLCK });
+  return writeFlock(t, { type: c.type, whence: F.SEEK_SET, start: c.start, len: c.end === OFFSET_MAX ? 0 : c.end - c.start + 1, pid: c.pid });
+}
+
+/** F_SETLK(W) / F_OFD_SETLK(W). A blocking request parks on the file's lock queue and reruns when a lock goes. */
+function setLockCmd(t: Task, file: FileDescription, ofd: boolean, wait: boolean): number {
+  const fl = readFlock(t);
+  if (typeof fl === 'number') return fl;
+  const range = flockRange(file, fl);
+  if (typeof range === 'number') return range;
+  if (fl.type !== F.F_RDLCK && fl.type !== F.F_WRLCK && fl.type !== F.F_UNLCK) return -E.EINVAL;
+  if ((fl.type === F.F_RDLCK && !file.readable) || (fl.type === F.F_WRLCK && !file.writable)) return -E.EBADF;
+  if (ofd && fl.pid !== 0) return -E.EINVAL;
+  const owner: object = ofd ? file : t.fdTable;
+  const key = lockKey(file);
+  if (fl.type !== F.F_UNLCK) {
+    const c = findConflict(key, { ...range, type: fl.type as typeof F.F_RDLCK, owner });
+    if (c !== null) {
+      if (!wait) return -E.EAGAIN;
+      // Only POSIX owners are checked for deadlock, as Linux does.
+      if (!ofd && wouldDeadlock(owner, c.owner)) { noteWaiting(owner, null); return -E.EDEADLK; }
+      noteWaiting(owner, c.owner, () => t.state === 'blocked');
+      return t.block([lockQueue(key)], -ERESTARTSYS);
+    }
+  }
+  noteWaiting(owner, null);
+  setLock(key, { ...range, type: fl.type, owner, pid: ofd ? -1 : t.tgid });
+  return 0;
+}
+
 function fcntl(t: Task): number {
   const fd = t.argInt(0), cmd = t.argInt(1);
   const file = fileOf(t, fd);
@@ -447,8 +541,10 @@ function fcntl(t: Task): number {
       file.flags = (file.flags & ~F.SETFL_MASK) | (t.argInt(2) & F.SETFL_MASK);
       return 0;
     }
-    case F.F_GETLK: case F.F_SETLK: case F.F_SETLKW: case F.F_OFD_GETLK: case F.F_OFD_SETLK: case F.F_OFD_SETLKW:
-      return -E.ENOLCK;
+    case F.F_GETLK: case F.F_OFD_GETLK:
+      return getLock(t, file, cmd === F.F_OFD_GETLK);
+    case F.F_SETLK: case F.F_SETLKW: case F.F_OFD_SETLK: case F.F_OFD_SETLKW:
+      return setLockCmd(t, file, cmd === F.F_OFD_SETLK || cmd === F.F_OFD_SETLKW, cmd === F.F_SETLKW || cmd === F.F_OFD_SETLKW);
     // Nothing sends SIGIO yet: the owner is kept for F_GETOWN and that is all.
     case F.F_GETOWN: return file.owner;
     case F.F_SETOWN: {
@@ -604,7 +700,7 @@ export const fileSyscalls: SyscallGroup = {
     if (typeof f === 'number') return f;
     return f.dentry ? chdirTo(t, f.dentry) : -E.ENOTDIR;
   }, 'f'),
-  fcntl: sys(fcntl, 'fix', 'record locks answer ENOLCK'),
+  fcntl: sys(fcntl, 'fix', 'record locks are the Sentry\'s own: processes outside the sandbox do not see them; F_SETLEASE, F_NOTIFY and SIGIO are not supported'),
   dup: sys((t) => { const f = fileOf(t, t.argInt(0)); if (typeof f === 'number') return f; f.incRef(); return t.fdTable.add(f, false); }, 'f'),
   dup2: sys((t) => {
     const oldfd = t.argInt(0), newfd = t.argInt(1);

@@ -216,8 +216,12 @@ export class StubProcess implements AddressSpaceBackend {
   /** Spawns a stub with the MemoryFile at STUB_MEMFD (and extra fds after it) and waits for its trap. */
   static create(memoryFileFd: number, kind: StubKind = ADDRESS_SPACE_STUB, extraFds: number[] = []): StubProcess {
     const { path, image } = stubImage(kind);
-    const dup2: Array<[number, number]> = [[memoryFileFd, STUB_MEMFD]];
-    extraFds.forEach((fd, i) => dup2.push([fd, STUB_MEMFD + 1 + i]));
+    // Sources may sit on target numbers (fd 4 may be both a source and STUB_MEMFD+1):
+    // park every source high first, then place it.
+    const sources = [memoryFileFd, ...extraFds];
+    const PARK = 200;
+    const dup2: Array<[number, number]> = sources.map((fd, i) => [fd, PARK + i]);
+    sources.forEach((_, i) => dup2.push([PARK + i, STUB_MEMFD + i]));
     const pid = spawn(path, ['sentry-stub'], [], { dup2 });
     if (pid < 0) throw new Error(`posix_spawn of the stub: errno ${-pid}`);
     const st = new Int32Array(1);

@@ -26,6 +26,8 @@ export class Kernel {
   readonly timers = new TimerQueue();
   readonly futexes = new FutexTable();
   scheduler!: Scheduler;
+  /** The task whose syscall is being served (for /proc/self). */
+  current: Task | null = null;
   /** The sandbox's init (pid 1): orphans go to it; its exit ends the sandbox. */
   init: ThreadGroup | null = null;
   private lastPid = 0;

@@ -128,9 +128,14 @@ export class Scheduler {
   private runSyscall(t: Task): void {
     t.regsChanged = false;
     (t.mm.backend as StubProcess).injector = t.thread;
+    this.kernel.current = t;
     const r = this.dispatch(t);
     if (t.state === 'dead' || t.state === 'stopped') return;
-    if (r === BLOCKED) return;
+    if (r === BLOCKED) {
+      // A signal already pending (sigsuspend's newly unblocked one) ends the wait at once.
+      if (t.state === 'blocked' && t.interruptible && hasDeliverable(t)) t.wake('signal');
+      return;
+    }
     t.syscallDone();
     t.regs.rax = r;
     this.resumeTask(t, false);

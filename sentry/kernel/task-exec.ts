@@ -126,6 +126,7 @@ export function execve(t: Task, req: ExecRequest): number {
   t.altStack = { sp: 0, flags: 2, size: 0 };
   t.exePath = dentry.path(fs.root);
   t.comm = req.path.split('/').pop()!.slice(0, 15);
+  t.cmdline = argv.map((a) => a + '\0').join('');
   t.clearChildTid = 0;
   t.robustList = 0;
   initialRegisters(t, image.entry, image.stackPointer);

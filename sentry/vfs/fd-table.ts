@@ -1,6 +1,7 @@
 // The fd table: fd numbers to file descriptions, with close-on-exec.
 import { E } from '../../abi/linux/errno.js';
 import type { FileDescription } from './file-description.js';
+import { lockKey, releaseLocks } from './lock.js';
 
 interface Slot { file: FileDescription; cloexec: boolean }
 
@@ -37,7 +38,7 @@ export class FdTable {
     if (fd < 0 || fd >= this.limit) { file.decRef(); return -E.EBADF; }
     const old = this.slots[fd];
     this.slots[fd] = { file, cloexec };
-    old?.file.decRef();
+    if (old) this.dropFile(old.file);
     return fd;
   }
 
@@ -45,8 +46,14 @@ export class FdTable {
     const s = fd >= 0 ? this.slots[fd] : undefined;
     if (!s) return -E.EBADF;
     this.slots[fd] = undefined;
-    s.file.decRef();
+    this.dropFile(s.file);
     return 0;
+  }
+
+  /** Linux's filp_close: closing any fd of a file drops this table's POSIX locks on it, then the reference. */
+  private dropFile(file: FileDescription): void {
+    releaseLocks(lockKey(file), this);
+    file.decRef();
   }
 
   closeOnExec(): void {

@@ -5,6 +5,7 @@ import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, S
 import type { Stat } from '../../abi/linux/stat.js';
 import type { DirEntry } from './inode.js';
 import type { Dentry } from './dentry.js';
+import { lockKey, releaseLocks } from './lock.js';
 import type { WaitQueue } from '../kernel/wait-queue.js';
 
 export abstract class FileDescription {
@@ -74,7 +75,12 @@ export abstract class FileDescription {
   }
 
   incRef(): void { this.refs++; }
-  decRef(): void { if (--this.refs === 0) this.release(); }
+  decRef(): void {
+    if (--this.refs !== 0) return;
+    // OFD locks belong to the description and end with it.
+    releaseLocks(lockKey(this), this);
+    this.release();
+  }
   protected release(): void {}
 }
 

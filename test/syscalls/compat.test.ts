@@ -110,10 +110,10 @@ describe.skipIf(skipReason !== null)(`syscall compatibility: native vs runsc do$
   });
 });
 
-// What the suite must cover once the lead's work on processes lands
-// (fork/exec/wait, threads, signal delivery, pipes, futex). Each becomes a
-// program here; none can run in the sandbox today.
-describe('syscall compatibility: to add when processes, threads and signals land', () => {
+// What the suite must cover next, for processes, threads, signals and pipes
+// (fork/exec/wait, signal delivery, futex) and what comes after them. Each
+// becomes a program here, compared natively as the ones above are.
+describe('syscall compatibility: to add for processes, threads, signals and pipes', () => {
   it.todo('fork/vfork/clone: child ids, fd table and memory copies, CLONE_* flag errors');
   it.todo('execve/execveat: argv/envp, #! scripts, ENOEXEC/EACCES/ENOENT/E2BIG, close-on-exec, O_PATH execveat');
   it.todo('wait4/waitid: exit codes, WNOHANG, ECHILD, rusage, zombies and reaping, WEXITSTATUS/WTERMSIG');
@@ -127,6 +127,7 @@ describe('syscall compatibility: to add when processes, threads and signals land
   it.todo('shared file mappings (MAP_SHARED) seen across fork, msync, and mprotect faults delivering SIGSEGV');
   it.todo('process groups and sessions: setpgid/setsid/getsid errors across parent and child, kill(0)/kill(-pgid)');
   it.todo('prctl (PR_SET_NAME/PDEATHSIG/NO_NEW_PRIVS/DUMPABLE), setuid/setgid/setgroups/capget across exec');
+  it.todo('record locks across processes: POSIX locks not inherited by fork, write-lock conflicts (EAGAIN), F_SETLKW wake-ups and EINTR, EDEADLK between two processes');
   it.todo('writes to a writable mount (tmpfs or a rw bind): create/unlink/rename/link/mkdir/rmdir/truncate/fallocate/setxattr/utimensat/chmod/chown with their errno');
-  it.todo('/proc/self (maps, fd, status, exe, cwd) and /dev (null, zero, urandom, tty) once the Sentry serves them');
+  it.todo('/proc/self (maps, fd, status, exe, cwd) and /dev (null, zero, full, urandom, tty, fd links) contents and errors');
 });

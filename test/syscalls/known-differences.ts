@@ -21,21 +21,12 @@ export interface KnownDifference {
 }
 
 const NO_HANDLER = 'no handler in syscalls/table.ts yet (ENOSYS)';
-const NO_LOCKS = 'record locks are not implemented: fcntl answers ENOLCK for F_GETLK/F_SETLK(W)/F_OFD_* before even checking '
-  + 'the arguments (syscalls/file.ts). Needs a lock table per inode: POSIX locks owned by the thread group and dropped on any '
-  + 'close of the file, OFD locks owned by the description, F_SETLKW waiting on the kernel\'s wait queues';
 const COARSE = 'the sandbox\'s *_COARSE clocks read the fine clock, so clock_getres reports 1 ns where Linux reports its tick '
   + '(1/HZ, e.g. 4 ms); the host\'s tick is not known without a host clock_getres binding in host/';
-const NO_DEV = 'runsc do serves /dev from the host root through the Gofer, which opens no device node '
-  + '(EROFS for a write open on the read-only mount, EPERM otherwise); Linux allows both even on a read-only mount. '
-  + 'Needs the Sentry\'s own /dev (null, zero, full, random, urandom, tty) mounted by runsc do (runsc/, sentry/fsimpl/)';
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'fileio', key: 'preadv2_at_200', sandbox: '-1 ENOSYS', reason: `preadv2: ${NO_HANDLER}` },
   { program: 'fileio', key: 'preadv2_cur_offset', sandbox: '-1 ENOSYS', reason: `preadv2: ${NO_HANDLER}` },
-  ...['setlk_read', 'getlk', 'setlk_write_on_rdonly', 'setlk_unlock', 'setlk_bad_type', 'setlk_efault', 'ofd_setlk_read', 'ofd_setlk_pid_not_0']
-    .map((key) => ({ program: 'fcntl', key, sandbox: '-1 ENOLCK', reason: NO_LOCKS })),
-  { program: 'fcntl', key: 'getlk_type_unlocked', sandbox: '0', reason: NO_LOCKS },
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
   { program: 'getdents', key: 'getdents_old', sandbox: '-1 ENOSYS', reason: `getdents (78, struct linux_dirent): ${NO_HANDLER}` },
   { program: 'mm', key: 'map_2g_rw', sandbox: '0', reason: 'sentry/mm/address-space.ts populate() backs a mapping with MemoryFile pages at mmap time and refuses one larger than CHUNK_SIZE (1 GiB) with ENOMEM; Linux only reserves address space until pages are touched. Repro: mmap(NULL, 2<<30, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0)' },
@@ -46,8 +37,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'random', key: 'large_40m', sandbox: '33554432', reason: 'getrandom (syscalls/process.ts) stops at 32 MiB (1 << 25); Linux fills the whole request when no signal is pending. Repro: getrandom(buf, 40 << 20, 0) returns 33554432' },
   { program: 'time', key: 'getres_clock_5', sandbox: '0.000000001', reason: COARSE },
   { program: 'time', key: 'getres_clock_6', sandbox: '0.000000001', reason: COARSE },
-  { program: 'open', key: 'dev_null_wronly', sandbox: '-1 EROFS', reason: NO_DEV },
-  { program: 'open', key: 'dev_zero_rdonly', sandbox: '-1 EPERM', reason: NO_DEV },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {

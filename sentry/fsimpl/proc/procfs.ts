@@ -1,0 +1,149 @@
+// /proc: the sandbox's own view of its processes, never the host's. Each
+// pid directory is computed from the kernel's tasks when looked up.
+import { E } from '../../../abi/linux/errno.js';
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../../abi/linux/mman.js';
+import { S_IFREG, type Stat } from '../../../abi/linux/stat.js';
+import { UTS_RELEASE, UTS_VERSION } from '../../../abi/linux/utsname.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { Task } from '../../kernel/task.js';
+import { stringToBytes } from '../../mm/address-space.js';
+import { FileDescription } from '../../vfs/file-description.js';
+import type { Inode } from '../../vfs/inode.js';
+import { SyntheticDir, SyntheticInode, SyntheticSymlink, syntheticStat } from '../synthetic/synthetic.js';
+
+const PROC_DEV = 0x4;
+
+/** A read-only file whose contents are generated when it is opened. */
+class GeneratedFile extends SyntheticInode {
+  readonly type = S_IFREG;
+  constructor(private readonly generate: () => string | Uint8Array, private readonly mode = 0o444) { super(PROC_DEV); }
+  stat(): Stat | number { return syntheticStat(S_IFREG | this.mode, this.ino, this.dev); }
+  override open(flags: number): FileDescription | number {
+    if ((flags & 3) !== 0) return -E.EACCES;
+    const c = this.generate();
+    return new SnapshotFile(typeof c === 'string' ? stringToBytes(c) : c, () => this.stat(), flags);
+  }
+}
+
+class SnapshotFile extends FileDescription {
+  constructor(private readonly data: Uint8Array, private readonly statOf: () => Stat | number, flags: number) { super(flags); }
+  stat(): Stat | number { return this.statOf(); }
+  override read(dst: Uint8Array, offset: number): number {
+    const at = offset < 0 ? this.offset : offset;
+    const n = Math.max(0, Math.min(dst.length, this.data.length - at));
+    dst.set(this.data.subarray(at, at + n));
+    if (offset < 0) this.offset += n;
+    return n;
+  }
+}
+
+function fixedDir(entries: Array<[string, Inode]>): SyntheticDir {
+  const m = new Map(entries);
+  return new SyntheticDir(PROC_DEV, () => m);
+}
+
+function protString(prot: number, shared: boolean): string {
+  return (prot & PROT_READ ? 'r' : '-') + (prot & PROT_WRITE ? 'w' : '-') + (prot & PROT_EXEC ? 'x' : '-') + (shared ? 's' : 'p');
+}
+
+function maps(t: Task): string {
+  return t.mm.mappings().map((v) => {
+    const name = v.file?.mappingName ?? v.label;
+    const range = `${v.start.toString(16).padStart(8, '0')}-${v.end.toString(16).padStart(8, '0')}`;
+    const line = `${range} ${protString(v.prot, v.shared)} ${v.fileOffset.toString(16).padStart(8, '0')} 00:00 0`;
+    return name ? `${line.padEnd(72)} ${name}` : line;
+  }).join('\n') + '\n';
+}
+
+function statLine(t: Task): string {
+  const state = t.state === 'blocked' ? 'S' : t.state === 'stopped' ? 'T' : t.state === 'dead' ? 'Z' : 'R';
+  const f = [t.tgid, `(${t.comm})`, state, t.ppid, t.tg.pgid, t.tg.sid, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0,
+    t.tg.tasks.size, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  return f.join(' ') + '\n';
+}
+
+function status(t: Task): string {
+  const c = t.creds;
+  const state = t.state === 'blocked' ? 'S (sleeping)' : t.state === 'stopped' ? 'T (stopped)' : 'R (running)';
+  return [`Name:\t${t.comm}`, `Umask:\t${t.umask.toString(8).padStart(4, '0')}`, `State:\t${state}`, `Tgid:\t${t.tgid}`,
+    `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${t.ppid}`, `TracerPid:\t0`, `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`,
+    `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`, `Groups:\t${c.groups.join(' ')}`, `Threads:\t${t.tg.tasks.size}`,
+    `SigBlk:\t${t.blocked.toString(16).padStart(16, '0')}`, ''].join('\n');
+}
+
+function taskDir(t: Task, kernel: Kernel): SyntheticDir {
+  const fdDir = new SyntheticDir(PROC_DEV, () => {
+    const m = new Map<string, Inode>();
+    for (const fd of t.fdTable.fds()) {
+      m.set(String(fd), new SyntheticSymlink(PROC_DEV, () => {
+        const f = t.fdTable.get(fd);
+        if (f === null) return -E.ENOENT;
+        if (f.dentry) return f.dentry.path(kernel.root);
+        const st = f.stat();
+        const kind = typeof st !== 'number' && (st.mode & 0o170000) === 0o010000 ? 'pipe' : 'anon_inode';
+        return `${kind}:[${typeof st === 'number' ? 0 : st.ino}]`;
+      }));
+    }
+    return m;
+  });
+  const entries: Array<[string, Inode]> = [
+    ['exe', new SyntheticSymlink(PROC_DEV, () => t.exePath || -E.ENOENT)],
+    ['cwd', new SyntheticSymlink(PROC_DEV, () => t.fs.cwd.path(t.fs.root))],
+    ['root', new SyntheticSymlink(PROC_DEV, () => '/')],
+    ['fd', fdDir],
+    ['cmdline', new GeneratedFile(() => t.cmdline)],
+    ['comm', new GeneratedFile(() => `${t.comm}\n`)],
+    ['stat', new GeneratedFile(() => statLine(t))],
+    ['status', new GeneratedFile(() => status(t))],
+    ['maps', new GeneratedFile(() => maps(t))],
+    ['environ', new GeneratedFile(() => '', 0o400)],
+    ['mounts', new GeneratedFile(() => mountsText())],
+  ];
+  const m = new Map(entries);
+  m.set('task', new SyntheticDir(PROC_DEV, () => new Map([...t.tg.tasks].map((x) => [String(x.tid), fixedDir(entries)]))));
+  return new SyntheticDir(PROC_DEV, () => m);
+}
+
+function mountsText(): string {
+  return 'none / 9p rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n';
+}
+
+export function newProcfs(kernel: Kernel, current: () => Task | null): SyntheticDir {
+  const cpus = 1;
+  const fixed: Array<[string, Inode]> = [
+    ['self', new SyntheticSymlink(PROC_DEV, () => { const t = current(); return t ? String(t.tgid) : -E.ENOENT; })],
+    ['thread-self', new SyntheticSymlink(PROC_DEV, () => { const t = current(); return t ? `${t.tgid}/task/${t.tid}` : -E.ENOENT; })],
+    ['version', new GeneratedFile(() => `Linux version ${UTS_RELEASE} (sandbox) ${UTS_VERSION}\n`)],
+    ['uptime', new GeneratedFile(() => { const s = Number(process.hrtime.bigint() - kernel.startNs) / 1e9; return `${s.toFixed(2)} ${s.toFixed(2)}\n`; })],
+    ['loadavg', new GeneratedFile(() => `0.00 0.00 0.00 1/${kernel.tasks.size} ${kernel.tasks.size}\n`)],
+    ['meminfo', new GeneratedFile(() => 'MemTotal:        2097152 kB\nMemFree:         1048576 kB\nMemAvailable:    1048576 kB\n')],
+    ['cpuinfo', new GeneratedFile(() => Array.from({ length: cpus }, (_, i) => `processor\t: ${i}\nvendor_id\t: sandbox\nmodel name\t: sandbox\n\n`).join(''))],
+    ['filesystems', new GeneratedFile(() => 'nodev\tproc\nnodev\tdevtmpfs\nnodev\t9p\n')],
+    ['mounts', new SyntheticSymlink(PROC_DEV, () => 'self/mounts')],
+    ['sys', fixedDir([
+      ['kernel', fixedDir([
+        ['hostname', new GeneratedFile(() => `${kernel.hostname}\n`)],
+        ['osrelease', new GeneratedFile(() => `${UTS_RELEASE}\n`)],
+        ['ostype', new GeneratedFile(() => 'Linux\n')],
+        ['pid_max', new GeneratedFile(() => '4194304\n')],
+        ['ngroups_max', new GeneratedFile(() => '65536\n')],
+      ])],
+      ['vm', fixedDir([['overcommit_memory', new GeneratedFile(() => '0\n')], ['max_map_count', new GeneratedFile(() => '65530\n')]])],
+      ['fs', fixedDir([['pipe-max-size', new GeneratedFile(() => '1048576\n')], ['nr_open', new GeneratedFile(() => '1048576\n')]])],
+    ])],
+  ];
+  const fixedMap = new Map(fixed);
+  // Pid directories are built on lookup, so they always match the live tasks.
+  const cache = new WeakMap<Task, SyntheticDir>();
+  return new SyntheticDir(PROC_DEV, () => {
+    const m = new Map(fixedMap);
+    for (const tg of kernel.threadGroups.values()) {
+      const leader = tg.leader;
+      if (!leader || !tg.alive) continue;
+      let d = cache.get(leader);
+      if (!d) { d = taskDir(leader, kernel); cache.set(leader, d); }
+      m.set(String(tg.tgid), d);
+    }
+    return m;
+  });
+}
