@@ -51,6 +51,13 @@ program.command('run')
     process.exitCode = await runForeground(id, spec, globals());
   });
 
+program.hook('preAction', async (_cmd, action) => {
+  const g = globals();
+  if (!g.debug && !g.debugLog) return;
+  const { createLogger } = await import('../sentry/log.js');
+  createLogger('runsc', { debug: g.debug, debugLog: g.debugLog, strace: false }).debug({ command: action.name(), argv: process.argv.slice(2) }, 'runsc');
+});
+
 program.command('do')
   .description('run a host command in a sandbox whose root is the host root, read-only')
   .option('--cwd <dir>', 'working directory in the sandbox', process.cwd())
@@ -72,11 +79,16 @@ program.command('gofer', { hidden: true })
   .action(async (opts: { spec: string }) => {
     const spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as GoferSpec;
     const { runGofer } = await import('../gofer/p9/main.js');
+    const g = globals();
+    const { createLogger } = await import('../sentry/log.js');
+    const log = createLogger('gofer', { debug: g.debug, debugLog: g.debugLog, strace: false });
+    log.debug({ mounts: spec.mounts }, 'gofer serving');
     runGofer({
       fds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i),
       roots: spec.mounts.map((m) => m.hostPath),
       readonly: spec.mounts.map((m) => m.readonly),
     });
+    log.debug('gofer done: every peer closed');
   });
 
 program.command('boot', { hidden: true })
