@@ -72,8 +72,12 @@ function getrlimit(t: Task): number {
 }
 
 function getrandom(t: Task): number {
-  const addr = t.arg(0), count = Math.min(t.arg(1), 1 << 25), flags = t.argInt(2);
-  if (flags & ~7) return -E.EINVAL;
+  const addr = t.arg(0), flags = t.argInt(2);
+  const GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
+  if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) return -E.EINVAL;
+  if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM)) return -E.EINVAL;
+  // Linux caps one call at MAX_RW_COUNT bytes.
+  const count = Math.min(t.arg(1), 0x7ffff000);
   const buf = new Uint8Array(count);
   randomFillSync(buf);
   const n = t.mm.copyOut(addr, buf);

@@ -11,6 +11,9 @@ import type { AddressSpaceBackend } from '../../platform/platform.js';
 import { CHUNK_SIZE, MemoryFile } from './memory-file.js';
 import { Vma, type MappableFile } from './vma.js';
 
+/** On x86 every accessible page is readable: PROT_WRITE and PROT_EXEC imply PROT_READ. */
+const READABLE = PROT_READ | PROT_WRITE | PROT_EXEC;
+
 /** The lowest address a mapping may take (vm.mmap_min_addr). */
 export const MIN_ADDR = 0x10000;
 
@@ -363,7 +366,7 @@ export class AddressSpace {
    */
   private piece(addr: number, length: number, need: number): Uint8Array | null {
     const v = this.find(addr);
-    if (v === null || v.backing < 0 || (v.prot & need) !== need || addr + length > v.end) return null;
+    if (v === null || v.backing < 0 || (v.prot & need) === 0 || addr + length > v.end) return null;
     return this.memoryFile.bytesAt(v.backing + (addr - v.start), length);
   }
 
@@ -378,7 +381,8 @@ export class AddressSpace {
   }
 
   private copy(addr: number, buf: Uint8Array, out: boolean): number {
-    const need = out ? PROT_WRITE : PROT_READ;
+    // On x86 every accessible page is readable: PROT_WRITE and PROT_EXEC imply PROT_READ.
+    const need = out ? PROT_WRITE : READABLE;
     let done = 0;
     while (done < buf.length) {
       const a = addr + done;
@@ -403,7 +407,7 @@ export class AddressSpace {
 
   /** A writable view of application memory for a syscall to fill directly, or null. */
   writableView(addr: number, length: number): Uint8Array | null { return this.piece(addr, length, PROT_WRITE); }
-  readableView(addr: number, length: number): Uint8Array | null { return this.piece(addr, length, PROT_READ); }
+  readableView(addr: number, length: number): Uint8Array | null { return this.piece(addr, length, READABLE); }
 
   private readonly scratch8 = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch8.buffer);
@@ -432,7 +436,7 @@ export class AddressSpace {
     let a = addr;
     while (a - addr < max) {
       const v = this.find(a);
-      if (v === null || v.backing < 0 || (v.prot & PROT_READ) === 0) return -E.EFAULT;
+      if (v === null || v.backing < 0 || (v.prot & READABLE) === 0) return -E.EFAULT;
       const n = Math.min(v.end - a, max - (a - addr));
       const mem = this.memoryFile.bytesAt(v.backing + (a - v.start), n);
       const nul = mem.indexOf(0);
