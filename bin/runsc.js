@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The runsc command: the compiled CLI lives in dist/ (npm install builds it).
-import '../dist/runsc/main.js';
+// The runsc command: the CLI bundled by `npm run build` (dist/runsc.mjs).
+import '../dist/runsc.mjs';

@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { closeFd, sendAll, socketpair } from '../host/socket.js';
 import { FIRST_PASSED_FD, type BootSpec, type GoferSpec } from './boot-spec.js';
 import { isBindMount, type OciSpec } from './oci-config.js';
@@ -19,7 +18,8 @@ export interface GlobalOptions {
   network: string;
 }
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+/** The script this CLI was started from (bin/runsc.js): the Gofer and the Sentry are started from it too. */
+const MAIN = process.argv[1];
 
 function globalArgs(g: GlobalOptions): string[] {
   const a = ['--root', g.root, '--platform', g.platform, '--network', g.network];

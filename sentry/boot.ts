@@ -118,9 +118,11 @@ function findExecutable(ctx: FsContext, name: string, env: string[]): { path: st
 
 /** Boots the sandbox and runs init to its end. Returns init's wait status. */
 export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): number {
+  log.debug({ uptimeMs: process.uptime() * 1000 }, 'boot start');
   const memoryFile = new MemoryFile();
   const platform = new PtracePlatform(memoryFile.fd);
   const root = mountAll(cfg);
+  log.debug({ uptimeMs: process.uptime() * 1000 }, 'root mounted');
   const kernel = new Kernel(platform, memoryFile, root, log, strace, readHostAuxv());
   kernel.hostname = cfg.hostname;
   // The Sentry's own /dev and /proc, over whatever the root has there: never the host's.
@@ -172,9 +174,11 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
     waker.destroy();
     throw new BootError(`${exe.path}: ${errnoName(-r)}`);
   }
-  log.debug({ entry: task.regs.rip.toString(16) }, 'init loaded');
+  log.debug({ entry: task.regs.rip.toString(16), uptimeMs: process.uptime() * 1000 }, 'init loaded');
   scheduler.enqueue(task);
-  return scheduler.run();
+  const status = scheduler.run();
+  log.debug({ status, uptimeMs: process.uptime() * 1000 }, 'init exited');
+  return status;
 }
 
 /** runsc writes one byte per signal it forwards to the sandbox's init. */
