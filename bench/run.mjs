@@ -74,7 +74,7 @@ const DEFAULTS = {
 function usage(code) {
   const text = `usage: node bench/run.mjs [options]
   --bench LIST       comma-separated subset of: ${Object.keys(BENCHES).join(', ')}, or all (default ${DEFAULTS.bench})
-  --iters N          iterations per run for every selected benchmark (defaults:
+  --iters N          iterations per run; only with a single --bench (defaults:
                      ${Object.entries(BENCHES).map(([k, b]) => `${k} ${b.defaultIters}`).join(', ')})
   --getppid-iters N, --forkexec-iters N, --pingpong-iters N
                      iterations per run for one benchmark
@@ -127,6 +127,13 @@ function parseArgs(argv) {
   o.benchList = wanted.includes('all') ? Object.keys(BENCHES) : wanted;
   if (!o.benchList.length) { process.stderr.write('--bench needs a value\n'); usage(2); }
   for (const b of o.benchList) if (!BENCHES[b]) { process.stderr.write(`unknown benchmark: ${b}\n`); usage(2); }
+  // Iteration counts differ by orders of magnitude between benchmarks, so a
+  // bare --iters (as in `--iters 100000` from getppid-only days) is only
+  // accepted for a single benchmark.
+  if (o.iters != null && o.benchList.length !== 1) {
+    process.stderr.write(`--iters needs exactly one --bench; with several, use ${Object.keys(BENCHES).map((b) => `--${b}-iters`).join(', ')}\n`);
+    usage(2);
+  }
   o.itersFor = (b) => o.benchIters[b] ?? o.iters ?? BENCHES[b].defaultIters;
   return o;
 }

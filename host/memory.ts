@@ -7,6 +7,27 @@ const fallocateFn = libc.func('int fallocate(int fd, int mode, int64_t offset, i
 const mmapFn = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)');
 const writeFn = libc.func('intptr_t write(int fd, const uint8_t *buf, size_t len)');
 const closeFn = libc.func('int close(int fd)');
+const lseekFn = libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
+
+const copyFileRangeFn = libc.func('intptr_t copy_file_range(int fdIn, _Inout_ int64_t *offIn, int fdOut, _Inout_ int64_t *offOut, size_t len, unsigned int flags)');
+const offIn = new BigInt64Array(1);
+const offOut = new BigInt64Array(1);
+
+/** copy_file_range(2) within or between files: the kernel copies, no page faults here. Returns bytes or -errno. */
+export function copyFileRange(fdIn: number, from: number, fdOut: number, to: number, len: number): number {
+  offIn[0] = BigInt(from);
+  offOut[0] = BigInt(to);
+  return check(Number(copyFileRangeFn(fdIn, offIn, fdOut, offOut, len, 0)));
+}
+
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
+
+/** lseek(2) for SEEK_DATA/SEEK_HOLE on the MemoryFile. Returns the offset or -errno (-ENXIO past the last data). */
+export function seekSparse(fd: number, offset: number, whence: number): number {
+  const r = Number(lseekFn(fd, offset, whence));
+  return r === -1 ? -koffi.errno() : r;
+}
 
 export const MFD_CLOEXEC = 1;
 export const MFD_ALLOW_SEALING = 2;
