@@ -15,6 +15,7 @@ import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
 import { newDevfs } from './fsimpl/dev/devfs.js';
 import { newProcfs } from './fsimpl/proc/procfs.js';
+import { newSysfs } from './fsimpl/sys/sysfs.js';
 import type { Inode } from './vfs/inode.js';
 import { GoferFs } from './fsimpl/gofer/gofer-fs.js';
 import { Credentials } from './kernel/credentials.js';
@@ -128,6 +129,7 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   // The Sentry's own /dev and /proc, over whatever the root has there: never the host's.
   mountSynthetic(root, '/dev', newDevfs());
   mountSynthetic(root, '/proc', newProcfs(kernel, () => kernel.current));
+  mountSynthetic(root, '/sys', newSysfs());
 
   const fs: FsContext = { root, cwd: root };
   const cwd = resolvePath(fs, root, cfg.cwd || '/', true);

@@ -113,6 +113,8 @@ export function clone(t: Task, a: CloneArgs): number {
   child.umask = t.umask;
   child.exePath = t.exePath;
   child.comm = t.comm;
+  child.cmdline = t.cmdline;
+  child.environ = t.environ;
   // A new thread sharing the address space must not share the alternate stack (Linux clears it).
   child.altStack = (f & CLONE_VM) && !(f & CLONE_VFORK) ? { sp: 0, flags: 2, size: 0 } : { ...t.altStack };
   if (f & CLONE_CHILD_CLEARTID) child.clearChildTid = a.childTid;

@@ -127,6 +127,7 @@ export function execve(t: Task, req: ExecRequest): number {
   t.exePath = dentry.path(fs.root);
   t.comm = req.path.split('/').pop()!.slice(0, 15);
   t.cmdline = argv.map((a) => a + '\0').join('');
+  t.environ = req.envp.map((e) => e + '\0').join('');
   t.clearChildTid = 0;
   t.robustList = 0;
   initialRegisters(t, image.entry, image.stackPointer);

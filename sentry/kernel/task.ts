@@ -64,8 +64,9 @@ export class Task {
   /** Path of the running executable, for /proc/self/exe. */
   exePath = '';
   comm = '';
-  /** argv as /proc/pid/cmdline shows it: NUL-terminated strings. */
+  /** argv and envp as /proc/pid/cmdline and environ show them: NUL-terminated strings. */
   cmdline = '';
+  environ = '';
   /** Host thread to interrupt with for a pending signal, set while a kick is in flight. */
   kicked = false;
   /** The vfork parent waiting for this task to exec or exit. */

@@ -1,5 +1,6 @@
 // /proc: the sandbox's own view of its processes, never the host's. Each
 // pid directory is computed from the kernel's tasks when looked up.
+import { availableParallelism } from 'node:os';
 import { E } from '../../../abi/linux/errno.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../../abi/linux/mman.js';
 import { S_IFREG, type Stat } from '../../../abi/linux/stat.js';
@@ -14,9 +15,9 @@ import { SyntheticDir, SyntheticInode, SyntheticSymlink, syntheticStat } from '.
 const PROC_DEV = 0x4;
 
 /** A read-only file whose contents are generated when it is opened. */
-class GeneratedFile extends SyntheticInode {
+export class GeneratedFile extends SyntheticInode {
   readonly type = S_IFREG;
-  constructor(private readonly generate: () => string | Uint8Array, private readonly mode = 0o444) { super(PROC_DEV); }
+  constructor(private readonly generate: () => string | Uint8Array, private readonly mode = 0o444, dev = PROC_DEV) { super(dev); }
   stat(): Stat | number { return syntheticStat(S_IFREG | this.mode, this.ino, this.dev); }
   override open(flags: number): FileDescription | number {
     if ((flags & 3) !== 0) return -E.EACCES;
@@ -96,7 +97,9 @@ function taskDir(t: Task, kernel: Kernel): SyntheticDir {
     ['stat', new GeneratedFile(() => statLine(t))],
     ['status', new GeneratedFile(() => status(t))],
     ['maps', new GeneratedFile(() => maps(t))],
-    ['environ', new GeneratedFile(() => '', 0o400)],
+    ['environ', new GeneratedFile(() => t.environ, 0o400)],
+    ['limits', new GeneratedFile(() => limits(t))],
+    ['mountinfo', new GeneratedFile(() => '1 0 0:1 / / rw - 9p none rw\n2 1 0:4 / /proc rw - proc proc rw\n3 1 0:5 / /dev rw - devtmpfs dev rw\n')],
     ['mounts', new GeneratedFile(() => mountsText())],
   ];
   const m = new Map(entries);
@@ -104,12 +107,28 @@ function taskDir(t: Task, kernel: Kernel): SyntheticDir {
   return new SyntheticDir(PROC_DEV, () => m);
 }
 
+const LIMIT_NAMES: Array<[string, string]> = [['Max cpu time', 'seconds'], ['Max file size', 'bytes'], ['Max data size', 'bytes'],
+  ['Max stack size', 'bytes'], ['Max core file size', 'bytes'], ['Max resident set', 'bytes'], ['Max processes', 'processes'],
+  ['Max open files', 'files'], ['Max locked memory', 'bytes'], ['Max address space', 'bytes'], ['Max file locks', 'locks'],
+  ['Max pending signals', 'signals'], ['Max msgqueue size', 'bytes'], ['Max nice priority', ''], ['Max realtime priority', ''],
+  ['Max realtime timeout', 'us']];
+
+function limits(t: Task): string {
+  const v = (x: bigint): string => (x === 0xffff_ffff_ffff_ffffn ? 'unlimited' : x.toString());
+  const lines = ['Limit                     Soft Limit           Hard Limit           Units     '];
+  LIMIT_NAMES.forEach(([name, unit], i) => {
+    const l = t.rlimits[i];
+    lines.push(`${name.padEnd(26)}${v(l.cur).padEnd(21)}${v(l.max).padEnd(21)}${unit.padEnd(10)}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
 function mountsText(): string {
   return 'none / 9p rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n';
 }
 
 export function newProcfs(kernel: Kernel, current: () => Task | null): SyntheticDir {
-  const cpus = 1;
+  const cpus = availableParallelism();
   const fixed: Array<[string, Inode]> = [
     ['self', new SyntheticSymlink(PROC_DEV, () => { const t = current(); return t ? String(t.tgid) : -E.ENOENT; })],
     ['thread-self', new SyntheticSymlink(PROC_DEV, () => { const t = current(); return t ? `${t.tgid}/task/${t.tid}` : -E.ENOENT; })],
@@ -118,6 +137,11 @@ export function newProcfs(kernel: Kernel, current: () => Task | null): Synthetic
     ['loadavg', new GeneratedFile(() => `0.00 0.00 0.00 1/${kernel.tasks.size} ${kernel.tasks.size}\n`)],
     ['meminfo', new GeneratedFile(() => 'MemTotal:        2097152 kB\nMemFree:         1048576 kB\nMemAvailable:    1048576 kB\n')],
     ['cpuinfo', new GeneratedFile(() => Array.from({ length: cpus }, (_, i) => `processor\t: ${i}\nvendor_id\t: sandbox\nmodel name\t: sandbox\n\n`).join(''))],
+    ['stat', new GeneratedFile(() => {
+      const cpus = Array.from({ length: availableParallelism() }, (_, i) => `cpu${i} 0 0 0 0 0 0 0 0 0 0`);
+      return ['cpu  0 0 0 0 0 0 0 0 0 0', ...cpus, `btime ${Math.floor(Date.now() / 1000 - Number(process.hrtime.bigint() - kernel.startNs) / 1e9)}`,
+        `processes ${kernel.tasks.size}`, `procs_running 1`, 'procs_blocked 0', ''].join('\n');
+    })],
     ['filesystems', new GeneratedFile(() => 'nodev\tproc\nnodev\tdevtmpfs\nnodev\t9p\n')],
     ['mounts', new SyntheticSymlink(PROC_DEV, () => 'self/mounts')],
     ['sys', fixedDir([
