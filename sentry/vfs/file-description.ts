@@ -43,8 +43,15 @@ export abstract class FileDescription {
   get raisesSigpipe(): boolean { return false; }
   /** fcntl commands particular to this kind of file (pipes' F_GETPIPE_SZ...), or null. */
   fcntl(cmd: number, arg: number): number | null { void cmd; void arg; return null; }
-  fsync(): number { return 0; }
+  /** fsync(2)/fdatasync(2): a file without the operation answers EINVAL, as Linux's vfs_fsync_range does. */
+  fsync(datasync: boolean): number { void datasync; return -E.EINVAL; }
+  /** ftruncate(2) and O_TRUNC; the VFS checked the mode and the kind of file. */
   truncate(size: number): number { void size; return -E.EINVAL; }
+  /**
+   * fallocate(2) after the VFS's checks (a writable regular file, a valid
+   * range and mode): EOPNOTSUPP where the file system cannot.
+   */
+  allocate(mode: number, offset: number, length: number): number { void mode; void offset; void length; return -E.EOPNOTSUPP; }
 
   lseek(offset: number, whence: number): number {
     if (!this.seekable()) return -E.ESPIPE;

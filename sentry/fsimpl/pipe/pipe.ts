@@ -3,7 +3,7 @@
 // writer and no data is end of file. Ends answer EAGAIN and name the queue
 // a blocking caller waits on.
 import { E } from '../../../abi/linux/errno.js';
-import { O_RDONLY, O_WRONLY } from '../../../abi/linux/fcntl.js';
+import { O_ACCMODE, O_RDONLY, O_WRONLY } from '../../../abi/linux/fcntl.js';
 import { S_IFIFO, type Stat } from '../../../abi/linux/stat.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import { WaitQueue } from '../../kernel/wait-queue.js';
@@ -90,22 +90,30 @@ export class Pipe {
 
 /** One end of a pipe. */
 export class PipeEnd extends FileDescription {
+  /** A pipe(2) end reads or writes; a FIFO opened O_RDWR does both. */
+  private readonly reads: boolean;
+  private readonly writes: boolean;
+
   constructor(readonly pipe: Pipe, flags: number) {
     super(flags);
-    if (this.isReader) pipe.readers++; else pipe.writers++;
+    const acc = flags & O_ACCMODE;
+    this.reads = acc !== O_WRONLY;
+    this.writes = acc !== O_RDONLY;
+    if (this.reads) pipe.readers++;
+    if (this.writes) pipe.writers++;
   }
 
-  private get isReader(): boolean { return (this.flags & 3) === O_RDONLY; }
-
-  override read(dst: Uint8Array): number { return this.pipe.read(dst); }
-  override write(src: Uint8Array): number { return this.pipe.write(src); }
+  override read(dst: Uint8Array): number { return this.reads ? this.pipe.read(dst) : -E.EBADF; }
+  override write(src: Uint8Array): number { return this.writes ? this.pipe.write(src) : -E.EBADF; }
   override seekable(): boolean { return false; }
   override waitQueue(forWrite: boolean): WaitQueue { return forWrite ? this.pipe.writable : this.pipe.readable; }
   override get raisesSigpipe(): boolean { return true; }
   override readiness(): number {
     const p = this.pipe;
-    if (this.isReader) return (p.available > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0);
-    return (p.readers === 0 ? POLLERR : p.capacity - p.available >= PIPE_BUF ? POLLOUT : 0);
+    let r = 0;
+    if (this.reads) r |= (p.available > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0);
+    if (this.writes) r |= (p.readers === 0 ? POLLERR : p.capacity - p.available >= PIPE_BUF ? POLLOUT : 0);
+    return r;
   }
   stat(): Stat { return this.pipe.stat(); }
 
@@ -123,9 +131,8 @@ export class PipeEnd extends FileDescription {
   }
 
   protected override release(): void {
-    if (this.isReader) {
-      if (--this.pipe.readers === 0) this.pipe.writable.wakeAll();
-    } else if (--this.pipe.writers === 0) this.pipe.readable.wakeAll();
+    if (this.reads && --this.pipe.readers === 0) this.pipe.writable.wakeAll();
+    if (this.writes && --this.pipe.writers === 0) this.pipe.readable.wakeAll();
   }
 }
 

@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import { E } from '../../../abi/linux/errno.js';
 import { DT_DIR, dtypeOfMode, S_IFDIR, S_IFLNK, type Stat } from '../../../abi/linux/stat.js';
 import { FileDescription } from '../../vfs/file-description.js';
-import type { DirEntry, FsStat, Inode } from '../../vfs/inode.js';
+import type { DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
 
 let nextIno = 0x1000n;
 export function newIno(): bigint { return nextIno++; }
@@ -35,6 +35,19 @@ export abstract class SyntheticInode implements Inode {
   }
   getxattr(name: string): Uint8Array | number { void name; return -E.ENODATA; }
   listxattr(): string[] | number { return []; }
+  // Nothing made up here changes shape: Linux answers EACCES for a create
+  // in a directory without the operation and EPERM for the other changes.
+  create(): FileDescription | number { return -E.EACCES; }
+  mkdir(): number { return -E.EPERM; }
+  mknod(): number { return -E.EPERM; }
+  symlink(): number { return -E.EPERM; }
+  link(): number { return -E.EPERM; }
+  unlink(): number { return -E.EPERM; }
+  rmdir(): number { return -E.EPERM; }
+  rename(): number { return -E.EPERM; }
+  setattr(attr: SetAttr): number { void attr; return -E.EPERM; }
+  setxattr(): number { return -E.EOPNOTSUPP; }
+  removexattr(): number { return -E.EOPNOTSUPP; }
 }
 
 export class SyntheticSymlink extends SyntheticInode {
