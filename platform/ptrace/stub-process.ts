@@ -215,7 +215,15 @@ export class StubProcess implements AddressSpaceBackend {
 
   /** Spawns a stub with the MemoryFile at STUB_MEMFD (and extra fds after it) and waits for its trap. */
   static create(memoryFileFd: number, kind: StubKind = ADDRESS_SPACE_STUB, extraFds: number[] = []): StubProcess {
-    const { path, image } = stubImage(kind);
+    const pid = StubProcess.spawn(memoryFileFd, kind, extraFds);
+    const st = new Int32Array(1);
+    const r = waitpid(pid, st, __WALL);
+    return StubProcess.adopt(pid, r < 0 ? -1 : st[0], kind);
+  }
+
+  /** Starts a stub without waiting for it: adopt() finishes once its first stop is known. */
+  static spawn(memoryFileFd: number, kind: StubKind = ADDRESS_SPACE_STUB, extraFds: number[] = []): number {
+    const { path } = stubImage(kind);
     // Sources may sit on target numbers (fd 4 may be both a source and STUB_MEMFD+1):
     // park every source high first, then place it.
     const sources = [memoryFileFd, ...extraFds];
@@ -224,11 +232,15 @@ export class StubProcess implements AddressSpaceBackend {
     sources.forEach((_, i) => dup2.push([PARK + i, STUB_MEMFD + i]));
     const pid = spawn(path, ['sentry-stub'], [], { dup2 });
     if (pid < 0) throw new Error(`posix_spawn of the stub: errno ${-pid}`);
-    const st = new Int32Array(1);
-    const r = waitpid(pid, st, __WALL);
-    if (r < 0 || !wIfStopped(st[0]) || wStopSig(st[0]) !== SIGTRAP) {
+    return pid;
+  }
+
+  /** Takes over a spawned stub given the wait status of its first stop. */
+  static adopt(pid: number, firstStatus: number, kind: StubKind = ADDRESS_SPACE_STUB): StubProcess {
+    const { image } = stubImage(kind);
+    if (firstStatus === -1 || !wIfStopped(firstStatus) || wStopSig(firstStatus) !== SIGTRAP) {
       kill(pid, SIGKILL);
-      throw new Error(`stub did not stop at its first trap (status 0x${st[0].toString(16)})`);
+      throw new Error(`stub did not stop at its first trap (status 0x${(firstStatus >>> 0).toString(16)})`);
     }
     const regs = new Registers();
     ptraceWithBuffer(PTRACE_GETREGS, pid, 0, regs.bytes);
@@ -325,15 +337,21 @@ export class StubProcess implements AddressSpaceBackend {
     else tgkill(pid, t.hostTid, SIGKILL);
   }
 
-  /** Kills every host process of this address space and reaps them. */
-  destroy(): void {
+  /**
+   * Kills every host process of this address space. With reap false the
+   * Sentry does not wait for the host to tear them down: the main loop's
+   * waitpid(-1) collects the deaths later, off the caller's path.
+   */
+  destroy(reap = true): void {
     if (!this.alive) return;
     this.alive = false;
     const pids = new Set(this.pidOf.values());
     for (const pid of pids) kill(pid, SIGKILL);
     for (const t of [...this.threads]) {
-      const st = new Int32Array(1);
-      while (waitpid(t.hostTid, st, __WALL) >= 0 && wIfStopped(st[0])) { /* reap the stop, then the death */ }
+      if (reap) {
+        const st = new Int32Array(1);
+        while (waitpid(t.hostTid, st, __WALL) >= 0 && wIfStopped(st[0])) { /* reap the stop, then the death */ }
+      }
       threadsByTid.delete(t.hostTid);
       this.threads.delete(t);
     }

@@ -255,7 +255,7 @@ export class Scheduler {
     mm.users--;
     if (mm.users === 0) {
       mm.clear();
-      (mm.backend as StubProcess).destroy();
+      (mm.backend as StubProcess).destroy(false);
     }
   }
 
@@ -327,6 +327,7 @@ export class Scheduler {
       this.releaseMm(t);
     }
     this.waker.destroy();
+    this.platform.dropSpare();
   }
 }
 
