@@ -2,6 +2,7 @@
 // its support status. Dispatch, --strace and docs/syscalls.md all read it.
 import { SYS, SYSCALL_TABLE_SIZE } from '../abi/linux/syscalls.js';
 import type { Support, SyscallEntry, SyscallGroup } from './types.js';
+import { eventSyscalls } from './events.js';
 import { fileSyscalls } from './file.js';
 import { futexSyscalls } from './futex.js';
 import { mmSyscalls } from './mm.js';
@@ -20,7 +21,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [eventSyscalls, fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

@@ -26,6 +26,7 @@ export function sendToTask(t: Task, signo: number, info: SiginfoFields | Uint8Ar
   if (preprocess(t.tg, signo)) return;
   if (signalIgnoredAtSend(t.tg, signo) && (t.blocked & sigbit(signo)) === 0n) return;
   t.pending.enqueue({ signo, info: info instanceof Uint8Array ? info : encodeSiginfo(info) });
+  t.tg.signalEvents.wakeAll();
   notify(t, signo);
 }
 
@@ -36,6 +37,7 @@ export function sendToGroup(tg: ThreadGroup, signo: number, info: SiginfoFields 
   const everyoneBlocks = [...tg.tasks].every((t) => (t.blocked & sigbit(signo)) !== 0n);
   if (signalIgnoredAtSend(tg, signo) && !everyoneBlocks) return;
   tg.sharedPending.enqueue({ signo, info: info instanceof Uint8Array ? info : encodeSiginfo(info) });
+  tg.signalEvents.wakeAll();
   // Wake one task that can take it: prefer one blocked in a syscall, then any.
   const takers = [...tg.tasks].filter((t) => (t.blocked & sigbit(signo)) === 0n && t.state !== 'dead');
   const target = takers.find((t) => t.state === 'blocked') ?? takers[0];

@@ -12,6 +12,8 @@ export class ThreadGroup {
   readonly sharedPending = new SignalQueue();
   /** Tasks in wait4/waitid on this group's children sleep here. */
   readonly childEvents = new WaitQueue();
+  /** Woken whenever a signal is queued to the group or one of its tasks (signalfd readers). */
+  readonly signalEvents = new WaitQueue();
   /** The wait status once the group has exited (a zombie until reaped). */
   exitStatus: number | null = null;
   /** The group is exiting: every task is being killed. */

@@ -4,6 +4,8 @@ import type { Task } from './task.js';
 
 export class WaitQueue {
   private readonly waiters = new Set<Task>();
+  /** Counts wake-ups: epoll's edge-triggered mode reports an item again only after one. */
+  generation = 0;
 
   add(t: Task): void { this.waiters.add(t); }
   remove(t: Task): void { this.waiters.delete(t); }
@@ -11,12 +13,14 @@ export class WaitQueue {
 
   /** Wakes every waiter. */
   wakeAll(): void {
+    this.generation++;
     if (this.waiters.size === 0) return;
     for (const t of [...this.waiters]) t.wake('event');
   }
 
   /** Wakes at most n waiters (in arrival order); returns how many. */
   wake(n: number, filter?: (t: Task) => boolean): number {
+    this.generation++;
     let woken = 0;
     for (const t of [...this.waiters]) {
       if (woken >= n) break;

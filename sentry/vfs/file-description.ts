@@ -8,7 +8,11 @@ import type { Dentry } from './dentry.js';
 import { lockKey, releaseLocks } from './lock.js';
 import type { WaitQueue } from '../kernel/wait-queue.js';
 
+let nextId = 1;
+
 export abstract class FileDescription {
+  /** Unique per open file description (epoll keys items by fd and description). */
+  readonly id = nextId++;
   /** Current offset for read/write/lseek. */
   offset = 0;
   /** The dentry this was opened from (for fchdir, /proc/self/fd, getcwd). */
@@ -82,6 +86,8 @@ export abstract class FileDescription {
   }
 
   incRef(): void { this.refs++; }
+  /** Every reference is gone: the description is closed. */
+  get isReleased(): boolean { return this.refs === 0; }
   decRef(): void {
     if (--this.refs !== 0) return;
     // OFD locks belong to the description and end with it.
