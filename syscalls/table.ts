@@ -10,6 +10,7 @@ import { processSyscalls } from './process.js';
 import { pipeSyscalls } from './pipe.js';
 import { pollSyscalls } from './poll.js';
 import { signalSyscalls } from './signal.js';
+import { socketSyscalls } from './socket.js';
 import { taskSyscalls } from './task.js';
 import { timeSyscalls } from './time.js';
 import { xattrSyscalls } from './xattr.js';
@@ -21,7 +22,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [eventSyscalls, fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [eventSyscalls, fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

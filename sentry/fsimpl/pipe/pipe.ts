@@ -46,12 +46,28 @@ export class Pipe {
     return n;
   }
 
+  /** Copies out without consuming (MSG_PEEK). */
+  peek(dst: Uint8Array): number {
+    if (this.length === 0) return this.writers === 0 ? 0 : -E.EAGAIN;
+    const n = Math.min(dst.length, this.length);
+    const first = Math.min(n, this.buf.length - this.head);
+    dst.set(this.buf.subarray(this.head, this.head + first), 0);
+    if (n > first) dst.set(this.buf.subarray(0, n - first), first);
+    return n;
+  }
+
   write(src: Uint8Array): number {
+    // Up to PIPE_BUF bytes go in whole or not at all.
+    if (src.length <= PIPE_BUF && this.buf.length - this.length < src.length && this.readers > 0) return -E.EAGAIN;
+    return this.writeStream(src);
+  }
+
+  /** Writes what fits, with no atomicity promise (stream sockets). */
+  writeStream(src: Uint8Array): number {
     if (this.readers === 0) return -E.EPIPE;
     if (src.length === 0) return 0;
     const room = this.buf.length - this.length;
-    // Up to PIPE_BUF bytes go in whole or not at all.
-    if (room === 0 || (src.length <= PIPE_BUF && room < src.length)) return -E.EAGAIN;
+    if (room === 0) return -E.EAGAIN;
     const n = Math.min(room, src.length);
     const tail = (this.head + this.length) % this.buf.length;
     const first = Math.min(n, this.buf.length - tail);
