@@ -1,0 +1,34 @@
+// Event-driven programs (issue 5 groundwork): epoll, eventfd, timerfd,
+// signalfd and socketpair in C, and Python's asyncio, against native runs.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStaticCBinary, hasPtrace } from '../fixtures/rootfs.js';
+import { native, REPO, runsc } from './helpers.js';
+
+const ptrace = hasPtrace();
+
+describe.skipIf(!ptrace.ok)(`event files${ptrace.ok ? '' : ` — skipped: ${ptrace.reason}`}`, () => {
+  let work: string;
+  beforeAll(() => { work = mkdtempSync(path.join(tmpdir(), 'runsc-ev-')); });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('epoll, eventfd, timerfd, signalfd and socketpair match native', () => {
+    const bin = buildStaticCBinary(path.join(REPO, 'test/programs/events.c'), path.join(work, 'events'));
+    if (bin === null) return;
+    const want = native([bin]);
+    expect(want.stdout).toContain('done');
+    const got = runsc(['do', bin]);
+    expect(got.stdout).toBe(want.stdout);
+    expect(got.status).toBe(0);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/python3'))('python asyncio matches native', () => {
+    const script = path.join(REPO, 'test/scripts/python-asyncio.py');
+    const want = native(['/usr/bin/python3', script]);
+    const got = runsc(['do', '/usr/bin/python3', script], { timeoutMs: 120_000 });
+    expect(got.stderr).toBe('');
+    expect(got.stdout).toBe(want.stdout);
+  });
+});
