@@ -26,7 +26,8 @@ int main(void) {
   int ep = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x1234567890ULL};
   printf("ctl_add=%d\n", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev));
-  printf("ctl_add_again=%d errno=%s\n", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), strerrorname_np(errno));
+  int rc = epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+  printf("ctl_add_again=%d errno=%s\n", rc, strerrorname_np(errno));
   printf("empty_wait=%d\n", wait_n(ep, 0));
   write(p[1], "ab", 2);
   struct epoll_event out[4];
@@ -41,13 +42,19 @@ int main(void) {
   printf("edge_after_write=%d\n", wait_n(ep, 0));
   ev.events = EPOLLIN | EPOLLONESHOT;
   epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev);
-  printf("oneshot_first=%d oneshot_second=%d\n", wait_n(ep, 0), wait_n(ep, 0));
-  printf("ctl_del=%d del_again=%d errno=%s\n", epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL), epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL), strerrorname_np(errno));
+  int o1 = wait_n(ep, 0);
+  int o2 = wait_n(ep, 0);
+  printf("oneshot_first=%d oneshot_second=%d\n", o1, o2);
+  int d1 = epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL);
+  int d2 = epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL);
+  printf("ctl_del=%d del_again=%d errno=%s\n", d1, d2, strerrorname_np(errno));
 
   int efd = eventfd(3, EFD_NONBLOCK);
-  uint64_t v;
-  printf("eventfd_read=%zd value=%lu\n", read(efd, &v, 8), (unsigned long)v);
-  printf("eventfd_empty=%zd errno=%s\n", read(efd, &v, 8), strerrorname_np(errno));
+  uint64_t v = 0;
+  ssize_t got = read(efd, &v, 8);
+  printf("eventfd_read=%zd value=%lu\n", got, (unsigned long)v);
+  got = read(efd, &v, 8);
+  printf("eventfd_empty=%zd errno=%s\n", got, strerrorname_np(errno));
   v = 5; write(efd, &v, 8);
   int sem = eventfd(2, EFD_SEMAPHORE | EFD_NONBLOCK);
   read(sem, &v, 8);
@@ -76,9 +83,11 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &set, NULL);
   int sfd = signalfd(-1, &set, SFD_NONBLOCK);
   kill(getpid(), SIGUSR1);
-  struct signalfd_siginfo si;
-  printf("signalfd_read=%zd signo=%u pid_ok=%d\n", read(sfd, &si, sizeof si), si.ssi_signo, si.ssi_pid == (uint32_t)getpid());
-  printf("signalfd_empty=%zd errno=%s\n", read(sfd, &si, sizeof si), strerrorname_np(errno));
+  struct signalfd_siginfo si = {0};
+  got = read(sfd, &si, sizeof si);
+  printf("signalfd_read=%zd signo=%u pid_ok=%d\n", got, si.ssi_signo, si.ssi_pid == (uint32_t)getpid());
+  got = read(sfd, &si, sizeof si);
+  printf("signalfd_empty=%zd errno=%s\n", got, strerrorname_np(errno));
 
   int sv[2];
   printf("socketpair=%d\n", socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
