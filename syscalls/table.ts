@@ -2,6 +2,7 @@
 // its support status. Dispatch, --strace and docs/syscalls.md all read it.
 import { SYS, SYSCALL_TABLE_SIZE } from '../abi/linux/syscalls.js';
 import type { Support, SyscallEntry, SyscallGroup } from './types.js';
+import { credentialSyscalls } from './credentials.js';
 import { eventSyscalls } from './events.js';
 import { fileSyscalls } from './file.js';
 import { futexSyscalls } from './futex.js';
@@ -22,7 +23,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [eventSyscalls, fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];
