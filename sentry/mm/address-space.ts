@@ -175,11 +175,16 @@ export class AddressSpace {
       }
     }
     const label = req.label ?? (flags & MAP_GROWSDOWN ? '[stack]' : '');
-    const vma = new Vma(addr, addr + length, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), -1, type !== MAP_PRIVATE,
+    const whole = new Vma(addr, addr + length, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), -1, type !== MAP_PRIVATE,
       (flags & MAP_ANONYMOUS) ? null : req.file ?? null, offset, label);
-    const r = this.populate(vma);
-    if (r < 0) return r;
-    this.insert(vma);
+    // Backing is contiguous within one MemoryFile chunk: a larger mapping is
+    // several adjacent VMAs, each with its own backing.
+    for (let start = addr; start < addr + length; start += CHUNK_SIZE) {
+      const piece = whole.slice(start, Math.min(start + CHUNK_SIZE, addr + length));
+      const r = this.populate(piece);
+      if (r < 0) { this.removeRange(addr, start); return r; }
+      this.insert(piece);
+    }
     return addr;
   }
 
@@ -213,12 +218,16 @@ export class AddressSpace {
       const mid = v.slice(Math.max(v.start, addr), Math.min(v.end, end));
       mid.prot = prot;
       if (mid.backing < 0) {
-        const r = this.populate(mid);
-        if (r < 0) return r;
+        for (let start = mid.start; start < mid.end; start += CHUNK_SIZE) {
+          const piece = mid.slice(start, Math.min(start + CHUNK_SIZE, mid.end));
+          const r = this.populate(piece);
+          if (r < 0) return r;
+          next.push(piece);
+        }
       } else {
         this.backend.protect(mid.start, mid.length, prot);
+        next.push(mid);
       }
-      next.push(mid);
       if (v.end > end) next.push(v.slice(end, v.end));
     }
     this.vmas = next;
