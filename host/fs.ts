@@ -3,11 +3,12 @@
 // here throws for an ordinary syscall error.
 //
 // Reopening an O_PATH fd: Linux has no openat(fd, "", flags|AT_EMPTY_PATH),
-// so a fid's O_PATH fd is reopened through its procfs magic link,
-// `/proc/self/fd/N` (see procFdPath). The link resolves to the very inode the
-// fd refers to, not to a path that could have been swapped, so it is as safe
-// as the fd itself; it needs /proc mounted where the caller runs. Opening a
-// magic link that refers to a symlink fails with ELOOP, which is what we want.
+// so a fid's O_PATH fd is reopened through its procfs magic link:
+// openat(fdDir, "N", flags), fdDir being a directory fd on /proc/<pid>/fd
+// (the confined Gofer has only that part of procfs). The link resolves to the
+// very inode the fd refers to, not to a path that could have been swapped, so
+// it is as safe as the fd itself. Opening a magic link that refers to a
+// symlink fails with ELOOP, which is what we want.
 //
 // Paths are passed as JS strings (koffi encodes them as UTF-8). Host names
 // that are not valid UTF-8 come back from getdents64 lossily decoded.
@@ -173,6 +174,7 @@ const c = withBytePaths({
   fstatfs: libc.func('int fstatfs(int fd, void *buf)'),
   getxattr: libc.func('long getxattr(const uint8_t *path, const uint8_t *name, void *value, size_t size)'),
   listxattr: libc.func('long listxattr(const uint8_t *path, void *list, size_t size)'),
+  setxattr: libc.func('int setxattr(const uint8_t *path, const uint8_t *name, const void *value, size_t size, int flags)'),
   fgetxattr: libc.func('long fgetxattr(int fd, const uint8_t *name, void *value, size_t size)'),
   flistxattr: libc.func('long flistxattr(int fd, void *list, size_t size)'),
   umask: libc.func('uint32_t umask(uint32_t mask)'),
@@ -184,11 +186,6 @@ const c = withBytePaths({
 function checkLong(ret: number | bigint): number {
   if (typeof ret === 'bigint') return Number(ret);
   return ret === -1 ? -koffi.errno() : ret;
-}
-
-/** The procfs magic link that reopens `fd` (see the note at the top). */
-export function procFdPath(fd: number, procSelfFd = '/proc/self/fd'): string {
-  return `${procSelfFd}/${fd}`;
 }
 
 export function openat(dirfd: number, path: string, flags: number, mode = 0): number {
@@ -403,7 +400,12 @@ export function listxattr(path: string, list: Uint8Array | null): number {
   return checkLong(c.listxattr(path, list, list === null ? 0 : list.byteLength));
 }
 
-/** Not for O_PATH fds (EBADF): use getxattr on procFdPath() for those. */
+/** flags: 0, XATTR_CREATE (1) or XATTR_REPLACE (2). */
+export function setxattr(path: string, name: string, value: Uint8Array, flags = 0): number {
+  return check(c.setxattr(path, name, value, value.byteLength, flags));
+}
+
+/** Not for O_PATH fds (EBADF): reopen those first (see the note at the top). */
 export function fgetxattr(fd: number, name: string, value: Uint8Array | null): number {
   return checkLong(c.fgetxattr(fd, name, value, value === null ? 0 : value.byteLength));
 }

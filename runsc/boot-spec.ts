@@ -11,8 +11,17 @@ export interface BootSpec {
   hostname: string;
   /** Limits with bigint values as decimal strings (JSON has no bigint). */
   rlimits: Array<{ resource: number; soft: string; hard: string }>;
-  mounts: Array<{ destination: string; readonly: boolean }>;
+  /**
+   * Mounts in order; gofer mounts take the passed fds in turn. The root
+   * (first) may be overlaid with an in-memory upper layer.
+   */
+  mounts: BootMount[];
+  /** Keep the root's changes in memory over a read-only root (`do`, `--overlay`). */
+  overlay: boolean;
 }
+
+export type { BootMount } from '../sentry/boot.js';
+import type { BootMount } from '../sentry/boot.js';
 
 /** What `runsc gofer` serves: one host directory per connection fd (3, 4, ...). */
 export interface GoferSpec {

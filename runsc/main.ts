@@ -19,6 +19,7 @@ program
   .option('--strace', 'log every system call the application makes', false)
   .addOption(new Option('--platform <name>', 'how application code runs').choices(['ptrace']).default('ptrace'))
   .addOption(new Option('--network <mode>', 'network mode').choices(['none', 'sandbox', 'host']).default('sandbox'))
+  .option('--overlay', 'keep changes to the root in memory, over a read-only root (always on for `do`)', false)
   // Flags Docker and containerd pass to every runtime.
   .option('--log <file>', 'runtime log file (accepted for runc compatibility)')
   .option('--log-format <fmt>', 'runtime log format (accepted for runc compatibility)')
@@ -28,7 +29,7 @@ program
 
 function globals(): GlobalOptions {
   const o = program.opts();
-  return { root: o.root, debug: o.debug, debugLog: o.debugLog, strace: o.strace, platform: o.platform, network: o.network };
+  return { root: o.root, debug: o.debug, debugLog: o.debugLog, strace: o.strace, platform: o.platform, network: o.network, overlay: o.overlay };
 }
 
 function die(message: string, code = 1): never {
@@ -70,7 +71,7 @@ program.command('do')
       uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, rlimits: [],
       rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
     };
-    process.exitCode = await runForeground(`do-${process.pid}`, spec, globals());
+    process.exitCode = await runForeground(`do-${process.pid}`, spec, globals(), true);
   });
 
 program.command('gofer', { hidden: true })
@@ -78,15 +79,37 @@ program.command('gofer', { hidden: true })
   .requiredOption('--spec <file>')
   .action(async (opts: { spec: string }) => {
     const spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as GoferSpec;
+    const { dirname, join, resolve: resolvePath } = await import('node:path');
+    const { ConfineError, enterGoferNamespaces, lockGoferJail } = await import('../gofer/confine.js');
+    let prepared;
+    try {
+      // First run: builds the jail in new namespaces and re-executes this
+      // very command line, so it does not return. Second run: goes on here.
+      prepared = enterGoferNamespaces(spec.mounts, join(dirname(resolvePath(opts.spec)), 'gofer-root'),
+        { keepFds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i) });
+    } catch (e) {
+      if (e instanceof ConfineError) die(e.message);
+      throw e;
+    }
+    // Everything the Gofer will run is loaded, and its log opened, before
+    // the chroot: no host path can be reached by name afterwards.
     const { runGofer } = await import('../gofer/p9/main.js');
     const g = globals();
     const { createLogger } = await import('../sentry/log.js');
     const log = createLogger('gofer', { debug: g.debug, debugLog: g.debugLog, strace: false });
-    log.debug({ mounts: spec.mounts }, 'gofer serving');
+    let jail;
+    try {
+      jail = lockGoferJail(prepared);
+    } catch (e) {
+      if (e instanceof ConfineError) die(e.message);
+      throw e;
+    }
+    log.debug({ mounts: spec.mounts, uptimeMs: process.uptime() * 1000 }, 'gofer confined, serving');
     runGofer({
       fds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i),
-      roots: spec.mounts.map((m) => m.hostPath),
+      roots: jail.roots,
       readonly: spec.mounts.map((m) => m.readonly),
+      procSelfFd: jail.procSelfFd,
     });
     log.debug('gofer done: every peer closed');
   });
@@ -107,7 +130,7 @@ program.command('boot', { hidden: true })
         args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
         hostname: spec.hostname,
         rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: BigInt(r.soft), hard: BigInt(r.hard) })),
-        mounts: spec.mounts.map((m, i) => ({ destination: m.destination, readonly: m.readonly, goferFd: FIRST_PASSED_FD + i })),
+        mounts: spec.mounts, overlay: spec.overlay, firstGoferFd: FIRST_PASSED_FD,
         stdio: [0, 1, 2],
         controlFd: opts.controlFd === undefined ? undefined : Number(opts.controlFd),
       }, log, g.strace);

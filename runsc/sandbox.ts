@@ -16,6 +16,8 @@ export interface GlobalOptions {
   strace: boolean;
   platform: string;
   network: string;
+  /** Keep the root's changes in an in-memory layer (gVisor's --overlay). */
+  overlay: boolean;
 }
 
 /** The script this CLI was started from (bin/runsc.js): the Gofer and the Sentry are started from it too. */
@@ -33,18 +35,35 @@ function waitExit(child: ChildProcess): Promise<{ code: number | null; signal: N
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** size= and mode= of a tmpfs mount's options (size in bytes, k/m/g suffixes). */
+function tmpfsOptions(options: string[]): { sizeLimit: number; mode: number } {
+  let sizeLimit = 0, mode = 0o1777;
+  for (const o of options) {
+    const size = /^size=(\d+)([kmg]?)$/i.exec(o);
+    if (size) sizeLimit = Number(size[1]) * ({ '': 1, k: 1024, m: 1 << 20, g: 1 << 30 } as Record<string, number>)[size[2].toLowerCase()];
+    const m = /^mode=([0-7]+)$/.exec(o);
+    if (m) mode = parseInt(m[1], 8);
+  }
+  return { sizeLimit, mode };
+}
+
 /** Runs the container described by spec in the foreground. Returns runsc's exit code. */
-export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions): Promise<number> {
+export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions, overlay = g.overlay): Promise<number> {
   const stateDir = join(g.root, id);
   mkdirSync(stateDir, { recursive: true });
   try {
-    const goferMounts: GoferSpec['mounts'] = [{ hostPath: spec.rootPath, readonly: spec.rootReadonly }];
-    const bootMounts: BootSpec['mounts'] = [{ destination: '/', readonly: spec.rootReadonly }];
+    // With an overlay the host root is only read: its changes live in the Sentry's memory.
+    const goferMounts: GoferSpec['mounts'] = [{ hostPath: spec.rootPath, readonly: spec.rootReadonly || overlay }];
+    const bootMounts: BootSpec['mounts'] = [{ kind: 'gofer', destination: '/', readonly: spec.rootReadonly }];
     for (const m of spec.mounts) {
-      if (!isBindMount(m)) continue;
       const ro = m.options.includes('ro');
-      goferMounts.push({ hostPath: m.source, readonly: ro });
-      bootMounts.push({ destination: m.destination, readonly: ro });
+      if (isBindMount(m)) {
+        goferMounts.push({ hostPath: m.source, readonly: ro });
+        bootMounts.push({ kind: 'gofer', destination: m.destination, readonly: ro });
+      } else if (m.type === 'tmpfs') {
+        bootMounts.push({ kind: 'tmpfs', destination: m.destination, readonly: ro, ...tmpfsOptions(m.options) });
+      }
+      // proc, sysfs, devtmpfs, devpts, mqueue: the Sentry mounts its own /proc, /sys and /dev.
     }
     const pairs = goferMounts.map(() => {
       const p = socketpair();
@@ -53,7 +72,7 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions)
     });
     const bootSpec: BootSpec = {
       args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
-      hostname: spec.hostname, mounts: bootMounts,
+      hostname: spec.hostname, mounts: bootMounts, overlay,
       rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: r.soft.toString(), hard: r.hard.toString() })),
     };
     const goferSpec: GoferSpec = { mounts: goferMounts };

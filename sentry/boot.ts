@@ -14,6 +14,8 @@ import { SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
 import { newDevfs } from './fsimpl/dev/devfs.js';
+import { newTmpfs } from './fsimpl/tmpfs/tmpfs.js';
+import { newOverlay } from './fsimpl/overlay/overlay.js';
 import { newProcfs } from './fsimpl/proc/procfs.js';
 import { newSysfs } from './fsimpl/sys/sysfs.js';
 import type { Inode } from './vfs/inode.js';
@@ -34,13 +36,11 @@ import { Dentry } from './vfs/dentry.js';
 import { FdTable } from './vfs/fd-table.js';
 import { resolvePath, type FsContext } from './vfs/path-walk.js';
 
-export interface SandboxMount {
-  /** Where it appears in the sandbox; "/" for the root. */
-  destination: string;
-  /** The connected 9P socket to the Gofer serving it. */
-  goferFd: number;
-  readonly: boolean;
-}
+
+/** One mount, as runsc hands it to the Sentry. */
+export type BootMount =
+  | { kind: 'gofer'; destination: string; readonly: boolean }
+  | { kind: 'tmpfs'; destination: string; readonly: boolean; sizeLimit: number; mode: number };
 
 export interface SandboxConfig {
   args: string[];
@@ -51,7 +51,11 @@ export interface SandboxConfig {
   additionalGids: number[];
   hostname: string;
   rlimits: Array<{ resource: number; soft: bigint; hard: bigint }>;
-  mounts: SandboxMount[];
+  /** Mounts in order, the root first; gofer mounts take fds firstGoferFd, firstGoferFd+1, ... */
+  mounts: BootMount[];
+  firstGoferFd: number;
+  /** An in-memory upper layer over the root. */
+  overlay: boolean;
   /** Host fds that become the sandbox's 0, 1, 2. */
   stdio: [number, number, number];
   /** A pipe runsc writes forwarded signal numbers to, one byte each. */
@@ -76,18 +80,29 @@ function readHostAuxv(): HostAuxv {
 
 export class BootError extends Error {}
 
-function mountAll(cfg: SandboxConfig): Dentry {
+function mountAll(cfg: SandboxConfig, log: Logger): Dentry {
   let root: Dentry | null = null;
   let dev = 0x100;
+  let goferFd = cfg.firstGoferFd;
   for (const m of cfg.mounts) {
-    const inode = GoferFs.mount(new P9Client(m.goferFd), { readonly: m.readonly, dev: dev++ });
-    if (typeof inode === 'number') throw new BootError(`mounting ${m.destination} from the Gofer: ${errnoName(-inode)}`);
+    let inode: Inode;
+    if (m.kind === 'tmpfs') {
+      inode = newTmpfs({ sizeLimit: m.sizeLimit, mode: m.mode, readonly: m.readonly });
+    } else {
+      const g = GoferFs.mount(new P9Client(goferFd++), { readonly: m.readonly && !(m.destination === '/' && cfg.overlay), dev: dev++ });
+      if (typeof g === 'number') throw new BootError(`mounting ${m.destination} from the Gofer: ${errnoName(-g)}`);
+      inode = m.destination === '/' && cfg.overlay ? newOverlay(g, newTmpfs({ mode: 0o755 })) : g;
+    }
     const mounted = new Dentry('/', null, inode);
     if (m.destination === '/') { root = mounted; continue; }
     if (root === null) throw new BootError('the root mount must come first');
     const ctx: FsContext = { root, cwd: root };
     const point = resolvePath(ctx, root, m.destination, true);
-    if (typeof point === 'number') throw new BootError(`mount point ${m.destination}: ${errnoName(-point)}`);
+    if (typeof point === 'number') {
+      // runc creates missing mount points in the rootfs; we leave the rootfs alone and skip the mount.
+      log.warn({ destination: m.destination, errno: errnoName(-point) }, 'mount point missing: mount skipped');
+      continue;
+    }
     mounted.mountpoint = point;
     point.mounted = mounted;
   }
@@ -122,7 +137,7 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   log.debug({ uptimeMs: process.uptime() * 1000 }, 'boot start');
   const memoryFile = new MemoryFile();
   const platform = new PtracePlatform(memoryFile.fd);
-  const root = mountAll(cfg);
+  const root = mountAll(cfg, log);
   log.debug({ uptimeMs: process.uptime() * 1000 }, 'root mounted');
   const kernel = new Kernel(platform, memoryFile, root, log, strace, readHostAuxv());
   kernel.hostname = cfg.hostname;

@@ -2,7 +2,7 @@
 // forms, stat, getdents, readlink, access, cwd, fcntl, dup, ioctl.
 import { E, ERESTARTSYS } from '../abi/linux/errno.js';
 import * as F from '../abi/linux/fcntl.js';
-import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, UTIME_NOW, UTIME_OMIT, type Stat, type Timespec } from '../abi/linux/stat.js';
+import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, type Stat } from '../abi/linux/stat.js';
 import { FIGETBSZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD } from '../abi/linux/ioctl.js';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE } from '../abi/linux/mman.js';
 import { stringToBytes } from '../sentry/mm/address-space.js';
@@ -19,6 +19,8 @@ import { permissionOf } from '../sentry/kernel/permissions.js';
 export { permissionOf };
 import { sys, type SyscallGroup } from './types.js';
 import { blockIfAgain, writeResult } from './blocking-io.js';
+import { createFile } from '../sentry/vfs/ops.js';
+import { FifoEnd } from '../sentry/fsimpl/pipe/fifo.js';
 
 const BOUNCE_LIMIT = 1 << 20;
 
@@ -182,14 +184,9 @@ function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: n
     const existing = lookupChild(p.parent, p.name);
     if (typeof existing === 'number') {
       if (existing !== -E.ENOENT) return existing;
-      const inode = p.parent.inode;
-      if (inode.readonly) return -E.EROFS;
-      if (!inode.create) return -E.EACCES;
-      const file = inode.create(p.name, fileFlags(flags), mode & 0o7777 & ~t.umask, t.creds.fsuid, t.creds.fsgid);
+      if (p.parent.inode.readonly) return -E.EROFS;
+      const file = createFile(t.creds, p.parent, p.name, fileFlags(flags), mode & 0o7777 & ~t.umask);
       if (typeof file === 'number') return file;
-      p.parent.children.delete(p.name);
-      const d = lookupChild(p.parent, p.name);
-      if (typeof d !== 'number') file.dentry = d;
       return { fd: t.fdTable.add(file, cloexec) };
     }
     if (flags & F.O_EXCL) return -E.EEXIST;
@@ -208,8 +205,29 @@ function fileFlags(flags: number): number {
   return (flags & ~(F.O_CREAT | F.O_EXCL | F.O_NOCTTY | F.O_TRUNC | F.O_CLOEXEC)) | F.O_LARGEFILE;
 }
 
+/** A blocking open of a FIFO waiting for its partner: the end, already counted, kept across reruns. */
+interface FifoOpenWait { fifoEnd: FifoEnd; cloexec: boolean }
+
+/**
+ * Parks an open of a FIFO until the other side opens (fifo_open's
+ * wait_for_partner). The end stays counted while it waits, so the partner
+ * sees it; a signal drops it.
+ */
+function waitForFifoPartner(t: Task, end: FifoEnd, cloexec: boolean): number {
+  t.syscallState = { fifoEnd: end, cloexec } satisfies FifoOpenWait;
+  t.onInterrupt = () => end.decRef();
+  return t.block([end.fifo.opened], -ERESTARTSYS);
+}
+
 /** open(2) with Linux's flag handling (build_open_flags) and its order of checks (do_open, may_open). */
 function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode: number): number {
+  const waiting = (t.syscallState as Partial<FifoOpenWait> | null)?.fifoEnd;
+  if (waiting !== undefined) {
+    const w = t.syscallState as FifoOpenWait;
+    if (!waiting.ready()) return t.block([waiting.fifo.opened], -ERESTARTSYS);
+    t.onInterrupt = null;
+    return t.fdTable.add(waiting, w.cloexec);
+  }
   flags &= F.VALID_OPEN_FLAGS;
   const cloexec = (flags & F.O_CLOEXEC) !== 0;
   if ((flags & (F.O_DIRECTORY | F.O_CREAT)) === (F.O_DIRECTORY | F.O_CREAT)) return -E.EINVAL;
@@ -254,6 +272,7 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
   const file = dentry.inode.open(fileFlags(flags));
   if (typeof file === 'number') return file;
   file.dentry = dentry;
+  if (file instanceof FifoEnd && !file.ready()) return waitForFifoPartner(t, file, cloexec);
   if (truncate) {
     const r = file.truncate(0);
     if (r < 0) { file.decRef(); return r; }
@@ -401,6 +420,8 @@ function accessAt(t: Task, dirfd: number, pathIdx: number, mode: number, flags: 
 }
 
 function getcwd(t: Task): number {
+  // A removed working directory has no path (Linux answers ENOENT).
+  if (t.fs.cwd.unlinked) return -E.ENOENT;
   const path = stringToBytes(t.fs.cwd.path(t.fs.root) + '\0');
   if (t.argU32(1) < path.length) return -E.ERANGE;
   return t.mm.copyOutFull(t.arg(0), path) < 0 ? -E.EFAULT : path.length;
@@ -614,52 +635,7 @@ function ioctl(t: Task): number {
   return file.ioctl(request, arg, { copyOut: (a, b) => t.mm.copyOutFull(a, b), copyIn: (a, b) => t.mm.copyInFull(a, b) });
 }
 
-function utimensat(t: Task): number {
-  const dirfd = t.argInt(0), pathAddr = t.arg(1), timesAddr = t.arg(2), flags = t.argInt(3);
-  if (flags & ~(F.AT_SYMLINK_NOFOLLOW | F.AT_EMPTY_PATH)) return -E.EINVAL;
-  let atime: Timespec | null = { sec: 0, nsec: UTIME_NOW }, mtime: Timespec | null = { sec: 0, nsec: UTIME_NOW };
-  if (timesAddr !== 0) {
-    const b = new Uint8Array(32);
-    if (t.mm.copyInFull(timesAddr, b) < 0) return -E.EFAULT;
-    const dv = new DataView(b.buffer);
-    const ts = (o: number): Timespec | null | number => {
-      const sec = Number(dv.getBigInt64(o, true)), nsec = Number(dv.getBigInt64(o + 8, true));
-      if (nsec === UTIME_OMIT) return null;
-      if (nsec !== UTIME_NOW && (nsec < 0 || nsec >= 1e9)) return -E.EINVAL;
-      return { sec, nsec };
-    };
-    const a = ts(0), m = ts(16);
-    if (typeof a === 'number') return a;
-    if (typeof m === 'number') return m;
-    atime = a; mtime = m;
-  }
-  let dentry: Dentry | number;
-  if (pathAddr === 0) {
-    // utimensat(fd, NULL, ...) is futimens(fd).
-    const f = fileOf(t, dirfd);
-    if (typeof f === 'number') return f;
-    dentry = f.dentry ?? -E.EBADF;
-  } else {
-    const path = pathArg(t, 1);
-    if (typeof path === 'number') return path;
-    if (path === '' && (flags & F.AT_EMPTY_PATH)) {
-      const f = fileOf(t, dirfd);
-      if (typeof f === 'number') return f;
-      dentry = f.dentry ?? -E.EBADF;
-    } else {
-      const start = dirfdStart(t, dirfd, path);
-      if (typeof start === 'number') return start;
-      dentry = resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0);
-    }
-  }
-  if (typeof dentry === 'number') return dentry;
-  if (atime === null && mtime === null) return 0;
-  if (dentry.inode.readonly) return -E.EROFS;
-  return dentry.inode.setTimes ? dentry.inode.setTimes(atime, mtime) : -E.EPERM;
-}
-
 export const fileSyscalls: SyscallGroup = {
-  utimensat: sys(utimensat, 'fspx'),
   read: sys((t) => doRead(t, t.argInt(0), t.arg(1), t.arg(2), -1), 'fpu'),
   write: sys((t) => doWrite(t, t.argInt(0), t.arg(1), t.arg(2), -1), 'fpu'),
   pread64: sys((t) => { const c = checkOffset(t, t.argInt(0), t.arg(3)); return c < 0 ? c : doRead(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3)); }, 'fpui'),

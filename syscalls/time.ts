@@ -1,12 +1,12 @@
 // Clocks: clock_gettime, gettimeofday, time, clock_getres, from the host's
 // clocks (reading a clock is not a host system call made for the application).
-import { performance } from 'node:perf_hooks';
 import { E } from '../abi/linux/errno.js';
 import type { Task } from '../sentry/kernel/task.js';
 import { sys, type SyscallGroup } from './types.js';
 import { ERESTART_RESTARTBLOCK } from '../abi/linux/errno.js';
 import { monotonicNs } from '../sentry/kernel/timers.js';
 import { WaitQueue } from '../sentry/kernel/wait-queue.js';
+import { realtimeNs } from '../sentry/realtime.js';
 
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
   CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
@@ -21,20 +21,6 @@ const CPUCLOCK_SCHED = 2, CPUCLOCK_PERTHREAD = 4, CPUCLOCK_CLOCK_MASK = 3;
 const NS = 1_000_000_000n;
 const buf16 = new Uint8Array(16);
 const dv16 = new DataView(buf16.buffer);
-
-/**
- * CLOCK_REALTIME is the monotonic clock plus a fixed offset taken once, at
- * the wall time Node reports with sub-millisecond precision. Mixing
- * Date.now()'s milliseconds with the monotonic clock's sub-millisecond part
- * on each read would go backwards whenever the two roll over at different
- * moments; a fixed offset keeps realtime as steady as monotonic time (it
- * does not follow host clock steps made after the Sentry starts).
- */
-const REALTIME_OFFSET_NS = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint();
-
-function realtimeNs(): bigint {
-  return REALTIME_OFFSET_NS + process.hrtime.bigint();
-}
 
 /**
  * A dynamic CPU clock of a process or thread (negative ids: ~pid << 3 |

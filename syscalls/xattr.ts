@@ -1,6 +1,12 @@
-// Extended attributes (read side) and statfs.
+// Extended attributes and statfs.
 import { E } from '../abi/linux/errno.js';
-import { AT_FDCWD } from '../abi/linux/fcntl.js';
+import { AT_FDCWD, W_OK } from '../abi/linux/fcntl.js';
+import { S_IFDIR, S_IFREG, S_ISVTX } from '../abi/linux/stat.js';
+import {
+  XATTR_CREATE, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SECURITY_PREFIX, XATTR_SIZE_MAX, XATTR_SYSTEM_PREFIX, XATTR_TRUSTED_PREFIX,
+  XATTR_USER_PREFIX,
+} from '../abi/linux/xattr.js';
+import { mayAccess } from '../sentry/vfs/ops.js';
 import { encodeStatfs, STATFS_SIZE } from '../abi/linux/statfs.js';
 import type { Task } from '../sentry/kernel/task.js';
 import type { Inode } from '../sentry/vfs/inode.js';
@@ -10,8 +16,6 @@ import { stringToBytes } from '../sentry/mm/address-space.js';
 import { dirfdStart, pathArg } from './args.js';
 import { sys, type SyscallGroup } from './types.js';
 
-const XATTR_NAME_MAX = 255;
-const XATTR_SIZE_MAX = 65536;
 
 function inodeAtPath(t: Task, idx: number, follow: boolean): Inode | number {
   const path = pathArg(t, idx);
@@ -74,6 +78,73 @@ function listxattr(t: Task, inode: Inode | null | number): number {
   return t.mm.copyOutFull(t.arg(1), bytes) < 0 ? -E.EFAULT : bytes.length;
 }
 
+/**
+ * Linux's xattr_permission for a change: trusted.* takes root; user.*
+ * lives only on regular files and directories, and in a sticky directory
+ * only its owner changes it; then write permission. security.* and
+ * system.* are left to the file system.
+ */
+function mayWriteXattr(t: Task, inode: Inode, name: string): number {
+  if (name.startsWith(XATTR_SECURITY_PREFIX) || name.startsWith(XATTR_SYSTEM_PREFIX)) return 0;
+  const root = t.creds.fsuid === 0;
+  if (name.startsWith(XATTR_TRUSTED_PREFIX)) return root ? 0 : -E.EPERM;
+  if (name.startsWith(XATTR_USER_PREFIX)) {
+    if (inode.type !== S_IFREG && inode.type !== S_IFDIR) return -E.EPERM;
+    if (inode.type === S_IFDIR && !root) {
+      const st = inode.stat();
+      if (typeof st === 'number') return st;
+      if ((st.mode & S_ISVTX) && st.uid !== t.creds.fsuid) return -E.EPERM;
+    }
+  }
+  return mayAccess(t.creds, inode, W_OK);
+}
+
+/** An attribute name argument: empty or longer than XATTR_NAME_MAX is ERANGE. */
+function xattrName(t: Task, idx: number): string | number {
+  const name = t.mm.readCString(t.arg(idx), XATTR_NAME_MAX + 1);
+  if (typeof name === 'number') return name === -E.ENAMETOOLONG ? -E.ERANGE : name;
+  return name === '' ? -E.ERANGE : name;
+}
+
+/**
+ * setxattr(2) and its l/f forms, in Linux 6's order: the flags, name and
+ * value are copied in first, then the file is found, then the mount, the
+ * permission and the namespace are checked.
+ */
+function setxattr(t: Task, target: () => Inode | null | number): number {
+  const flags = t.argInt(4);
+  if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) return -E.EINVAL;
+  const name = xattrName(t, 1);
+  if (typeof name === 'number') return name;
+  const size = t.arg(3);
+  if (size > XATTR_SIZE_MAX) return -E.E2BIG;
+  const value = new Uint8Array(size);
+  if (size > 0 && t.mm.copyInFull(t.arg(2), value) < 0) return -E.EFAULT;
+  const inode = target();
+  if (typeof inode === 'number') return inode;
+  if (inode === null) return -E.EOPNOTSUPP;
+  if (inode.readonly) return -E.EROFS;
+  const perm = mayWriteXattr(t, inode, name);
+  if (perm < 0) return perm;
+  const bad = checkName(name);
+  if (bad < 0) return bad;
+  return inode.setxattr(name, value, flags);
+}
+
+function removexattr(t: Task, target: () => Inode | null | number): number {
+  const name = xattrName(t, 1);
+  if (typeof name === 'number') return name;
+  const inode = target();
+  if (typeof inode === 'number') return inode;
+  if (inode === null) return -E.EOPNOTSUPP;
+  if (inode.readonly) return -E.EROFS;
+  const perm = mayWriteXattr(t, inode, name);
+  if (perm < 0) return perm;
+  const bad = checkName(name);
+  if (bad < 0) return bad;
+  return inode.removexattr(name);
+}
+
 /** fstatfs's inode: any fd, O_PATH ones included (Linux's fdget_raw). */
 function statfsInodeOfFd(t: Task, fd: number): Inode | number {
   const f = t.fdTable.get(fd);
@@ -97,6 +168,12 @@ export const xattrSyscalls: SyscallGroup = {
   listxattr: sys((t) => listxattr(t, inodeAtPath(t, 0, true)), 'spu'),
   llistxattr: sys((t) => listxattr(t, inodeAtPath(t, 0, false)), 'spu'),
   flistxattr: sys((t) => listxattr(t, inodeOfFd(t, t.argInt(0))), 'fpu'),
+  setxattr: sys((t) => setxattr(t, () => inodeAtPath(t, 0, true)), 'sspux', 'Gofer mounts: EOPNOTSUPP (the Gofer serves no Txattrcreate)'),
+  lsetxattr: sys((t) => setxattr(t, () => inodeAtPath(t, 0, false)), 'sspux', 'Gofer mounts: EOPNOTSUPP (the Gofer serves no Txattrcreate)'),
+  fsetxattr: sys((t) => setxattr(t, () => inodeOfFd(t, t.argInt(0))), 'fspux', 'Gofer mounts: EOPNOTSUPP (the Gofer serves no Txattrcreate)'),
+  removexattr: sys((t) => removexattr(t, () => inodeAtPath(t, 0, true)), 'ss', 'Gofer mounts: EOPNOTSUPP'),
+  lremovexattr: sys((t) => removexattr(t, () => inodeAtPath(t, 0, false)), 'ss', 'Gofer mounts: EOPNOTSUPP'),
+  fremovexattr: sys((t) => removexattr(t, () => inodeOfFd(t, t.argInt(0))), 'fs', 'Gofer mounts: EOPNOTSUPP'),
   statfs: sys((t) => statfs(t, inodeAtPath(t, 0, true), t.arg(1)), 'sp'),
   fstatfs: sys((t) => statfs(t, statfsInodeOfFd(t, t.argInt(0)), t.arg(1)), 'fp'),
 };

@@ -10,12 +10,12 @@ import { P9Server } from './server.js';
 export interface GoferConfig {
   /** Connected stream sockets, one per mount; the Gofer owns and closes them. */
   fds: number[];
-  /** Host directory served on fds[i]. */
-  roots: string[];
+  /** Host directory served on fds[i]: a path, or an O_PATH directory fd the server takes over. */
+  roots: Array<string | number>;
   /** Whether fds[i]'s mount refuses every change (EROFS). */
   readonly: boolean[];
   /** See P9ServerOptions.procSelfFd. */
-  procSelfFd?: string;
+  procSelfFd?: string | number;
 }
 
 /**

@@ -6,16 +6,17 @@
 // Confinement (see README.md): every fid stands for a HostNode holding an
 // O_PATH|O_NOFOLLOW fd; every name in a request is one checked component
 // used relative to a node's fd; nothing is ever resolved from a host path
-// string except the procfs magic link of an fd we hold.
+// string except the procfs magic link of an fd we hold, looked up by number
+// in a directory fd on /proc/<pid>/fd.
 
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW,
   O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_PATH, O_RDONLY, O_SYNC, O_TRUNC, DT_DIR, DT_LNK,
-  S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, SEEK_SET, UTIME_NOW, UTIME_OMIT,
-  close, decodeDirents, fchmodat, fchownat, fdatasync, fstat, fstatfs, fsync, ftruncate, getdents64,
-  geteuid, getxattr, linkat, listxattr, lseek, makedev, mkdirat, mknodat, openat, pread,
-  procFdPath, pwrite, readlinkat, renameat, symlinkat, truncate, unlinkat, utimensat,
+  O_WRONLY, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, SEEK_SET, UTIME_NOW, UTIME_OMIT,
+  close, decodeDirents, fchmodat, fchownat, fdatasync, fgetxattr, flistxattr, fstat, fstatfs, fsync, ftruncate,
+  getdents64, geteuid, linkat, lseek, makedev, mkdirat, mknodat, openat, pread,
+  pwrite, readlinkat, renameat, symlinkat, unlinkat, utimensat,
 } from '../../host/fs.js';
 import { decodeMessage, MessageWriter, readHeader } from './codec.js';
 import {
@@ -39,6 +40,11 @@ const RREAD_HEADER = HEADER_SIZE + 4;
 const XATTR_SIZE_MAX = 65536;
 const XATTR_USER_PREFIX = 'user.';
 const I64_MAX = (1n << 63n) - 1n;
+/**
+ * Mode bits a client may set on the host: no set-user-ID or set-group-ID
+ * bit is ever created or set through 9P (README.md, "What must stay true").
+ */
+const HOST_MODE_BITS = 0o1777;
 
 /**
  * Open flags a client may pass through Tlopen/Tlcreate. 9P2000.L's L_O_*
@@ -58,8 +64,14 @@ export interface P9ServerOptions {
   readonly?: boolean;
   /** Upper bound for msize negotiation. */
   maxMsize?: number;
-  /** Where fds can be reopened by number; '/proc/self/fd' unless the Gofer has moved /proc. */
-  procSelfFd?: string;
+  /**
+   * Where the server reopens the O_PATH fds it holds, by number: a directory
+   * fd on this process's /proc/<pid>/fd (borrowed: the caller closes it),
+   * or the path of such a directory, which the server opens once and closes
+   * in close(). Default '/proc/self/fd'. The confined Gofer passes an fd:
+   * no /proc is reachable by name in its jail.
+   */
+  procSelfFd?: string | number;
 }
 
 interface FidState {
@@ -83,7 +95,8 @@ export class P9Server {
   private readonly xattrBuf = Buffer.alloc(XATTR_SIZE_MAX);
   private readonly readonly: boolean;
   private readonly maxMsize: number;
-  private readonly procSelfFd: string;
+  private readonly procDir: number;
+  private readonly ownsProcDir: boolean;
   private readonly chownCreated: boolean;
   private negotiated = false;
   private closed = false;
@@ -95,16 +108,20 @@ export class P9Server {
     this.readonly = opts.readonly ?? false;
     this.maxMsize = Math.max(SERVER_MIN_MSIZE, opts.maxMsize ?? SERVER_MAX_MSIZE);
     this.msize = this.maxMsize;
-    this.procSelfFd = opts.procSelfFd ?? '/proc/self/fd';
     // Only root can give new files to the requesting user; others create as themselves.
     this.chownCreated = geteuid() === 0;
+    const proc = opts.procSelfFd ?? '/proc/self/fd';
+    this.ownsProcDir = typeof proc === 'string';
+    const procDir = typeof proc === 'number' ? proc : openat(AT_FDCWD, proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (procDir < 0) throw new Error(`gofer: cannot open ${String(proc)}: errno ${-procDir}`);
+    this.procDir = procDir;
     const fd = typeof opts.root === 'number' ? opts.root : openat(AT_FDCWD, opts.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw new Error(`gofer: cannot open root ${String(opts.root)}: errno ${-fd}`);
-    const node = nodeForFd(fd, null, '');
-    if (typeof node === 'number') throw new Error(`gofer: cannot stat root ${String(opts.root)}: errno ${-node}`);
-    if (!node.isDir) {
-      releaseNode(node);
-      throw new Error(`gofer: root ${String(opts.root)} is not a directory`);
+    const node = fd < 0 ? fd : nodeForFd(fd, null, '');
+    if (typeof node === 'number' || !node.isDir) {
+      if (typeof node !== 'number') releaseNode(node);
+      if (this.ownsProcDir) close(this.procDir);
+      const why = typeof node === 'number' ? `errno ${-node}` : 'not a directory';
+      throw new Error(`gofer: cannot serve root ${String(opts.root)}: ${why}`);
     }
     this.root = node;
   }
@@ -155,6 +172,7 @@ export class P9Server {
     if (this.closed) return;
     this.clunkAll();
     releaseNode(this.root);
+    if (this.ownsProcDir) close(this.procDir);
     this.closed = true;
   }
 
@@ -299,7 +317,7 @@ export class P9Server {
     if (v & SETATTR_MODE) {
       // chmod of a symlink is meaningless on Linux (lchmod: EOPNOTSUPP).
       if (node.isSymlink) return -EOPNOTSUPP;
-      const r = fchmodat(AT_FDCWD, this.procPath(node.fd), m.mode & 0o7777, 0);
+      const r = fchmodat(this.procDir, String(node.fd), m.mode & HOST_MODE_BITS, 0);
       if (r < 0) return r;
     }
     if (v & (SETATTR_UID | SETATTR_GID)) {
@@ -311,7 +329,7 @@ export class P9Server {
     if (v & SETATTR_SIZE) {
       if (!node.isRegular) return node.isDir ? -EISDIR : -EINVAL;
       const writable = f.openFd >= 0 && (f.openFlags & O_ACCMODE) !== O_RDONLY;
-      const r = writable ? ftruncate(f.openFd, m.size) : truncate(this.procPath(node.fd), m.size);
+      const r = writable ? ftruncate(f.openFd, m.size) : this.truncateNode(node, m.size);
       if (r < 0) return r;
     }
     if (v & (SETATTR_ATIME | SETATTR_MTIME)) {
@@ -339,7 +357,7 @@ export class P9Server {
     if (node.isSymlink) return -ELOOP;
     if (!node.isRegular && !node.isDir) return -EPERM;
     const flags = (m.flags & PASSED_OPEN_FLAGS) | O_CLOEXEC | O_NOCTTY;
-    const fd = openat(AT_FDCWD, this.procPath(node.fd), flags);
+    const fd = this.reopen(node.fd, flags);
     if (fd < 0) return fd;
     f.openFd = fd;
     f.openFlags = flags;
@@ -360,11 +378,11 @@ export class P9Server {
     const bad = checkName(m.name);
     if (bad < 0) return bad;
     const flags = (m.flags & PASSED_OPEN_FLAGS & ~O_DIRECTORY) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
-    const fd = openat(dir.fd, m.name, flags, m.mode & 0o7777);
+    const fd = openat(dir.fd, m.name, flags, m.mode & HOST_MODE_BITS);
     if (fd < 0) return fd;
     // The O_PATH fd for the new node comes from the open fd, not the name,
     // so it is the file we created even if the name changed meanwhile.
-    const pathFd = openat(AT_FDCWD, this.procPath(fd), O_PATH | O_CLOEXEC);
+    const pathFd = this.reopen(fd, O_PATH | O_CLOEXEC);
     if (pathFd < 0) {
       close(fd);
       return pathFd;
@@ -461,7 +479,7 @@ export class P9Server {
   private mkdir(m: M<'Tmkdir'>): Reply {
     const dir = this.dirFor(m.dfid, m.name);
     if (typeof dir === 'number') return dir;
-    const r = mkdirat(dir.node.fd, m.name, m.mode & 0o7777);
+    const r = mkdirat(dir.node.fd, m.name, m.mode & HOST_MODE_BITS);
     if (r < 0) return r;
     return this.created(dir, m.name, m.gid, m.tag, MsgType.Rmkdir);
   }
@@ -482,7 +500,7 @@ export class P9Server {
     if (typeof dir === 'number') return dir;
     const type = m.mode & S_IFMT;
     if (type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK && type !== 0) return -EPERM;
-    const r = mknodat(dir.node.fd, m.name, (type || S_IFREG) | (m.mode & 0o7777), makedev(0, 0));
+    const r = mknodat(dir.node.fd, m.name, (type || S_IFREG) | (m.mode & HOST_MODE_BITS), makedev(0, 0));
     if (r < 0) return r;
     return this.created(dir, m.name, m.gid, m.tag, MsgType.Rmknod);
   }
@@ -494,7 +512,7 @@ export class P9Server {
     if (target === undefined) return -EBADF;
     // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the magic
     // link does the same without it, and links a symlink itself, not its target.
-    const r = linkat(AT_FDCWD, this.procPath(target.node.fd), dir.node.fd, m.name, AT_SYMLINK_FOLLOW);
+    const r = linkat(this.procDir, String(target.node.fd), dir.node.fd, m.name, AT_SYMLINK_FOLLOW);
     if (r < 0) return r;
     return { type: MsgType.Rlink, tag: m.tag };
   }
@@ -585,10 +603,14 @@ export class P9Server {
     const node = f.node;
     let value: Uint8Array;
     if (m.name === '') {
-      value = node.isSymlink ? new Uint8Array(0) : this.userXattrNames(node);
+      value = node.isRegular || node.isDir ? this.userXattrNames(node) : new Uint8Array(0);
     } else {
-      if (!m.name.startsWith(XATTR_USER_PREFIX) || node.isSymlink) return -ENODATA;
-      const n = getxattr(this.procPath(node.fd), m.name, this.xattrBuf);
+      // Linux allows user.* attributes on regular files and directories only.
+      if (!m.name.startsWith(XATTR_USER_PREFIX) || !(node.isRegular || node.isDir)) return -ENODATA;
+      const fd = this.reopen(node.fd, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+      if (fd < 0) return fd;
+      const n = fgetxattr(fd, m.name, this.xattrBuf);
+      close(fd);
       if (n < 0) return n;
       value = Uint8Array.from(this.xattrBuf.subarray(0, n));
     }
@@ -600,7 +622,10 @@ export class P9Server {
   }
 
   private userXattrNames(node: HostNode): Uint8Array {
-    const n = listxattr(this.procPath(node.fd), this.xattrBuf);
+    const fd = this.reopen(node.fd, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return new Uint8Array(0);
+    const n = flistxattr(fd, this.xattrBuf);
+    close(fd);
     if (n <= 0) return new Uint8Array(0);
     const kept: Buffer[] = [];
     let start = 0;
@@ -636,8 +661,20 @@ export class P9Server {
     return this.msize - IOHDRSZ;
   }
 
-  private procPath(fd: number): string {
-    return procFdPath(fd, this.procSelfFd);
+  /**
+   * Opens the inode `fd` holds afresh, with `flags`, through its procfs
+   * magic link: never by a name that could have been swapped meanwhile.
+   */
+  private reopen(fd: number, flags: number): number {
+    return openat(this.procDir, String(fd), flags);
+  }
+
+  private truncateNode(node: HostNode, size: number): number {
+    const fd = this.reopen(node.fd, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return fd;
+    const r = ftruncate(fd, size);
+    close(fd);
+    return r;
   }
 
   /** The directory fid a mutating request names, with `name` checked. */

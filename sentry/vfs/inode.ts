@@ -65,8 +65,8 @@ export interface Inode {
   // and (for the creating calls) not there yet. The new file belongs to
   // uid and gid; mode is already masked by the umask.
 
-  /** Creates a regular file and opens it with flags. */
-  create(name: string, flags: number, mode: number, uid: number, gid: number): FileDescription | number;
+  /** Creates a regular file and opens it with flags: the new inode (for the dentry) and the open file. */
+  create(name: string, flags: number, mode: number, uid: number, gid: number): Created | number;
   mkdir(name: string, mode: number, uid: number, gid: number): number;
   /** mode carries the file type (S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK); rdev is for devices. */
   mknod(name: string, mode: number, rdev: number, uid: number, gid: number): number;
@@ -90,4 +90,17 @@ export interface Inode {
   /** flags: XATTR_CREATE (EEXIST if present), XATTR_REPLACE (ENODATA if absent). */
   setxattr(name: string, value: Uint8Array, flags: number): number;
   removexattr(name: string): number;
+
+  /**
+   * The VFS dropped the dentry that held this inode (its name was removed
+   * or replaced). A file system that holds a resource per inode (the
+   * Gofer's fids) lets it go once no open file uses the inode either.
+   */
+  evict?(): void;
+}
+
+/** What Inode.create makes: the new file's inode and the file opened on it. */
+export interface Created {
+  inode: Inode;
+  file: FileDescription;
 }

@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPtrace } from '../fixtures/rootfs.js';
 import { buildFixture } from './fixture.js';
 import { KNOWN_DIFFERENCES, knownFor, type Linkage } from './known-differences.js';
-import { checkNative, compareOutputs, compile, listPrograms, RUN_TIMEOUT_MS, RUNSC, run, SUITE_DIR } from './runner.js';
+import {
+  checkNative, compareOutputs, compile, freshDir, listPrograms, RUN_TIMEOUT_MS, RUNSC, run, SUITE_DIR, wantsWritableDir, writeBindBundle,
+  type RunResult,
+} from './runner.js';
 
 function findCc(): string | null {
   for (const cc of ['cc', 'gcc', 'clang']) {
@@ -93,10 +96,21 @@ describe.skipIf(skipReason !== null)(`syscall compatibility: native vs runsc do$
         const why = cannotRun ?? cannotRunProgram.get(program);
         if (why) skip(why);
         const bin = await binary(program, linkage);
-        // Both runs: cwd is the fixture, argv[1] its absolute path.
-        const native = await run(roRoot, [bin, fixture], { cwd: fixture });
+        // Both runs: cwd is the fixture, argv[1] its absolute path; a writing program gets an empty
+        // writable directory as argv[2], the same path in both runs (a bind mount in the sandbox).
+        let native: RunResult, sandbox: RunResult;
+        if (wantsWritableDir(program)) {
+          const rw = path.join(work, 'rw', `${program}.${linkage}`);
+          freshDir(rw);
+          native = await run(roRoot, ['--rw', rw, bin, fixture, rw], { cwd: fixture });
+          freshDir(rw);
+          const bundle = writeBindBundle(path.join(work, 'bundles', `${program}.${linkage}`), [bin, fixture, rw], fixture, rw);
+          sandbox = await run(process.execPath, [RUNSC, 'run', '--bundle', bundle, `compat-${program}-${linkage}-${process.pid}`], { cwd: fixture });
+        } else {
+          native = await run(roRoot, [bin, fixture], { cwd: fixture });
+          sandbox = await run(process.execPath, [RUNSC, 'do', bin, fixture], { cwd: fixture });
+        }
         const nativeLines = checkNative(label, native);
-        const sandbox = await run(process.execPath, [RUNSC, 'do', bin, fixture], { cwd: fixture });
         const { problems } = compareOutputs(nativeLines, sandbox, native.status, knownFor(program, linkage));
         const stderr = sandbox.stderr.trim();
         expect(problems, `${label}: the sandbox differs from Linux:\n  ${problems.join('\n  ')}${stderr ? `\nsandbox stderr:\n${stderr}` : ''}`).toEqual([]);
@@ -128,6 +142,6 @@ describe('syscall compatibility: to add for processes, threads, signals and pipe
   it.todo('process groups and sessions: setpgid/setsid/getsid errors across parent and child, kill(0)/kill(-pgid)');
   it.todo('prctl (PR_SET_NAME/PDEATHSIG/NO_NEW_PRIVS/DUMPABLE), setuid/setgid/setgroups/capget across exec');
   it.todo('record locks across processes: POSIX locks not inherited by fork, write-lock conflicts (EAGAIN), F_SETLKW wake-ups and EINTR, EDEADLK between two processes');
-  it.todo('writes to a writable mount (tmpfs or a rw bind): create/unlink/rename/link/mkdir/rmdir/truncate/fallocate/setxattr/utimensat/chmod/chown with their errno');
+  it.todo('writes to a tmpfs mount and under the root overlay: the programs marked "compat: writable-dir" run on a read-write bind mount of the Gofer today');
   it.todo('/proc/self (maps, fd, status, exe, cwd) and /dev (null, zero, full, urandom, tty, fd links) contents and errors');
 });

@@ -3,6 +3,7 @@
 // compat.test.ts drives it; nothing here knows about vitest.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnownDifference, Linkage } from './known-differences.js';
@@ -157,4 +158,40 @@ export function compareOutputs(nativeLines: Line[], sandbox: RunResult, nativeSt
     problems.push(`exit status: linux=${nativeStatus} sandbox ${describeRun(sandbox)}`);
   }
   return { problems, known: seen };
+}
+
+/** A program that changes files carries this in its source: it gets a fresh writable directory as argv[2]. */
+export const WRITABLE_MARK = 'compat: writable-dir';
+
+export function wantsWritableDir(program: string): boolean {
+  return fs.readFileSync(path.join(SUITE_DIR, `${program}.c`), 'utf8').includes(WRITABLE_MARK);
+}
+
+/** Empties dir (making it if need be): each run of a writing program starts from nothing. */
+export function freshDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+}
+
+/**
+ * Writes an OCI bundle (config.json only) that runs args like `runsc do`
+ * does, the host root read-only, cwd as given, with `rw` bind-mounted
+ * read-write at its own path: `runsc run --bundle dir` then sees what
+ * `ro-root --rw rw` gives the native run. Returns the bundle directory.
+ */
+export function writeBindBundle(dir: string, args: string[], cwd: string, rw: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const config = {
+    ociVersion: '1.0.2',
+    process: {
+      args, cwd, terminal: false,
+      env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+      user: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    },
+    root: { path: '/', readonly: true },
+    hostname: hostname(),
+    mounts: [{ destination: rw, type: 'bind', source: rw, options: ['rbind', 'rw'] }],
+  };
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  return dir;
 }

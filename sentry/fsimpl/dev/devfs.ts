@@ -1,9 +1,10 @@
 // /dev: the devices a program expects (null, zero, full, random, urandom,
-// tty), the fd links, and empty pts and shm directories. Nothing here
+// tty), the fd links, an empty pts directory and a tmpfs for shm. Nothing here
 // reaches a host device.
 import { E } from '../../../abi/linux/errno.js';
 import { makedev, S_IFCHR } from '../../../abi/linux/stat.js';
 import type { Inode } from '../../vfs/inode.js';
+import { newTmpfs } from '../tmpfs/tmpfs.js';
 import { DeviceInode, MemoryDeviceFile, SyntheticDir, SyntheticSymlink } from '../synthetic/synthetic.js';
 
 const DEVFS_DEV = 0x5;
@@ -26,6 +27,7 @@ export function newDevfs(): SyntheticDir {
   children.set('stderr', new SyntheticSymlink(DEVFS_DEV, () => '/proc/self/fd/2'));
   const empty = new Map<string, Inode>();
   children.set('pts', new SyntheticDir(DEVFS_DEV, () => empty, 0o755));
-  children.set('shm', new SyntheticDir(DEVFS_DEV, () => empty, 0o1777));
+  // POSIX shared memory (shm_open) and semaphores live here: a tmpfs of its own.
+  children.set('shm', newTmpfs({ mode: 0o1777 }));
   return new SyntheticDir(DEVFS_DEV, () => children, 0o755);
 }

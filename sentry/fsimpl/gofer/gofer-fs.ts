@@ -2,16 +2,20 @@
 // fid; opening clones it and lopens the clone. Attributes are asked for on
 // every stat: the Gofer's host directory may change under us.
 import { E } from '../../../abi/linux/errno.js';
-import { O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
-import { DT_DIR, S_IFDIR, S_IFMT, UTIME_NOW, type Stat, type Timespec } from '../../../abi/linux/stat.js';
-import { P9Client, type Attr } from '../../../gofer/p9/client.js';
-import { GETATTR_BASIC, GETATTR_BTIME, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_MTIME, SETATTR_MTIME_SET } from '../../../gofer/p9/messages.js';
+import { FALLOC_FL_KEEP_SIZE } from '../../../abi/linux/falloc.js';
+import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
+import { RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
+import { DT_DIR, major, minor, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, type Stat } from '../../../abi/linux/stat.js';
+import { P9Client, type Attr, type SetAttr as SetAttrMsg } from '../../../gofer/p9/client.js';
+import {
+  GETATTR_BASIC, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
+  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID,
+} from '../../../gofer/p9/messages.js';
 import type { MappableFile } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
-import type { DirEntry, FsStat, Inode } from '../../vfs/inode.js';
+import type { Created, DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
+import { Fifo } from '../pipe/fifo.js';
 
-const SETATTR_SIZE = 0x8;
-const SETATTR_MODE = 0x1;
 /** statfs f_flags: mounted read-only; ST_VALID, which Linux always sets to say f_flags means something. */
 const ST_RDONLY = 1;
 const ST_VALID = 0x20;
@@ -23,7 +27,16 @@ export interface GoferMountOptions {
 }
 
 export class GoferFs {
+  /** The Sentry's pipes for the mount's FIFOs, by host inode number. */
+  private readonly fifos = new Map<bigint, Fifo>();
+
   constructor(readonly client: P9Client, readonly opts: GoferMountOptions) {}
+
+  fifoFor(ino: bigint): Fifo {
+    let f = this.fifos.get(ino);
+    if (f === undefined) { f = new Fifo(); this.fifos.set(ino, f); }
+    return f;
+  }
 
   /** Attaches to the served root. */
   static mount(client: P9Client, opts: GoferMountOptions): GoferInode | number {
@@ -50,9 +63,28 @@ export class GoferFs {
   }
 }
 
-/** implements Inode over a walked (unopened) fid. */
+/**
+ * implements Inode over a walked (unopened) fid. The fid lives while
+ * someone uses the inode: the dentry that looked it up (until the VFS
+ * evicts it) and each open file. After that it is clunked, and the inode
+ * answers EBADF (its fid is NOFID, which the Gofer knows nothing of).
+ */
 export class GoferInode implements Inode {
-  constructor(readonly fs: GoferFs, readonly fid: number, readonly type: number, readonly path: string) {}
+  private refs = 1;
+
+  constructor(readonly fs: GoferFs, public fid: number, readonly type: number, readonly path: string) {}
+
+  incRef(): void { this.refs++; }
+
+  /** Drops a reference; the last one clunks the fid. */
+  decRef(): void {
+    if (--this.refs !== 0 || this.fid === NOFID) return;
+    this.client.clunk(this.fid);
+    this.fid = NOFID;
+  }
+
+  /** The VFS forgot the dentry: its reference goes. */
+  evict(): void { this.decRef(); }
 
   get readonly(): boolean { return this.fs.opts.readonly; }
   private get client(): P9Client { return this.fs.client; }
@@ -67,7 +99,7 @@ export class GoferInode implements Inode {
     const qids = this.client.walk(this.fid, fid, [name]);
     if (typeof qids === 'number') { this.client.fids.release(fid); return qids; }
     const a = this.client.getattr(fid, GETATTR_BASIC);
-    if (typeof a === 'number') { this.client.clunk(fid); this.client.fids.release(fid); return a; }
+    if (typeof a === 'number') { this.client.clunk(fid); return a; }
     return new GoferInode(this.fs, fid, a.mode & S_IFMT, this.path === '/' ? `/${name}` : `${this.path}/${name}`);
   }
 
@@ -118,6 +150,13 @@ export class GoferInode implements Inode {
   }
 
   open(flags: number): FileDescription | number {
+    if (this.type === S_IFIFO) {
+      // The Gofer never opens a host FIFO: the Sentry keeps the pipe, shared by every open of this file.
+      const st = this.stat();
+      if (typeof st === 'number') return st;
+      return this.fs.fifoFor(st.ino).open(flags, () => this.stat());
+    }
+    if (this.type === S_IFSOCK) return -E.ENXIO;
     const fid = this.cloneFid();
     if (fid < 0) return fid;
     // The Gofer opens with the access mode; the rest is ours to keep. Access
@@ -125,47 +164,132 @@ export class GoferInode implements Inode {
     const acc = flags & O_ACCMODE;
     const hostFlags = (acc === O_ACCMODE ? O_RDONLY : acc) | (this.type === S_IFDIR ? O_DIRECTORY : 0);
     const opened = this.client.lopen(fid, hostFlags);
-    if (typeof opened === 'number') { this.client.clunk(fid); this.client.fids.release(fid); return opened; }
+    if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
     return this.type === S_IFDIR ? new GoferDirFile(this, fid, flags) : new GoferFile(this, fid, flags);
   }
 
-  create(name: string, flags: number, mode: number, _uid: number, gid: number): FileDescription | number {
+  /**
+   * What a new file needs after the Gofer made it: the Gofer gives new
+   * files to the user its attach named (root), and its host umask may have
+   * taken bits the sandbox's own umask left (a host umask of 022 is
+   * assumed; other bits are rarely asked for). null when nothing is to fix.
+   */
+  private static fixup(mode: number, uid: number): SetAttr | null {
+    const attr: SetAttr = {};
+    if (uid !== ATTACH_UID) attr.uid = uid;
+    if (mode & HOST_UMASK) attr.mode = mode & 0o7777;
+    return attr.uid === undefined && attr.mode === undefined ? null : attr;
+  }
+
+  /** Applies fixup() to a new name through a walk of its own. */
+  private finishNew(name: string, mode: number, uid: number): number {
+    const attr = GoferInode.fixup(mode, uid);
+    if (attr === null) return 0;
+    const child = this.lookup(name);
+    if (typeof child === 'number') return child;
+    const r = child.setattr(attr);
+    child.decRef();
+    return r;
+  }
+
+  create(name: string, flags: number, mode: number, uid: number, gid: number): Created | number {
     if (this.readonly) return -E.EROFS;
     const fid = this.cloneFid();
     if (fid < 0) return fid;
     const acc = flags & O_ACCMODE;
-    const opened = this.client.lcreate(fid, name, acc === O_RDONLY ? O_RDWR : acc, mode, gid);
-    if (typeof opened === 'number') { this.client.clunk(fid); this.client.fids.release(fid); return opened; }
+    const opened = this.client.lcreate(fid, name, acc === O_RDONLY || acc === O_ACCMODE ? O_RDWR : acc, mode, gid);
+    if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
     const child = this.lookup(name);
-    if (typeof child === 'number') { this.client.clunk(fid); this.client.fids.release(fid); return child; }
-    return new GoferFile(child, fid, flags);
+    if (typeof child === 'number') { this.client.clunk(fid); return child; }
+    const attr = GoferInode.fixup(mode, uid);
+    const r = attr === null ? 0 : child.setattr(attr);
+    if (r < 0) { this.client.clunk(fid); child.decRef(); return r; }
+    const file = new GoferFile(child, fid, flags);
+    // The file holds its own reference; the caller's dentry takes over the lookup's.
+    return { inode: child, file };
   }
 
-  truncate(size: number): number {
+  mkdir(name: string, mode: number, uid: number, gid: number): number {
     if (this.readonly) return -E.EROFS;
-    return this.client.setattr(this.fid, { valid: SETATTR_SIZE, mode: 0, uid: 0, gid: 0, size, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+    const q = this.client.mkdir(this.fid, name, mode, gid);
+    return typeof q === 'number' ? q : this.finishNew(name, mode, uid);
   }
 
-  setTimes(atime: Timespec | null, mtime: Timespec | null): number {
+  mknod(name: string, mode: number, rdev: number, uid: number, gid: number): number {
     if (this.readonly) return -E.EROFS;
-    let valid = 0;
-    if (atime) valid |= SETATTR_ATIME | (atime.nsec === UTIME_NOW ? 0 : SETATTR_ATIME_SET);
-    if (mtime) valid |= SETATTR_MTIME | (mtime.nsec === UTIME_NOW ? 0 : SETATTR_MTIME_SET);
-    if (valid === 0) return 0;
-    return this.client.setattr(this.fid, { valid, mode: 0, uid: 0, gid: 0, size: 0,
-      atimeSec: atime?.sec ?? 0, atimeNsec: atime && atime.nsec !== UTIME_NOW ? atime.nsec : 0,
-      mtimeSec: mtime?.sec ?? 0, mtimeNsec: mtime && mtime.nsec !== UTIME_NOW ? mtime.nsec : 0 });
+    const q = this.client.mknod(this.fid, name, mode, major(rdev), minor(rdev), gid);
+    return typeof q === 'number' ? q : this.finishNew(name, mode, uid);
   }
 
-  chmod(mode: number): number {
+  symlink(name: string, target: string, uid: number, gid: number): number {
     if (this.readonly) return -E.EROFS;
-    return this.client.setattr(this.fid, { valid: SETATTR_MODE, mode, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+    const q = this.client.symlink(this.fid, name, target, gid);
+    return typeof q === 'number' ? q : this.finishNew(name, 0, uid);
   }
+
+  link(name: string, target: Inode): number {
+    if (this.readonly) return -E.EROFS;
+    if (!(target instanceof GoferInode) || target.fs !== this.fs) return -E.EXDEV;
+    return this.client.link(this.fid, target.fid, name);
+  }
+
+  unlink(name: string): number {
+    if (this.readonly) return -E.EROFS;
+    return this.client.unlinkat(this.fid, name, 0);
+  }
+
+  rmdir(name: string): number {
+    if (this.readonly) return -E.EROFS;
+    return this.client.unlinkat(this.fid, name, AT_REMOVEDIR);
+  }
+
+  /** Trenameat has no flags: RENAME_EXCHANGE is EINVAL, as gVisor's gofer answers; RENAME_NOREPLACE the VFS checked. */
+  rename(oldName: string, newParent: Inode, newName: string, flags: number): number {
+    if (this.readonly) return -E.EROFS;
+    if (!(newParent instanceof GoferInode) || newParent.fs !== this.fs) return -E.EXDEV;
+    if (flags & ~RENAME_NOREPLACE) return -E.EINVAL;
+    return this.client.renameat(this.fid, oldName, newParent.fid, newName);
+  }
+
+  setattr(attr: SetAttr): number {
+    if (this.readonly) return -E.EROFS;
+    return this.client.setattr(this.fid, toP9SetAttr(attr));
+  }
+
+  /** The Gofer serves no Txattrcreate yet: attributes are read-only through it. */
+  setxattr(): number { return this.readonly ? -E.EROFS : -E.EOPNOTSUPP; }
+  removexattr(): number { return this.readonly ? -E.EROFS : -E.EOPNOTSUPP; }
+
+}
+
+const ATTACH_UID = 0;
+/** The bits a host umask of 022 takes from the modes the Gofer creates with. */
+const HOST_UMASK = 0o022;
+
+/** struct iattr as a Tsetattr: each field sets its valid bit; UTIME_NOW is "now" (no _SET bit). */
+export function toP9SetAttr(attr: SetAttr): SetAttrMsg {
+  let valid = 0;
+  if (attr.mode !== undefined) valid |= SETATTR_MODE;
+  if (attr.uid !== undefined) valid |= SETATTR_UID;
+  if (attr.gid !== undefined) valid |= SETATTR_GID;
+  if (attr.size !== undefined) valid |= SETATTR_SIZE;
+  const a = attr.atime, m = attr.mtime;
+  if (a) valid |= SETATTR_ATIME | (a.nsec === UTIME_NOW ? 0 : SETATTR_ATIME_SET);
+  if (m) valid |= SETATTR_MTIME | (m.nsec === UTIME_NOW ? 0 : SETATTR_MTIME_SET);
+  if (valid !== 0) valid |= SETATTR_CTIME;
+  return {
+    valid, mode: attr.mode ?? 0, uid: attr.uid ?? 0, gid: attr.gid ?? 0, size: attr.size ?? 0,
+    atimeSec: a && a.nsec !== UTIME_NOW ? a.sec : 0, atimeNsec: a && a.nsec !== UTIME_NOW ? a.nsec : 0,
+    mtimeSec: m && m.nsec !== UTIME_NOW ? m.sec : 0, mtimeNsec: m && m.nsec !== UTIME_NOW ? m.nsec : 0,
+  };
 }
 
 /** An opened regular file (or device/fifo the Gofer opened). */
 export class GoferFile extends FileDescription implements MappableFile {
-  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) { super(flags); }
+  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) {
+    super(flags);
+    inode.incRef();
+  }
 
   get mappingName(): string { return this.inode.path; }
   private get client(): P9Client { return this.inode.fs.client; }
@@ -209,12 +333,26 @@ export class GoferFile extends FileDescription implements MappableFile {
     return done;
   }
 
-  override truncate(size: number): number { return this.inode.truncate(size); }
-  override fsync(): number { return this.client.fsync(this.fid); }
+  /** Through the open fid, so the Gofer truncates the file it opened for writing. */
+  override truncate(size: number): number { return this.client.setattr(this.fid, toP9SetAttr({ size })); }
+  override fsync(datasync: boolean): number { return this.client.fsync(this.fid, datasync); }
+
+  /**
+   * 9P2000.L has no Tfallocate: mode 0 grows the file to the range's end
+   * (the blocks are the host's to allocate when written); KEEP_SIZE has
+   * nothing left to do; other modes are not supported.
+   */
+  override allocate(mode: number, offset: number, length: number): number {
+    if (mode & ~FALLOC_FL_KEEP_SIZE) return -E.EOPNOTSUPP;
+    if (mode & FALLOC_FL_KEEP_SIZE) return 0;
+    const st = this.stat();
+    if (typeof st === 'number') return st;
+    return offset + length > st.size ? this.truncate(offset + length) : 0;
+  }
 
   protected override release(): void {
     this.client.clunk(this.fid);
-    this.client.fids.release(this.fid);
+    this.inode.decRef();
   }
 }
 
@@ -222,7 +360,10 @@ export class GoferFile extends FileDescription implements MappableFile {
 export class GoferDirFile extends FileDescription {
   private entries: DirEntry[] | null = null;
 
-  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) { super(flags); }
+  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) {
+    super(flags);
+    inode.incRef();
+  }
   private get client(): P9Client { return this.inode.fs.client; }
 
   stat(): Stat | number { return this.inode.stat(); }
@@ -251,9 +392,11 @@ export class GoferDirFile extends FileDescription {
     return this.entries.slice(this.offset);
   }
 
+  override fsync(datasync: boolean): number { return this.client.fsync(this.fid, datasync); }
+
   protected override release(): void {
     this.client.clunk(this.fid);
-    this.client.fids.release(this.fid);
+    this.inode.decRef();
   }
 }
 

@@ -5,7 +5,7 @@ import { E } from '../../../abi/linux/errno.js';
 import { O_RDWR } from '../../../abi/linux/fcntl.js';
 import { TCGETS, TCSETS, TCSETSF, TCSETSW, TERMIOS_SIZE, TIOCGWINSZ, TIOCSWINSZ, WINSIZE_SIZE, TIOCGPGRP } from '../../../abi/linux/ioctl.js';
 import type { Stat } from '../../../abi/linux/stat.js';
-import { fstat } from '../../../host/fs.js';
+import { fdatasync, fstat, fsync } from '../../../host/fs.js';
 import { ioctlWithBuffer, read, write } from '../../../host/io.js';
 import { FileDescription, type IoctlIo } from '../../vfs/file-description.js';
 import type { WaitQueue } from '../../kernel/wait-queue.js';
@@ -30,6 +30,8 @@ export class ConsoleFile extends FileDescription {
   override waitQueue(forWrite: boolean): WaitQueue | null { return forWrite ? null : this.inputReady; }
   override write(src: Uint8Array): number { return write(this.hostFd, src); }
   override seekable(): boolean { return false; }
+  /** Whatever the host fd is (a terminal, a pipe, a file) answers. */
+  override fsync(datasync: boolean): number { return datasync ? fdatasync(this.hostFd) : fsync(this.hostFd); }
 
   stat(): Stat | number {
     const s = fstat(this.hostFd);

@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import { E } from '../../../abi/linux/errno.js';
 import { DT_DIR, dtypeOfMode, S_IFDIR, S_IFLNK, type Stat } from '../../../abi/linux/stat.js';
 import { FileDescription } from '../../vfs/file-description.js';
-import type { DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
+import type { Created, DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
 
 let nextIno = 0x1000n;
 export function newIno(): bigint { return nextIno++; }
@@ -37,17 +37,17 @@ export abstract class SyntheticInode implements Inode {
   listxattr(): string[] | number { return []; }
   // Nothing made up here changes shape: Linux answers EACCES for a create
   // in a directory without the operation and EPERM for the other changes.
-  create(): FileDescription | number { return -E.EACCES; }
-  mkdir(): number { return -E.EPERM; }
-  mknod(): number { return -E.EPERM; }
-  symlink(): number { return -E.EPERM; }
-  link(): number { return -E.EPERM; }
-  unlink(): number { return -E.EPERM; }
-  rmdir(): number { return -E.EPERM; }
-  rename(): number { return -E.EPERM; }
+  create(name: string, flags: number, mode: number, uid: number, gid: number): Created | number { void name, flags, mode, uid, gid; return -E.EACCES; }
+  mkdir(name: string, mode: number, uid: number, gid: number): number { void name, mode, uid, gid; return -E.EPERM; }
+  mknod(name: string, mode: number, rdev: number, uid: number, gid: number): number { void name, mode, rdev, uid, gid; return -E.EPERM; }
+  symlink(name: string, target: string, uid: number, gid: number): number { void name, target, uid, gid; return -E.EPERM; }
+  link(name: string, target: Inode): number { void name, target; return -E.EPERM; }
+  unlink(name: string): number { void name; return -E.EPERM; }
+  rmdir(name: string): number { void name; return -E.EPERM; }
+  rename(oldName: string, newParent: Inode, newName: string, flags: number): number { void oldName, newParent, newName, flags; return -E.EPERM; }
   setattr(attr: SetAttr): number { void attr; return -E.EPERM; }
-  setxattr(): number { return -E.EOPNOTSUPP; }
-  removexattr(): number { return -E.EOPNOTSUPP; }
+  setxattr(name: string, value: Uint8Array, flags: number): number { void name, value, flags; return -E.EOPNOTSUPP; }
+  removexattr(name: string): number { void name; return -E.EOPNOTSUPP; }
 }
 
 export class SyntheticSymlink extends SyntheticInode {

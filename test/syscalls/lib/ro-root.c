@@ -1,7 +1,9 @@
 /*
- * ro-root PROGRAM [ARGS...]: runs PROGRAM natively with the view of the file
- * system that `runsc do` gives the sandbox: the host's tree, every mount of
- * it read-only.
+ * ro-root [--rw DIR]... PROGRAM [ARGS...]: runs PROGRAM natively with the
+ * view of the file system that `runsc do` gives the sandbox: the host's
+ * tree, every mount of it read-only. Each --rw DIR stays writable (a bind
+ * mount of DIR on itself, made writable), as a read-write bind mount of DIR
+ * does in the sandbox.
  *
  * It makes a private mount namespace (so nothing changes outside it),
  * remounts every mount read-only in place, keeping its other flags, and
@@ -41,8 +43,10 @@ static unsigned long kept_flags(const char *mp) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: ro-root PROGRAM [ARGS...]\n");
+  int first = 1;
+  while (first + 1 < argc && strcmp(argv[first], "--rw") == 0) first += 2;
+  if (first >= argc) {
+    fprintf(stderr, "usage: ro-root [--rw DIR]... PROGRAM [ARGS...]\n");
     return 125;
   }
   if (unshare(CLONE_NEWNS) != 0) {
@@ -72,7 +76,16 @@ int main(int argc, char **argv) {
     }
   }
   fclose(f);
-  execv(argv[1], argv + 1);
-  fprintf(stderr, "ro-root: exec %s: %s\n", argv[1], strerror(errno));
+  for (int i = 1; i < first; i += 2) {
+    const char *dir = argv[i + 1];
+    /* The bind mount copies the read-only flag of the mount under it; the remount takes it off. */
+    if (mount(dir, dir, NULL, MS_BIND, NULL) != 0 ||
+        mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | kept_flags(dir), NULL) != 0) {
+      fprintf(stderr, "ro-root: making %s writable: %s\n", dir, strerror(errno));
+      return 125;
+    }
+  }
+  execv(argv[first], argv + first);
+  fprintf(stderr, "ro-root: exec %s: %s\n", argv[first], strerror(errno));
   return 127;
 }

@@ -1,0 +1,162 @@
+// The Gofer-backed inode's changes, through the VFS, against a host
+// directory served in process over 9P2000.L: each case checks what the
+// sandbox sees and what the host directory then holds.
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { E } from '../../../abi/linux/errno.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../../../abi/linux/falloc.js';
+import { O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../../../abi/linux/fcntl.js';
+import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
+import { S_IFIFO, S_IFMT } from '../../../abi/linux/stat.js';
+import { P9Client } from '../../../gofer/p9/client.js';
+import { P9Server } from '../../../gofer/p9/server.js';
+import { Harness, must, user } from '../../vfs/test-harness.js';
+import type { FifoEnd } from '../pipe/fifo.js';
+import { GoferFs } from './gofer-fs.js';
+
+let dir = '';
+let h: Harness;
+let client: P9Client;
+
+function mount(readonly: boolean): Harness {
+  const server = new P9Server({ root: dir, readonly });
+  client = new P9Client({ call: (req) => server.handle(req) });
+  return new Harness(must(GoferFs.mount(client, { readonly, dev: 0x100 }), 'mount'));
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gofer-fs-'));
+  h = mount(false);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const host = (p: string): string => join(dir, p);
+
+describe('Gofer inode changes', () => {
+  const cases: Array<{ name: string; run: () => void }> = [
+    { name: 'create, write and read back', run: () => {
+      expect(h.writeFile('/a', 'hello', 0o640)).toBe(5);
+      expect(readFileSync(host('a'), 'latin1')).toBe('hello');
+      expect(statSync(host('a')).mode & 0o777).toBe(0o640);
+      expect(h.readFile('/a')).toBe('hello');
+    } },
+    { name: 'mkdir and rmdir', run: () => {
+      expect(h.mkdir('/d', 0o700)).toBe(0);
+      expect(statSync(host('d')).isDirectory()).toBe(true);
+      expect(statSync(host('d')).mode & 0o777).toBe(0o700);
+      expect(h.writeFile('/d/f', '')).toBe(0);
+      expect(h.rmdir('/d')).toBe(-E.ENOTEMPTY);
+      expect(h.unlink('/d/f')).toBe(0);
+      expect(h.rmdir('/d')).toBe(0);
+      expect(existsSync(host('d'))).toBe(false);
+    } },
+    { name: 'rename moves the cached dentry and the host file', run: () => {
+      h.mkdir('/d');
+      h.writeFile('/d/f', 'F');
+      const f = must(h.resolve('/d/f'));
+      expect(h.rename('/d', '/e')).toBe(0);
+      expect(h.resolve('/e/f')).toBe(f);
+      expect(h.readFile('/e/f')).toBe('F');
+      expect(readFileSync(host('e/f'), 'latin1')).toBe('F');
+    } },
+    { name: 'rename with NOREPLACE and EXCHANGE', run: () => {
+      h.writeFile('/a', 'A');
+      h.writeFile('/b', 'B');
+      expect(h.rename('/a', '/b', RENAME_NOREPLACE)).toBe(-E.EEXIST);
+      expect(h.rename('/a', '/b', RENAME_EXCHANGE)).toBe(-E.EINVAL);
+      expect(h.rename('/a', '/b')).toBe(0);
+      expect(readFileSync(host('b'), 'latin1')).toBe('A');
+    } },
+    { name: 'hard links and symlinks', run: () => {
+      h.writeFile('/a', 'A');
+      expect(h.link('/a', '/b')).toBe(0);
+      expect(statSync(host('a')).nlink).toBe(2);
+      expect(h.symlink('a', '/s')).toBe(0);
+      expect(readlinkSync(host('s'))).toBe('a');
+      expect(h.readFile('/s')).toBe('A');
+    } },
+    { name: 'chmod, chown, truncate and utimes', run: () => {
+      h.writeFile('/a', 'abcdef');
+      expect(h.chmod('/a', 0o600)).toBe(0);
+      expect(h.chown('/a', 1234, 5678)).toBe(0);
+      expect(h.truncate('/a', 2)).toBe(0);
+      expect(h.utimes('/a', { sec: 1000, nsec: 0 }, { sec: 2000, nsec: 0 })).toBe(0);
+      const s = statSync(host('a'));
+      expect(s.mode & 0o777).toBe(0o600);
+      expect([s.uid, s.gid]).toEqual([1234, 5678]);
+      expect(s.size).toBe(2);
+      expect(Math.floor(s.mtimeMs / 1000)).toBe(2000);
+    } },
+    { name: 'new files belong to the caller', run: () => {
+      expect(h.mkdir('/d', 0o777)).toBe(0);
+      expect(h.writeFile('/d/f', '', 0o644, user(1000, 1000))).toBe(0);
+      expect(h.mkdir('/d/sub', 0o755, user(1000, 1000))).toBe(0);
+      expect(statSync(host('d/f')).uid).toBe(1000);
+      expect(statSync(host('d/sub')).uid).toBe(1000);
+      expect(statSync(host('d/sub')).gid).toBe(1000);
+    } },
+    { name: 'FIFOs are the Sentry\'s pipes, shared by every open', run: () => {
+      expect(h.mknod('/p', S_IFIFO | 0o600)).toBe(0);
+      expect(lstatSync(host('p')).isFIFO()).toBe(true);
+      expect(must(h.stat('/p')).mode & S_IFMT).toBe(S_IFIFO);
+      const r = must(h.open('/p', O_RDONLY | O_NONBLOCK)) as FifoEnd;
+      const w = must(h.open('/p', O_WRONLY)) as FifoEnd;
+      expect(w.write(Uint8Array.of(9), -1)).toBe(1);
+      const buf = new Uint8Array(1);
+      expect(r.read(buf, -1)).toBe(1);
+      expect(buf[0]).toBe(9);
+      r.decRef(); w.decRef();
+    } },
+    { name: 'fallocate grows the file; hole punching is not supported', run: () => {
+      h.writeFile('/a', 'x');
+      const f = must(h.open('/a', O_RDWR));
+      expect(f.allocate(0, 0, 8192)).toBe(0);
+      expect(statSync(host('a')).size).toBe(8192);
+      expect(f.allocate(FALLOC_FL_KEEP_SIZE, 0, 1 << 20)).toBe(0);
+      expect(statSync(host('a')).size).toBe(8192);
+      expect(f.allocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096)).toBe(-E.EOPNOTSUPP);
+      expect(f.fsync(false)).toBe(0);
+      f.decRef();
+    } },
+    { name: 'setxattr is not served by the Gofer', run: () => {
+      h.writeFile('/a', '');
+      expect(must(h.resolve('/a')).inode.setxattr('user.x', Uint8Array.of(1), 0)).toBe(-E.EOPNOTSUPP);
+    } },
+  ];
+  for (const c of cases) it(c.name, c.run);
+
+  it('a read-only mount refuses every change with EROFS', () => {
+    h.writeFile('/a', 'A');
+    h.mkdir('/d');
+    const ro = mount(true);
+    const results = [
+      ro.writeFile('/b', ''), ro.mkdir('/e'), ro.unlink('/a'), ro.rmdir('/d'), ro.rename('/a', '/b'),
+      ro.link('/a', '/b'), ro.symlink('a', '/b'), ro.chmod('/a', 0o600), ro.chown('/a', 1, 1), ro.truncate('/a', 0),
+      ro.utimes('/a', null, { sec: 1, nsec: 0 }), ro.mknod('/p', S_IFIFO | 0o600),
+    ];
+    expect(results).toEqual(new Array(results.length).fill(-E.EROFS));
+    expect(readFileSync(host('a'), 'latin1')).toBe('A');
+  });
+
+  it('keeps one fid per cached name and gives it back when the name goes', () => {
+    h.mkdir('/d', 0o777);
+    must(h.resolve('/d'));
+    const before = client.fids.count;
+    for (let i = 0; i < 5; i++) h.writeFile(`/d/f${i}`, '', 0o644, user(1000, 1000));
+    h.mkdir('/d/sub', 0o777, user(1000, 1000));
+    // Each new name keeps one fid in its dentry; open files and ownership fixes give theirs back.
+    expect(client.fids.count - before).toBe(5);
+    must(h.resolve('/d/sub'));
+    expect(client.fids.count - before).toBe(6);
+    const open = must(h.open('/d/f0', O_RDONLY));
+    for (let i = 0; i < 5; i++) expect(h.unlink(`/d/f${i}`)).toBe(0);
+    expect(h.rename('/d/sub', '/d/moved')).toBe(0);
+    // The open file keeps its inode (and reads on); the rest are clunked.
+    expect(client.fids.count - before).toBe(1 + 1 + 1);
+    expect(open.stat()).toMatchObject({ nlink: 0 });
+    open.decRef();
+    expect(client.fids.count - before).toBe(1);
+  });
+});
