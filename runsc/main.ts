@@ -62,16 +62,17 @@ program.hook('preAction', async (_cmd, action) => {
 program.command('do')
   .description('run a host command in a sandbox whose root is the host root, read-only')
   .option('--cwd <dir>', 'working directory in the sandbox', process.cwd())
+  .option('--no-overlay', 'serve the host root read-only instead of keeping changes in memory')
   .argument('<cmd>')
   .argument('[args...]')
   .passThroughOptions()
-  .action(async (cmd: string, args: string[], opts: { cwd: string }) => {
+  .action(async (cmd: string, args: string[], opts: { cwd: string; overlay: boolean }) => {
     const spec: OciSpec = {
       args: [cmd, ...args], env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`), cwd: opts.cwd,
       uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, rlimits: [],
       rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
     };
-    process.exitCode = await runForeground(`do-${process.pid}`, spec, globals(), true);
+    process.exitCode = await runForeground(`do-${process.pid}`, spec, globals(), opts.overlay);
   });
 
 program.command('gofer', { hidden: true })

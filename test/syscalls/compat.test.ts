@@ -108,7 +108,8 @@ describe.skipIf(skipReason !== null)(`syscall compatibility: native vs runsc do$
           sandbox = await run(process.execPath, [RUNSC, 'run', '--bundle', bundle, `compat-${program}-${linkage}-${process.pid}`], { cwd: fixture });
         } else {
           native = await run(roRoot, [bin, fixture], { cwd: fixture });
-          sandbox = await run(process.execPath, [RUNSC, 'do', bin, fixture], { cwd: fixture });
+          // --no-overlay: the native run's root is read-only too (ro-root).
+          sandbox = await run(process.execPath, [RUNSC, 'do', '--no-overlay', bin, fixture], { cwd: fixture });
         }
         const nativeLines = checkNative(label, native);
         const { problems } = compareOutputs(nativeLines, sandbox, native.status, knownFor(program, linkage));

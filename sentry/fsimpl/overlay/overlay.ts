@@ -82,6 +82,9 @@ export class Overlay {
 
   constructor(lowerRoot: Inode, readonly upperRoot: Inode, dev?: number) {
     this.dev = dev ?? nextDev++;
+    // The upper root starts as a copy-up of the lower root's metadata, as overlayfs's upper dir does.
+    const st = lowerRoot.stat();
+    if (typeof st !== 'number') upperRoot.setattr({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, atime: st.atime, mtime: st.mtime });
     this.root = new OverlayInode(this, null, '/', upperRoot, lowerRoot);
   }
 }
@@ -139,9 +142,13 @@ export class OverlayInode implements Inode {
     if (typeof st === 'number') return st;
     const ino = this.ino();
     if (typeof ino === 'number') return ino;
-    // Counting a merged directory's subdirectories is not worth it: 1 pacifies find (overlayfs does the same).
-    const nlink = this.type === S_IFDIR && this.upper !== null && this.merged ? 1 : st.nlink;
-    return { ...st, dev: this.fs.dev, ino, nlink };
+    // A merged directory shows its lower directory's size and link count (its upper half is
+    // the Sentry's bookkeeping), so a read-only root looks as the host's does until it changes.
+    if (this.type === S_IFDIR && this.upper !== null && this.merged && this.lower !== null) {
+      const low = this.lower.stat();
+      if (typeof low !== 'number') return { ...st, dev: this.fs.dev, ino, nlink: low.nlink, size: low.size, blocks: low.blocks, blksize: low.blksize };
+    }
+    return { ...st, dev: this.fs.dev, ino };
   }
 
   // ---- lookup ----
