@@ -37,6 +37,9 @@ import { FdTable } from './vfs/fd-table.js';
 import { resolvePath, type FsContext } from './vfs/path-walk.js';
 
 
+/** What the root overlay's in-memory upper layer may hold: its data lives in the Sentry's heap. */
+const OVERLAY_UPPER_LIMIT = 2 * 2 ** 30;
+
 /** One mount, as runsc hands it to the Sentry. */
 export type BootMount =
   | { kind: 'gofer'; destination: string; readonly: boolean }
@@ -91,7 +94,7 @@ function mountAll(cfg: SandboxConfig, log: Logger): Dentry {
     } else {
       const g = GoferFs.mount(new P9Client(goferFd++), { readonly: m.readonly && !(m.destination === '/' && cfg.overlay), dev: dev++ });
       if (typeof g === 'number') throw new BootError(`mounting ${m.destination} from the Gofer: ${errnoName(-g)}`);
-      inode = m.destination === '/' && cfg.overlay ? newOverlay(g, newTmpfs({ mode: 0o755 })) : g;
+      inode = m.destination === '/' && cfg.overlay ? newOverlay(g, newTmpfs({ mode: 0o755, sizeLimit: OVERLAY_UPPER_LIMIT })) : g;
     }
     const mounted = new Dentry('/', null, inode);
     if (m.destination === '/') { root = mounted; continue; }

@@ -176,9 +176,9 @@ function roRefusesWrite(type: number): boolean {
  * dentry, or an installed fd when it created the file, as { fd }.
  */
 function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: number, cloexec: boolean): Dentry | { fd: number } | number {
-  if (!(flags & F.O_CREAT)) return resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0);
+  if (!(flags & F.O_CREAT)) return resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0, t.creds);
   for (let follows = 0; ; follows++) {
-    const p = resolveParent(t.fs, start, path);
+    const p = resolveParent(t.fs, start, path, t.creds);
     if (typeof p === 'number') return p;
     if (p.name === '.' || p.name === '..' || p.trailingSlash) return -E.EISDIR;
     const existing = lookupChild(p.parent, p.name);
@@ -245,7 +245,7 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
   if (flags & F.__O_TMPFILE) {
     // An unnamed file in a directory: nothing to create it on a read-only
     // mount, and the Gofer has no way to make one elsewhere.
-    const dir = resolvePath(t.fs, start, path, true);
+    const dir = resolvePath(t.fs, start, path, true, t.creds);
     if (typeof dir === 'number') return dir;
     if (dir.inode.type !== S_IFDIR) return -E.ENOTDIR;
     return dir.inode.readonly ? -E.EROFS : -E.EOPNOTSUPP;
@@ -303,7 +303,7 @@ function statDentryOrFd(t: Task, dirfd: number, pathIdx: number, flags: number):
   }
   const start = dirfdStart(t, dirfd, path);
   if (typeof start === 'number') return start;
-  const d = resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0);
+  const d = resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0, t.creds);
   if (typeof d === 'number') return d;
   return d.inode.stat();
 }
@@ -378,7 +378,7 @@ function readlinkAt(t: Task, dirfd: number, pathIdx: number, bufIdx: number, siz
   } else {
     const start = dirfdStart(t, dirfd, path);
     if (typeof start === 'number') return start;
-    const d = resolvePath(t.fs, start, path, false);
+    const d = resolvePath(t.fs, start, path, false, t.creds);
     if (typeof d === 'number') return d;
     if (d.inode.type !== S_IFLNK) return -E.EINVAL;
     target = d.inode.readlink();
@@ -404,7 +404,10 @@ function accessAt(t: Task, dirfd: number, pathIdx: number, mode: number, flags: 
   } else {
     const start = dirfdStart(t, dirfd, path);
     if (typeof start === 'number') return start;
-    const d = path === '' && (flags & F.AT_EMPTY_PATH) ? start : resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0);
+    // The walk itself uses the ids access(2) checks with (the real ones, unless AT_EACCESS).
+    const ids = t.creds;
+    const walkCreds = (flags & F.AT_EACCESS) ? ids : { fsuid: ids.uid, fsgid: ids.gid, groups: ids.groups };
+    const d = path === '' && (flags & F.AT_EMPTY_PATH) ? start : resolvePath(t.fs, start, path, (flags & F.AT_SYMLINK_NOFOLLOW) === 0, walkCreds);
     if (typeof d === 'number') return d;
     st = d.inode.stat();
     readonly = d.inode.readonly;
@@ -668,7 +671,7 @@ export const fileSyscalls: SyscallGroup = {
   chdir: sys((t) => {
     const path = pathArg(t, 0);
     if (typeof path === 'number') return path;
-    const d = resolvePath(t.fs, t.fs.cwd, path, true);
+    const d = resolvePath(t.fs, t.fs.cwd, path, true, t.creds);
     return typeof d === 'number' ? d : chdirTo(t, d);
   }, 's'),
   fchdir: sys((t) => {

@@ -5,8 +5,8 @@
 // makes the change.
 import { E } from '../abi/linux/errno.js';
 import {
-  FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_SUPPORTED_MASK,
-  FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_ZERO_RANGE,
+  FALLOC_FL_ALLOCATE_RANGE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_MODE_MASK,
+  FALLOC_FL_PUNCH_HOLE, FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_WRITE_ZEROES, FALLOC_FL_ZERO_RANGE,
 } from '../abi/linux/falloc.js';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from '../abi/linux/fcntl.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../abi/linux/fs.js';
@@ -40,7 +40,7 @@ function parentOf(t: Task, dirfd: number, pathIdx: number): { parent: Dentry; na
   if (typeof path === 'number') return path;
   const start = dirfdStart(t, dirfd, path);
   if (typeof start === 'number') return start;
-  const p = resolveParent(t.fs, start, path);
+  const p = resolveParent(t.fs, start, path, t.creds);
   return typeof p === 'number' ? p : { ...p, path };
 }
 
@@ -60,7 +60,7 @@ function pathTarget(t: Task, dirfd: number, pathIdx: number, follow: boolean, em
   }
   const start = dirfdStart(t, dirfd, path);
   if (typeof start === 'number') return start;
-  return resolvePath(t.fs, start, path, follow);
+  return resolvePath(t.fs, start, path, follow, t.creds);
 }
 
 // ---- names ----
@@ -186,17 +186,23 @@ function ftruncate(t: Task, fd: number, length: number): number {
   return f.truncate(length);
 }
 
-/** vfs_fallocate's checks, in its order. */
+/**
+ * vfs_fallocate's checks, in its order (Linux 6.13 on): one operation of
+ * the mode mask, KEEP_SIZE only where it means something.
+ */
 function fallocate(t: Task, fd: number, mode: number, offset: number, length: number): number {
   const f = fdFile(t, fd);
   if (typeof f === 'number') return f;
   if (offset < 0 || length <= 0) return -E.EINVAL;
-  if (mode & ~FALLOC_FL_SUPPORTED_MASK) return -E.EOPNOTSUPP;
-  if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) === (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) return -E.EOPNOTSUPP;
-  if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) return -E.EOPNOTSUPP;
-  if ((mode & FALLOC_FL_COLLAPSE_RANGE) && (mode & ~FALLOC_FL_COLLAPSE_RANGE)) return -E.EINVAL;
-  if ((mode & FALLOC_FL_INSERT_RANGE) && (mode & ~FALLOC_FL_INSERT_RANGE)) return -E.EINVAL;
-  if ((mode & FALLOC_FL_UNSHARE_RANGE) && (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE))) return -E.EINVAL;
+  if (mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) return -E.EOPNOTSUPP;
+  switch (mode & FALLOC_FL_MODE_MASK) {
+    case FALLOC_FL_ALLOCATE_RANGE: case FALLOC_FL_UNSHARE_RANGE: case FALLOC_FL_ZERO_RANGE: break;
+    case FALLOC_FL_PUNCH_HOLE: if (!(mode & FALLOC_FL_KEEP_SIZE)) return -E.EOPNOTSUPP; break;
+    case FALLOC_FL_COLLAPSE_RANGE: case FALLOC_FL_INSERT_RANGE: case FALLOC_FL_WRITE_ZEROES:
+      if (mode & FALLOC_FL_KEEP_SIZE) return -E.EOPNOTSUPP;
+      break;
+    default: return -E.EOPNOTSUPP;
+  }
   if (!f.writable) return -E.EBADF;
   const type = typeOfFile(f);
   if (type === S_IFIFO) return -E.ESPIPE;

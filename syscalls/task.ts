@@ -5,7 +5,7 @@ import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../abi/linux/fcntl
 import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, encodeSiginfo, SIGINFO_SIZE } from '../abi/linux/siginfo.js';
 import { SIGCHLD, SIGCONT } from '../abi/linux/signal.js';
 import { stringToBytes } from '../sentry/mm/address-space.js';
-import { clone, CLONE_VFORK, CLONE_VM, type CloneArgs } from '../sentry/kernel/task-clone.js';
+import { clone, CLONE_VFORK, CLONE_VM } from '../sentry/kernel/task-clone.js';
 import { execve } from '../sentry/kernel/task-exec.js';
 import type { Task } from '../sentry/kernel/task.js';
 import type { ThreadGroup } from '../sentry/kernel/thread-group.js';

@@ -22,7 +22,7 @@ function inodeAtPath(t: Task, idx: number, follow: boolean): Inode | number {
   if (typeof path === 'number') return path;
   const start = dirfdStart(t, AT_FDCWD, path);
   if (typeof start === 'number') return start;
-  const d = resolvePath(t.fs, start, path, follow);
+  const d = resolvePath(t.fs, start, path, follow, t.creds);
   return typeof d === 'number' ? d : d.inode;
 }
 

@@ -3,6 +3,8 @@
 import { E } from '../../abi/linux/errno.js';
 import { S_IFDIR, S_IFLNK } from '../../abi/linux/stat.js';
 import { Dentry } from './dentry.js';
+import { X_OK } from '../../abi/linux/fcntl.js';
+import { permissionOf } from '../kernel/permissions.js';
 
 export const MAX_SYMLINK_FOLLOWS = 40;
 export const PATH_MAX = 4096;
@@ -11,6 +13,24 @@ export const NAME_MAX = 255;
 export interface FsContext {
   root: Dentry;
   cwd: Dentry;
+}
+
+/** Whose search permission a walk checks on each directory it goes through. */
+export interface WalkCreds {
+  fsuid: number;
+  fsgid: number;
+  groups: number[];
+}
+
+/**
+ * may_lookup: search (execute) permission on a directory to look a name up
+ * in it. Root searches any directory without asking for its attributes.
+ */
+function maySearch(creds: WalkCreds | undefined, dir: Dentry): number {
+  if (creds === undefined || creds.fsuid === 0) return 0;
+  const st = dir.inode.stat();
+  if (typeof st === 'number') return st;
+  return permissionOf(st, creds.fsuid, creds.fsgid, creds.groups, X_OK);
 }
 
 /** Follows mounts stacked on d. */
@@ -24,6 +44,8 @@ export function lookupChild(dir: Dentry, name: string): Dentry | number {
   if (name.length > NAME_MAX) return -E.ENAMETOOLONG;
   const cached = dir.children.get(name);
   if (cached) return crossMounts(cached);
+  // A removed directory has no entries left to find (Linux's dead directory).
+  if (dir.unlinked && dir.inode.type === S_IFDIR) return -E.ENOENT;
   const inode = dir.inode.lookup(name);
   if (typeof inode === 'number') return inode;
   const d = new Dentry(name, dir, inode);
@@ -40,7 +62,7 @@ function parentOf(ctx: FsContext, d: Dentry): Dentry {
   return d.parent ?? d;
 }
 
-interface WalkState { follows: number }
+interface WalkState { follows: number; creds?: WalkCreds }
 
 /** Walks `path` from start. The last component is followed if it is a symlink and follow is set. */
 function walk(ctx: FsContext, start: Dentry, path: string, follow: boolean, st: WalkState): Dentry | number {
@@ -53,6 +75,8 @@ function walk(ctx: FsContext, start: Dentry, path: string, follow: boolean, st: 
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     if (d.inode.type !== S_IFDIR) return -E.ENOTDIR;
+    const searchable = maySearch(st.creds, d);
+    if (searchable < 0) return searchable;
     if (name === '..') { d = parentOf(ctx, d); continue; }
     const child = lookupChild(d, name);
     if (typeof child === 'number') return child;
@@ -73,18 +97,21 @@ function walk(ctx: FsContext, start: Dentry, path: string, follow: boolean, st: 
   return d;
 }
 
-/** Resolves a path to a dentry. */
-export function resolvePath(ctx: FsContext, start: Dentry, path: string, follow: boolean): Dentry | number {
+/**
+ * Resolves a path to a dentry. With creds, every directory walked through
+ * must grant them search permission (EACCES otherwise), as Linux checks.
+ */
+export function resolvePath(ctx: FsContext, start: Dentry, path: string, follow: boolean, creds?: WalkCreds): Dentry | number {
   if (path === '') return -E.ENOENT;
   if (path.length >= PATH_MAX) return -E.ENAMETOOLONG;
-  return walk(ctx, start, path, follow, { follows: 0 });
+  return walk(ctx, start, path, follow, { follows: 0, creds });
 }
 
 /**
  * Resolves all but the last component: for create, mkdir, unlink, rename.
  * The name may be "." or ".." (callers reject those as Linux does).
  */
-export function resolveParent(ctx: FsContext, start: Dentry, path: string): { parent: Dentry; name: string; trailingSlash: boolean } | number {
+export function resolveParent(ctx: FsContext, start: Dentry, path: string, creds?: WalkCreds): { parent: Dentry; name: string; trailingSlash: boolean } | number {
   if (path === '') return -E.ENOENT;
   if (path.length >= PATH_MAX) return -E.ENAMETOOLONG;
   const trailingSlash = /\/+$/.test(path) && path.replace(/\/+$/, '') !== '';
@@ -93,9 +120,12 @@ export function resolveParent(ctx: FsContext, start: Dentry, path: string): { pa
   const slash = trimmed.lastIndexOf('/');
   const dirPath = slash < 0 ? '.' : slash === 0 ? '/' : trimmed.slice(0, slash);
   const name = trimmed.slice(slash + 1);
-  const parent = walk(ctx, path.startsWith('/') ? ctx.root : start, dirPath, true, { follows: 0 });
+  const parent = walk(ctx, path.startsWith('/') ? ctx.root : start, dirPath, true, { follows: 0, creds });
   if (typeof parent === 'number') return parent;
   if (parent.inode.type !== S_IFDIR) return -E.ENOTDIR;
+  // The last component is looked up in the parent too: it must be searchable.
+  const searchable = maySearch(creds, parent);
+  if (searchable < 0) return searchable;
   if (name.length > NAME_MAX) return -E.ENAMETOOLONG;
   return { parent, name, trailingSlash };
 }

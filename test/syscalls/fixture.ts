@@ -39,6 +39,8 @@ export function buildFixture(dir: string, setxattr: string): Fixture {
   };
   file('small.txt', 'hello\n');
   file('data.bin', dataBytes());
+  // locks.c takes record locks on its own file: fcntl.c locks data.bin concurrently, and a lock one sees from the other is a false difference.
+  file('locks.bin', dataBytes());
   file('empty', '');
   file('exec.sh', '#!/bin/sh\nexit 0\n', 0o755);
   file('noexec.txt', 'x\n');

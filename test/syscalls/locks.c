@@ -30,8 +30,8 @@ static void probe(const char *key, int fd, int cmd, long start, long len) {
 }
 
 int main(void) {
-  int a = open("data.bin", O_RDONLY);
-  int b = open("data.bin", O_RDONLY);
+  int a = open("locks.bin", O_RDONLY);
+  int b = open("locks.bin", O_RDONLY);
   struct flock f;
 
   /* POSIX: the process's own locks are invisible to its own F_GETLK. */
@@ -102,7 +102,7 @@ int main(void) {
   probe("ofd_gone_with_description", b, F_OFD_GETLK, 0, 10);
 
   /* Errors. */
-  int c = open("data.bin", O_RDONLY);
+  int c = open("locks.bin", O_RDONLY);
   f = fl(F_WRLCK, SEEK_SET, 0, 10);
   ERR("write_lock_rdonly_fd", fcntl(c, F_SETLK, &f), EBADF);
   ERR("write_lock_rdonly_fd_wait", fcntl(c, F_SETLKW, &f), EBADF);
@@ -114,7 +114,7 @@ int main(void) {
   ERR("getlk_efault", fcntl(c, F_GETLK, BAD_PTR), EFAULT);
   f = fl(F_RDLCK, SEEK_SET, 0, 10);
   EQ("setlkw_uncontended", fcntl(c, F_SETLKW, &f), 0);
-  int pfd = open("data.bin", O_PATH);
+  int pfd = open("locks.bin", O_PATH);
   ERR("setlk_opath", fcntl(pfd, F_SETLK, &f), EBADF);
   /* A directory can be read-locked. */
   int dfd = open("dir", O_RDONLY | O_DIRECTORY);

@@ -170,9 +170,10 @@ export class GoferInode implements Inode {
 
   /**
    * What a new file needs after the Gofer made it: the Gofer gives new
-   * files to the user its attach named (root), and its host umask may have
-   * taken bits the sandbox's own umask left (a host umask of 022 is
-   * assumed; other bits are rarely asked for). null when nothing is to fix.
+   * files to the user its attach named (root), and a Gofer that did not
+   * clear its umask (runGofer does; a P9Server embedded elsewhere may not)
+   * takes bits the sandbox's own umask left: group and other write, when
+   * asked for, are set again. null when nothing is to fix.
    */
   private static fixup(mode: number, uid: number): SetAttr | null {
     const attr: SetAttr = {};
@@ -263,7 +264,7 @@ export class GoferInode implements Inode {
 }
 
 const ATTACH_UID = 0;
-/** The bits a host umask of 022 takes from the modes the Gofer creates with. */
+/** The bits a host umask of 022 would take from the modes the Gofer creates with. */
 const HOST_UMASK = 0o022;
 
 /** struct iattr as a Tsetattr: each field sets its valid bit; UTIME_NOW is "now" (no _SET bit). */
