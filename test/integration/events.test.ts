@@ -14,20 +14,20 @@ describe.skipIf(!ptrace.ok)(`event files${ptrace.ok ? '' : ` — skipped: ${ptra
   beforeAll(() => { work = mkdtempSync(path.join(tmpdir(), 'runsc-ev-')); });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('epoll, eventfd, timerfd, signalfd and socketpair match native', () => {
+  it('epoll, eventfd, timerfd, signalfd and socketpair match native', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/events.c'), path.join(work, 'events'));
     if (bin === null) return;
-    const want = native([bin]);
+    const want = await native([bin]);
     expect(want.stdout).toContain('done');
-    const got = runsc(['do', bin]);
+    const got = await runsc(['do', bin]);
     expect(got.stdout).toBe(want.stdout);
     expect(got.status).toBe(0);
   });
 
-  it.skipIf(!existsSync('/usr/bin/python3'))('python asyncio matches native', () => {
+  it.skipIf(!existsSync('/usr/bin/python3'))('python asyncio matches native', async () => {
     const script = path.join(REPO, 'test/scripts/python-asyncio.py');
-    const want = native(['/usr/bin/python3', script]);
-    const got = runsc(['do', '/usr/bin/python3', script], { timeoutMs: 120_000 });
+    const want = await native(['/usr/bin/python3', script]);
+    const got = await runsc(['do', '/usr/bin/python3', script], { timeoutMs: 120_000 });
     expect(got.stderr).toBe('');
     expect(got.stdout).toBe(want.stdout);
   });

@@ -16,7 +16,7 @@ describe.skipIf(!ptrace.ok)(`isolation${ptrace.ok ? '' : ` — skipped: ${ptrace
   beforeAll(() => { work = mkdtempSync(path.join(tmpdir(), 'runsc-iso-')); });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  function run(script: string, setup?: (rootfs: string) => void): { stdout: string; status: number | null } {
+  function run(script: string, setup?: (rootfs: string) => void): Promise<{ stdout: string; status: number | null }> {
     const dir = buildBusyboxBundle(path.join(work, `b${n++}`), { args: ['/bin/sh', '-c', script], hostname: 'inside' });
     setup?.(path.join(dir, 'rootfs'));
     return runsc(['--root', path.join(work, 'state'), 'run', '--bundle', dir, `iso${n}`]);
@@ -34,15 +34,15 @@ describe.skipIf(!ptrace.ok)(`isolation${ptrace.ok ? '' : ` — skipped: ${ptrace
     { name: 'the hostname is the sandbox\'s', script: 'hostname; cat /proc/sys/kernel/hostname', want: 'inside\ninside\n' },
   ];
   for (const e of escapes) {
-    it(e.name, () => {
-      const r = run(e.script, e.setup);
+    it(e.name, async () => {
+      const r = await run(e.script, e.setup);
       expect(r.stdout).toBe(e.want);
     });
   }
 
-  it('the application\'s kill(-1, SIGKILL) reaches only the sandbox', () => {
+  it('the application\'s kill(-1, SIGKILL) reaches only the sandbox', async () => {
     // If this reached the host it would kill the test runner; inside it kills the sandbox's processes but init.
-    const r = run('sleep 5 & kill -KILL -1; wait; echo init survived');
+    const r = await run('sleep 5 & kill -KILL -1; wait; echo init survived');
     expect(r.stdout).toBe('init survived\n');
     expect(hostname()).toBeTruthy();
   });

@@ -24,43 +24,43 @@ describe.skipIf(!ptrace.ok)(`processes, threads and signals${ptrace.ok ? '' : ` 
     { name: 'command substitution', script: 'echo "[$(echo inner)]"', stdout: '[inner]\n', status: 0 },
   ];
   for (const c of shell) {
-    it(`sh -c: ${c.name}`, () => {
-      const r = runsc(['do', '/bin/sh', '-c', c.script]);
+    it(`sh -c: ${c.name}`, async () => {
+      const r = await runsc(['do', '/bin/sh', '-c', c.script]);
       expect(r.stdout).toBe(c.stdout);
       expect(r.status).toBe(c.status);
     });
   }
 
-  it('a busybox sh script (functions, loops, subshells, here-documents, jobs, traps) matches native', () => {
+  it('a busybox sh script (functions, loops, subshells, here-documents, jobs, traps) matches native', async () => {
     const script = path.join(REPO, 'test/scripts/shell-features.sh');
-    const want = native(['/bin/busybox', 'sh', script]);
-    const got = runsc(['do', '/bin/busybox', 'sh', script]);
+    const want = await native(['/bin/busybox', 'sh', script]);
+    const got = await runsc(['do', '/bin/busybox', 'sh', script]);
     expect(got.stdout).toBe(want.stdout);
     expect(got.status).toBe(want.status);
   });
 
-  it.skipIf(!existsSync(PYTHON))('python3: subprocess, fork and waitpid, a thread pool, match native', () => {
+  it.skipIf(!existsSync(PYTHON))('python3: subprocess, fork and waitpid, a thread pool, match native', async () => {
     const script = path.join(REPO, 'test/scripts/python-processes.py');
-    const want = native([PYTHON, script]);
-    const got = runsc(['do', PYTHON, script], { timeoutMs: 120_000 });
+    const want = await native([PYTHON, script]);
+    const got = await runsc(['do', PYTHON, script], { timeoutMs: 120_000 });
     expect(got.stderr).toBe('');
     expect(got.stdout).toBe(want.stdout);
     expect(got.status).toBe(0);
   });
 
-  it('8 pthreads with a mutex and a condition variable get the total right in 20 runs out of 20', () => {
+  it('8 pthreads with a mutex and a condition variable get the total right in 20 runs out of 20', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/pthreads.c'), path.join(work, 'pthreads'), ['-pthread']);
     if (bin === null) return;
-    const r = runsc(['do', '/bin/sh', '-c', `ok=0; i=0; while [ $i -lt 20 ]; do ${bin} > /dev/null && ok=$((ok+1)); i=$((i+1)); done; echo ok=$ok`], { timeoutMs: 120_000 });
+    const r = await runsc(['do', '/bin/sh', '-c', `ok=0; i=0; while [ $i -lt 20 ]; do ${bin} > /dev/null && ok=$((ok+1)); i=$((i+1)); done; echo ok=$ok`], { timeoutMs: 120_000 });
     expect(r.stdout).toBe('ok=20\n');
   });
 
-  it('signals: SIGSEGV handler with siglongjmp, EINTR and SA_RESTART, alternate stack, masks, SIGCHLD, stop/continue', () => {
+  it('signals: SIGSEGV handler with siglongjmp, EINTR and SA_RESTART, alternate stack, masks, SIGCHLD, stop/continue', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/signals.c'), path.join(work, 'signals'));
     if (bin === null) return;
-    const want = native([bin]);
+    const want = await native([bin]);
     expect(want.stdout).toContain('done');
-    const got = runsc(['do', bin]);
+    const got = await runsc(['do', bin]);
     expect(got.stdout).toBe(want.stdout);
     expect(got.status).toBe(0);
   });
@@ -82,18 +82,18 @@ describe.skipIf(!ptrace.ok)(`processes, threads and signals${ptrace.ok ? '' : ` 
     }
   });
 
-  it('a failed exec leaves the caller running', () => {
-    const r = runsc(['do', '/bin/sh', '-c', 'exec /nonexistent/prog; echo unreachable']);
+  it('a failed exec leaves the caller running', async () => {
+    const r = await runsc(['do', '/bin/sh', '-c', 'exec /nonexistent/prog; echo unreachable']);
     expect(r.status).toBe(127);
     const cmd = ['/bin/busybox', 'sh', '-c', '/etc/os-release; /nonexistent; echo still here $?'];
-    const r2 = runsc(['do', ...cmd]);
-    expect(r2.stdout).toBe(native(cmd).stdout);
+    const r2 = await runsc(['do', ...cmd]);
+    expect(r2.stdout).toBe((await native(cmd)).stdout);
     expect(r2.stdout).toMatch(/still here/);
   });
 
-  it('#! scripts run through their interpreter', () => {
+  it('#! scripts run through their interpreter', async () => {
     const dir = buildBusyboxBundle(path.join(work, 'shebang'), { args: ['/hello.sh', 'arg1'], files: { '/hello.sh': '#!/bin/sh -e\necho "script $0 got $1"\n' } });
-    const r = runsc(['--root', path.join(work, 'state'), 'run', '--bundle', dir, 'shebang']);
+    const r = await runsc(['--root', path.join(work, 'state'), 'run', '--bundle', dir, 'shebang']);
     expect(r.stdout).toBe('script /hello.sh got arg1\n');
     expect(r.status).toBe(0);
   });

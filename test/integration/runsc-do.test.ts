@@ -23,8 +23,8 @@ describe.skipIf(!ptrace.ok)(`runsc do (ptrace)${ptrace.ok ? '' : ` — skipped: 
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('prints hello with Debian\'s dynamic /bin/echo', () => {
-    const r = runsc(['do', '/bin/echo', 'hello']);
+  it('prints hello with Debian\'s dynamic /bin/echo', async () => {
+    const r = await runsc(['do', '/bin/echo', 'hello']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('hello\n');
     expect(r.status).toBe(0);
@@ -38,20 +38,20 @@ describe.skipIf(!ptrace.ok)(`runsc do (ptrace)${ptrace.ok ? '' : ` — skipped: 
     { name: 'ls -l of a directory with a symlink (/lib64)', cmd: () => ['/bin/ls', '-l', '/lib64/'] },
   ];
   for (const c of sameAsNative) {
-    it(`${c.name} prints what it prints natively`, () => {
+    it(`${c.name} prints what it prints natively`, async () => {
       const cmd = c.cmd();
-      const want = native(cmd);
-      const got = runsc(['do', ...cmd]);
+      const want = await native(cmd);
+      const got = await runsc(['do', ...cmd]);
       expect(got.stdout).toBe(want.stdout);
       expect(got.stderr).toBe(want.stderr);
       expect(got.status).toBe(want.status);
     });
   }
 
-  it('answers identity, EFAULT and ENOSYS as Linux does, and survives them', () => {
+  it('answers identity, EFAULT and ENOSYS as Linux does, and survives them', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/basics.c'), path.join(work, 'basics'));
     if (bin === null) return;
-    const r = runsc(['do', bin]);
+    const r = await runsc(['do', bin]);
     const kv = keyValues(r.stdout);
     expect(r.status).toBe(7);
     expect(kv.pid).toBe('1');
@@ -64,22 +64,22 @@ describe.skipIf(!ptrace.ok)(`runsc do (ptrace)${ptrace.ok ? '' : ` — skipped: 
     expect(kv.close_bad).toBe('-1 errno=EBADF');
     expect(kv.still_alive).toBe('1');
     // The same program natively agrees on every error path.
-    const nat = keyValues(native([bin]).stdout);
+    const nat = keyValues((await native([bin])).stdout);
     for (const k of ['write_wild', 'read_wild', 'uname_wild', 'open_wild', 'unknown_1000', 'unknown_neg', 'close_bad', 'read_bad']) {
       expect(kv[k], k).toBe(nat[k]);
     }
   });
 
-  it('exits 128+N when the application dies of signal N', () => {
+  it('exits 128+N when the application dies of signal N', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/segv.c'), path.join(work, 'segv'));
     if (bin === null) return;
-    const r = runsc(['do', bin]);
+    const r = await runsc(['do', bin]);
     expect(r.stdout).toBe('before\n');
     expect(r.status).toBe(128 + 11);
   });
 
-  it('cannot write through the read-only root (--no-overlay)', () => {
-    const r = runsc(['do', '--no-overlay', '/bin/busybox', 'touch', path.join(work, 'new-file')]);
+  it('cannot write through the read-only root (--no-overlay)', async () => {
+    const r = await runsc(['do', '--no-overlay', '/bin/busybox', 'touch', path.join(work, 'new-file')]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Read-only file system/);
   });

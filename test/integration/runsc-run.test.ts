@@ -30,28 +30,28 @@ describe.skipIf(!ptrace.ok)(`runsc run (ptrace)${ptrace.ok ? '' : ` — skipped:
     { name: 'cat of a file in the rootfs', args: ['/bin/cat', '/etc/hostname'], stdout: 'sandbox\n', status: 0 },
   ];
   for (const c of cases) {
-    it(c.name, () => {
-      const r = run(bundle(c.args));
+    it(c.name, async () => {
+      const r = await run(bundle(c.args));
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(c.stdout);
       expect(r.status).toBe(c.status);
     });
   }
 
-  it('lists the rootfs as the host sees it', () => {
+  it('lists the rootfs as the host sees it', async () => {
     const dir = bundle(['/bin/ls', '-a', '/']);
-    const r = run(dir);
+    const r = await run(dir);
     const want = ['.', '..', ...readdirSync(path.join(dir, 'rootfs'))].sort();
     expect(r.stdout).toBe(want.join('\n') + '\n');
     expect(r.status).toBe(0);
   });
 
-  it('reports pid 1 and the config\'s hostname', () => {
+  it('reports pid 1 and the config\'s hostname', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/basics.c'), path.join(work, 'basics'));
     if (bin === null) return;
     const dir = bundle(['/basics'], { args: ['/basics'], hostname: 'box-under-test' });
     copyFileSync(bin, path.join(dir, 'rootfs/basics'));
-    const r = run(dir);
+    const r = await run(dir);
     const kv = keyValues(r.stdout);
     expect(kv.pid).toBe('1');
     expect(kv.nodename).toBe('box-under-test');
@@ -60,12 +60,12 @@ describe.skipIf(!ptrace.ok)(`runsc run (ptrace)${ptrace.ok ? '' : ` — skipped:
     expect(r.status).toBe(7);
   });
 
-  it('dies of SIGSEGV as exit status 139', () => {
+  it('dies of SIGSEGV as exit status 139', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/segv.c'), path.join(work, 'segv'));
     if (bin === null) return;
     const dir = bundle(['/segv']);
     copyFileSync(bin, path.join(dir, 'rootfs/segv'));
-    const r = run(dir);
+    const r = await run(dir);
     expect(r.stdout).toBe('before\n');
     expect(r.status).toBe(139);
   });
@@ -81,13 +81,13 @@ describe.skipIf(!ptrace.ok)(`runsc run (ptrace)${ptrace.ok ? '' : ` — skipped:
     { name: 'not JSON', edit: () => 'not json {', field: /not valid JSON/ },
   ];
   for (const b of broken) {
-    it(`a broken config.json (${b.name}) is a one-line error naming the field`, () => {
+    it(`a broken config.json (${b.name}) is a one-line error naming the field`, async () => {
       const dir = bundle(['/bin/true']);
       const cfgPath = path.join(dir, 'config.json');
       const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
       const replaced = b.edit(cfg);
       writeFileSync(cfgPath, typeof replaced === 'string' ? replaced : JSON.stringify(cfg));
-      const r = run(dir);
+      const r = await run(dir);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trimEnd().split('\n');
