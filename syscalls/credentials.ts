@@ -43,8 +43,6 @@ function setre(t: Task, kind: Ids, r: number, e: number): number {
   // The saved id follows the new effective id when the real id is set or the effective id leaves the old real id.
   const newEff = e === NO_CHANGE ? eff : e >>> 0;
   const newSaved = r !== NO_CHANGE || (e !== NO_CHANGE && newEff !== real) ? newEff : saved;
-  const save = saved;
-  void save;
   if (kind === 'uid') { if (r !== NO_CHANGE) c.uid = r >>> 0; c.euid = newEff; c.suid = newSaved; c.fsuid = newEff; }
   else { if (r !== NO_CHANGE) c.gid = r >>> 0; c.egid = newEff; c.sgid = newSaved; c.fsgid = newEff; }
   return 0;

@@ -1,12 +1,12 @@
 // Event files: epoll, eventfd, timerfd, signalfd.
-import { E, ERESTARTNOHAND } from '../abi/linux/errno.js';
+import { E } from '../abi/linux/errno.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../abi/linux/fcntl.js';
-import { EpollFile, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP, EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLPRI, EPOLLERR, EPOLLHUP } from '../sentry/fsimpl/events/epoll.js';
+import { EpollFile, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLPRI, EPOLLERR, EPOLLHUP } from '../sentry/fsimpl/events/epoll.js';
 import { EventFdFile } from '../sentry/fsimpl/events/eventfd.js';
 import { SignalFdFile } from '../sentry/fsimpl/events/signalfd.js';
 import { TimerFdFile } from '../sentry/fsimpl/events/timerfd.js';
 import { UNBLOCKABLE } from '../sentry/kernel/signal-state.js';
-import { BLOCKED, type Task } from '../sentry/kernel/task.js';
+import type { Task } from '../sentry/kernel/task.js';
 import { monotonicNs } from '../sentry/kernel/timers.js';
 import { sys, type SyscallGroup } from './types.js';
 
@@ -37,7 +37,6 @@ function epollCtl(t: Task): number {
     events = dv.getUint32(0, true);
     data = dv.getBigUint64(4, true);
     if ((events & EPOLLEXCLUSIVE) && (events & ~(EPOLLEXCLUSIVE | EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLRDHUP | EPOLLPRI))) return -E.EINVAL;
-    void EPOLLONESHOT;
   }
   switch (op) {
     case EPOLL_CTL_ADD: return ep.add(fd, file, events, data);
@@ -177,4 +176,3 @@ export const eventSyscalls: SyscallGroup = {
   signalfd4: sys((t) => signalfd(t, t.argInt(0), t.arg(1), t.arg(2), t.argInt(3)), 'fpux'),
 };
 
-void BLOCKED; void ERESTARTNOHAND;

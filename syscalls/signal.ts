@@ -1,10 +1,10 @@
 // Signal syscalls: dispositions, masks, the alternate stack, sending,
 // waiting for signals, sigreturn, alarm and interval timers.
-import { E, ERESTARTNOHAND, ERESTARTSYS } from '../abi/linux/errno.js';
-import { SI_QUEUE, SI_TKILL, SI_USER, SIGINFO_SIZE, SI_TIMER } from '../abi/linux/siginfo.js';
+import { E, ERESTARTNOHAND } from '../abi/linux/errno.js';
+import { SI_TKILL, SI_USER, SIGINFO_SIZE, SI_TIMER } from '../abi/linux/siginfo.js';
 import * as S from '../abi/linux/signal.js';
 import type { Task } from '../sentry/kernel/task.js';
-import { NSIG, SIG_DFL, sigbit, UNBLOCKABLE } from '../sentry/kernel/signal-state.js';
+import { NSIG, sigbit, UNBLOCKABLE } from '../sentry/kernel/signal-state.js';
 import { sendToGroup, sendToTask, sigreturn } from '../sentry/kernel/signals.js';
 import type { ThreadGroup } from '../sentry/kernel/thread-group.js';
 import { monotonicNs } from '../sentry/kernel/timers.js';
@@ -318,4 +318,3 @@ export const signalSyscalls: SyscallGroup = {
   setitimer: sys(setitimer, 'ipp', 'ITIMER_VIRTUAL and ITIMER_PROF are accepted but never fire'),
 };
 
-void SIG_DFL; void SI_QUEUE; void ERESTARTSYS;

@@ -11,7 +11,7 @@ import { sys, type SyscallGroup } from './types.js';
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1, SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
-const MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_WAITALL = 0x100, MSG_NOSIGNAL = 0x4000, MSG_TRUNC = 0x20;
+const MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
 const SOL_SOCKET = 1;
 const SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_DOMAIN = 39, SO_ACCEPTCONN = 30, SO_PROTOCOL = 38;
 
@@ -113,7 +113,6 @@ function recvmsg(t: Task): number {
   dv.setBigUint64(40, 0n, true);     // msg_controllen
   dv.setInt32(48, 0, true);          // msg_flags
   if (t.mm.copyOutFull(msgAddr, hdr) < 0) return -E.EFAULT;
-  void MSG_TRUNC; void MSG_WAITALL;
   return n;
 }
 

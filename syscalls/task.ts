@@ -308,4 +308,3 @@ export const taskSyscalls: SyscallGroup = {
   prctl: sys(prctl, 'ixxxx', 'names, pdeathsig (kept, not acted on), dumpable, no_new_privs'),
 };
 
-void CLD_EXITED; void AT_SYMLINK_NOFOLLOW;

@@ -110,7 +110,6 @@ export function buildStubElf(kind: StubKind = ADDRESS_SPACE_STUB): StubImage {
     c.syscall(SYS.prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); c.orRbxRax();
     c.syscall(SYS.seccomp, SECCOMP_SET_MODE_FILTER, 0, BigInt(fprogAddr)); c.orRbxRax();
     c.int3();
-    void injectSyscall;
     c.bytes.push(0x0f, 0x05); // the injection point: syscall; int3
     c.int3();
     return c;

@@ -299,7 +299,6 @@ export class StubProcess implements AddressSpaceBackend {
       if (wIfStopped(st[0])) break;
       return -1;
     }
-    void SIGSTOP;
     const t = new StubThread(newTid, this);
     t.clobbered = true;
     this.threads.add(t);

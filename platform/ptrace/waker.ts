@@ -106,7 +106,6 @@ export class Waker {
       }
       s = this.status[0];
     }
-    void s;
     ptraceWithBuffer(PTRACE_GETREGS, this.thread.hostTid, 0, this.regs.bytes);
     this.ready.clear();
     const dv = new DataView(this.page.buffer, this.page.byteOffset, 0x1000);
