@@ -32,6 +32,9 @@ const SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2;
 export class Scheduler {
   private readonly runQueue: Task[] = [];
   private readonly watches: HostFdWatch[] = [];
+  /** What the waker was last armed with (watch bitmask, deadline); -1 forces a re-arm. */
+  private armedMask = -1;
+  private armedDeadline = -1;
   /** init's wait status once it has exited. */
   initStatus: number | null = null;
 
@@ -56,12 +59,23 @@ export class Scheduler {
     while (this.initStatus === null) {
       this.drain();
       if (this.initStatus !== null) break;
-      const fds = this.watches.filter((w) => w.always || w.queue.size > 0).map((w) => w.wakerFd);
-      this.waker.arm(timers.next(), fds);
+      // The waker is re-armed only when its deadline or watched fds change: nothing to build per syscall.
+      let mask = 0;
+      for (let i = 0; i < this.watches.length; i++) {
+        const watch = this.watches[i];
+        if (watch.always || watch.queue.size > 0) mask |= 1 << i;
+      }
+      const deadline = timers.next();
+      if (mask !== this.armedMask || deadline !== this.armedDeadline) {
+        this.waker.arm(deadline, this.watches.filter((_, i) => mask & (1 << i)).map((watch) => watch.wakerFd));
+        this.armedMask = mask;
+        this.armedDeadline = deadline;
+      }
       const w = this.platform.waitAny();
       if (w === null) break;
       if (this.waker.owns(w.tid)) {
         this.waker.collect(false, w.status);
+        this.armedMask = -1; // it has returned: arm it again next time round
         for (const watch of this.watches) if (this.waker.ready.has(watch.wakerFd)) { watch.onReady?.(); watch.queue.wakeAll(); }
         timers.fireDue();
         continue;
