@@ -180,6 +180,14 @@ export class StubThread implements PlatformThread {
     }
   }
 
+  /** Continues from an injection point into a call that never returns (exit): nothing is waited for. */
+  startNoReturn(regs: Registers): void {
+    ptraceWithBuffer(PTRACE_SETREGS, this.hostTid, 0, regs.bytes);
+    ptraceWithValue(PTRACE_CONT, this.hostTid, 0, 0);
+    this.running = false;
+    this.lastSyscallStop = false;
+  }
+
   getFpState(buf: Uint8Array): number { return ptraceWithBuffer(PTRACE_GETFPREGS, this.hostTid, 0, buf); }
   setFpState(buf: Uint8Array): number { return ptraceWithBuffer(PTRACE_SETFPREGS, this.hostTid, 0, buf); }
 }
@@ -261,6 +269,26 @@ export class StubProcess implements AddressSpaceBackend {
     const r = this.injector.continueToTrap(regs);
     if (r !== 0) return r < 0 ? r : -1;
     return regs.get(REG.rax);
+  }
+
+  /**
+   * Ends one host thread with exit(2) from the injection point. A host
+   * process's leader thread that exits while its other threads live stays a
+   * zombie until they are gone, and waitpid on it would block until then,
+   * so for a leader the exit is started and not waited for: the main loop's
+   * waitpid(-1) collects it with the rest of the process.
+   */
+  exitThread(t: StubThread): void {
+    const leaderWithOthers = this.hostPid(t) === t.hostTid
+      && [...this.threads].some((o) => o !== t && this.hostPid(o) === t.hostTid);
+    if (!leaderWithOthers) {
+      this.injector = t;
+      this.inject(SYS.exit, 0);
+      return;
+    }
+    t.startNoReturn(this.prepare(SYS.exit, 0, 0, 0, 0, 0, 0));
+    threadsByTid.delete(t.hostTid);
+    this.threadGone(t);
   }
 
   private prepare(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): Registers {

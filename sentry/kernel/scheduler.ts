@@ -177,9 +177,7 @@ export class Scheduler {
     this.releaseTaskState(t);
     t.tg.tasks.delete(t);
     // The host thread goes too: it runs exit(2) from the injection point.
-    const stub = t.mm.backend as StubProcess;
-    stub.injector = t.thread;
-    stub.inject(SYS.exit, 0);
+    (t.mm.backend as StubProcess).exitThread(t.thread);
     this.releaseMm(t);
   }
 
@@ -259,8 +257,7 @@ export class Scheduler {
     if (t.mm.users <= 1) return; // releaseMm destroys the stub
     if (stub.threads.has(t.thread)) {
       t.thread.stopNow();
-      stub.injector = t.thread;
-      stub.inject(SYS.exit, 0);
+      stub.exitThread(t.thread);
     }
   }
 

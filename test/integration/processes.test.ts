@@ -55,6 +55,17 @@ describe.skipIf(!ptrace.ok)(`processes, threads and signals${ptrace.ok ? '' : ` 
     expect(r.stdout).toBe('ok=20\n');
   });
 
+  it('exit_group with a thread blocked in a futex, and a main thread that leaves with pthread_exit, end as natively', async () => {
+    const bin = buildStaticCBinary(path.join(REPO, 'test/programs/thread-exit.c'), path.join(work, 'thread-exit'), ['-pthread']);
+    if (bin === null) return;
+    for (const args of [[], ['leader-leaves']]) {
+      const want = await native([bin, ...args]);
+      const got = await runsc(['do', bin, ...args], { timeoutMs: 30_000 });
+      expect(got.stdout.replace('pid_is_1=1', 'pid_is_1=0')).toBe(want.stdout);
+      expect(got.status).toBe(want.status);
+    }
+  });
+
   it('signals: SIGSEGV handler with siglongjmp, EINTR and SA_RESTART, alternate stack, masks, SIGCHLD, stop/continue', async () => {
     const bin = buildStaticCBinary(path.join(REPO, 'test/programs/signals.c'), path.join(work, 'signals'));
     if (bin === null) return;
