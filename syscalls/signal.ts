@@ -1,12 +1,14 @@
 // Signal syscalls: dispositions, masks, the alternate stack, sending,
 // waiting for signals, sigreturn, alarm and interval timers.
 import { E, ERESTARTNOHAND } from '../abi/linux/errno.js';
-import { SI_TKILL, SI_USER, SIGINFO_SIZE, SI_TIMER } from '../abi/linux/siginfo.js';
+import { SI_KERNEL, SI_TKILL, SI_USER, SIGINFO_SIZE } from '../abi/linux/siginfo.js';
 import * as S from '../abi/linux/signal.js';
 import type { Task } from '../sentry/kernel/task.js';
 import { NSIG, sigbit, UNBLOCKABLE } from '../sentry/kernel/signal-state.js';
 import { sendToGroup, sendToTask, sigreturn } from '../sentry/kernel/signals.js';
 import type { ThreadGroup } from '../sentry/kernel/thread-group.js';
+import { groupCpuNs } from '../sentry/kernel/cpu-time.js';
+import { PosixTimer, SIGEV_SIGNAL } from '../sentry/kernel/posix-timers.js';
 import { monotonicNs } from '../sentry/kernel/timers.js';
 import { WaitQueue } from '../sentry/kernel/wait-queue.js';
 import { sys, type SyscallGroup } from './types.js';
@@ -243,7 +245,7 @@ function armRealTimer(t: Task, valueNs: number, intervalNs: number): void {
   tg.realTimerInterval = intervalNs;
   if (valueNs <= 0) return;
   const fire = (): void => {
-    sendToGroup(tg, S.SIGALRM, { signo: S.SIGALRM, code: SI_TIMER });
+    sendToGroup(tg, S.SIGALRM, { signo: S.SIGALRM, code: SI_KERNEL });
     if (tg.realTimerInterval > 0 && tg.alive) {
       tg.realTimerDeadline += tg.realTimerInterval;
       tg.realTimer = timers.add(tg.realTimerDeadline, fire);
@@ -261,7 +263,9 @@ function alarm(t: Task): number {
   return left === 0 ? 0 : Math.max(1, Math.round(left / 1e9));
 }
 
-const ITIMER_REAL = 0;
+const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1;
+/** The host's scheduler tick, 1/HZ with Debian's HZ=250. */
+const TICK_NS = 4_000_000;
 
 function writeItimerval(t: Task, addr: number, intervalNs: number, valueNs: number): number {
   const b = new Uint8Array(32), dv = new DataView(b.buffer);
@@ -271,11 +275,29 @@ function writeItimerval(t: Task, addr: number, intervalNs: number, valueNs: numb
   return t.mm.copyOutFull(addr, b);
 }
 
+/** ITIMER_VIRTUAL and ITIMER_PROF: the group's CPU time (cpu-time.ts), which does not split user from system time. */
+function cpuItimer(tg: ThreadGroup, which: number): PosixTimer {
+  let timer = tg.cpuItimers[which];
+  if (timer === null) {
+    const signo = which === ITIMER_VIRTUAL ? S.SIGVTALRM : S.SIGPROF;
+    const clock = { now: () => groupCpuNs(tg), cpu: true };
+    timer = new PosixTimer(-1, which, clock, tg, SIGEV_SIGNAL, signo, 0n, null, true);
+    tg.cpuItimers[which] = timer;
+  }
+  return timer;
+}
+
+function currentItimer(t: Task, which: number): { intervalNs: number; valueNs: number } {
+  if (which === ITIMER_REAL) return { intervalNs: t.tg.realTimerInterval, valueNs: itimerRemaining(t.tg) };
+  const timer = t.tg.cpuItimers[which];
+  return timer === null ? { intervalNs: 0, valueNs: 0 } : timer.get();
+}
+
 function getitimer(t: Task): number {
   const which = t.argInt(0);
   if (which < 0 || which > 2) return -E.EINVAL;
-  if (which !== ITIMER_REAL) return writeItimerval(t, t.arg(1), 0, 0);
-  return writeItimerval(t, t.arg(1), t.tg.realTimerInterval, itimerRemaining(t.tg));
+  const cur = currentItimer(t, which);
+  return writeItimerval(t, t.arg(1), cur.intervalNs, cur.valueNs);
 }
 
 function setitimer(t: Task): number {
@@ -292,10 +314,14 @@ function setitimer(t: Task): number {
     intervalNs = is * 1e9 + iu * 1000; valueNs = vs * 1e9 + vu * 1000;
   }
   if (oldAddr !== 0) {
-    const r = which === ITIMER_REAL ? writeItimerval(t, oldAddr, t.tg.realTimerInterval, itimerRemaining(t.tg)) : writeItimerval(t, oldAddr, 0, 0);
+    const cur = currentItimer(t, which);
+    const r = writeItimerval(t, oldAddr, cur.intervalNs, cur.valueNs);
     if (r < 0) return r;
   }
-  if (which === ITIMER_REAL && newAddr !== 0) armRealTimer(t, valueNs, intervalNs);
+  if (newAddr === 0) return 0;
+  if (which === ITIMER_REAL) armRealTimer(t, valueNs, intervalNs);
+  // Linux adds a tick to a CPU interval timer's first expiry, so that it never fires early.
+  else cpuItimer(t.tg, which).set(valueNs === 0 ? 0 : valueNs + TICK_NS, valueNs === 0 ? 0 : intervalNs);
   return 0;
 }
 
@@ -314,7 +340,7 @@ export const signalSyscalls: SyscallGroup = {
   rt_sigtimedwait: sys(rtSigtimedwait, 'pppu'),
   pause: sys(pause),
   alarm: sys(alarm, 'u'),
-  getitimer: sys(getitimer, 'ip', 'ITIMER_VIRTUAL and ITIMER_PROF read as disarmed'),
-  setitimer: sys(setitimer, 'ipp', 'ITIMER_VIRTUAL and ITIMER_PROF are accepted but never fire'),
+  getitimer: sys(getitimer, 'ip', 'ITIMER_VIRTUAL counts system time too (the host thread\'s run time is not split)'),
+  setitimer: sys(setitimer, 'ipp', 'ITIMER_VIRTUAL counts system time too (the host thread\'s run time is not split)'),
 };
 

@@ -7,8 +7,10 @@ import { ERESTART_RESTARTBLOCK } from '../abi/linux/errno.js';
 import { monotonicNs } from '../sentry/kernel/timers.js';
 import { WaitQueue } from '../sentry/kernel/wait-queue.js';
 import { realtimeNs } from '../sentry/realtime.js';
+import { groupCpuNs, taskCpuNs } from '../sentry/kernel/cpu-time.js';
+import type { ThreadGroup } from '../sentry/kernel/thread-group.js';
 
-const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
   CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
   CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 
@@ -23,30 +25,40 @@ const buf16 = new Uint8Array(16);
 const dv16 = new DataView(buf16.buffer);
 
 /**
- * A dynamic CPU clock of a process or thread (negative ids: ~pid << 3 |
- * which). Only the caller's own are known here; another pid is EINVAL, as
- * Linux answers for a pid that does not exist.
+ * The task or group a dynamic CPU clock id names (~pid << 3 | which, with
+ * CPUCLOCK_PERTHREAD for a thread): pid 0 is the caller; a thread clock must
+ * be of the caller's own group and a process clock of a group leader, as
+ * Linux requires; anything else is null (EINVAL).
  */
-function cpuClockNs(t: Task, clock: number): bigint | null {
-  if ((clock & CPUCLOCK_CLOCK_MASK) > CPUCLOCK_SCHED) return null;
+export function cpuClockTarget(t: Task, clock: number): { task: Task } | { group: ThreadGroup } | null {
+  if (clock === CLOCK_PROCESS_CPUTIME_ID) return { group: t.tg };
+  if (clock === CLOCK_THREAD_CPUTIME_ID) return { task: t };
+  if (clock >= 0 || (clock & CPUCLOCK_CLOCK_MASK) > CPUCLOCK_SCHED) return null;
   const pid = ~(clock >> 3);
-  const perThread = (clock & CPUCLOCK_PERTHREAD) !== 0;
-  if (pid !== 0 && pid !== (perThread ? t.tid : t.tgid)) return null;
-  return process.hrtime.bigint() - t.kernel.startNs;
+  if ((clock & CPUCLOCK_PERTHREAD) !== 0) {
+    const task = pid === 0 ? t : t.kernel.tasks.get(pid);
+    return task !== undefined && task.tg === t.tg && task.state !== 'dead' ? { task } : null;
+  }
+  const group = pid === 0 ? t.tg : t.kernel.threadGroups.get(pid);
+  return group !== undefined && group.alive ? { group } : null;
+}
+
+/** The CPU time a target has used, in nanoseconds. */
+export function cpuTargetNs(target: { task: Task } | { group: ThreadGroup }): number {
+  return 'task' in target ? taskCpuNs(target.task) : groupCpuNs(target.group);
 }
 
 /** Nanoseconds on the given clock, or null for an invalid clock id. */
-function nowNs(t: Task, clock: number): bigint | null {
-  if (clock < 0) return cpuClockNs(t, clock);
+export function nowNs(t: Task, clock: number): bigint | null {
   switch (clock) {
     case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_REALTIME_ALARM: case CLOCK_TAI:
       return realtimeNs();
     case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
       return process.hrtime.bigint();
-    case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-      return process.hrtime.bigint() - t.kernel.startNs;
-    default:
-      return null;
+    default: {
+      const target = cpuClockTarget(t, clock);
+      return target === null ? null : BigInt(cpuTargetNs(target));
+    }
   }
 }
 
@@ -60,7 +72,7 @@ const TIMER_ABSTIME = 1;
 /** Sleepers wait on a queue no one wakes: only their deadline or a signal ends the sleep. */
 const sleepers = new WaitQueue();
 
-function readTimespec(t: Task, addr: number): { sec: number; nsec: number } | number {
+export function readTimespec(t: Task, addr: number): { sec: number; nsec: number } | number {
   const b = new Uint8Array(16);
   if (t.mm.copyInFull(addr, b) < 0) return -E.EFAULT;
   const dv = new DataView(b.buffer);
@@ -116,7 +128,7 @@ export const timeSyscalls: SyscallGroup = {
   clock_gettime: sys((t) => {
     const ns = nowNs(t, t.argInt(0));
     return ns === null ? -E.EINVAL : writeTimespec(t, t.arg(1), ns);
-  }, 'ip', 'CPU-time clocks report the time since the Sentry started; coarse clocks are the fine ones'),
+  }, 'ip', 'CPU-time clocks count the host thread\'s run time (not the Sentry\'s time serving its syscalls); coarse clocks are the fine ones'),
   clock_getres: sys((t) => {
     if (nowNs(t, t.argInt(0)) === null) return -E.EINVAL;
     return t.arg(1) === 0 ? 0 : writeTimespec(t, t.arg(1), 1n);

@@ -9,6 +9,7 @@
 import { REG, USER_CS, USER_DS } from '../../abi/linux/ptrace.js';
 import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED } from '../../abi/linux/siginfo.js';
 import * as S from '../../abi/linux/signal.js';
+import { accountExit } from './cpu-time.js';
 import { SYS } from '../../abi/linux/syscalls.js';
 import type { PtracePlatform } from '../../platform/ptrace/index.js';
 import { RegsDirty, threadsByTid, type StubProcess, type StubThread } from '../../platform/ptrace/stub-process.js';
@@ -192,6 +193,8 @@ export class Scheduler {
     }
     tg.tasks.clear();
     if (tg.realTimer) { this.kernel.timers.cancel(tg.realTimer); tg.realTimer = null; }
+    tg.posixTimers.clear();
+    for (const it of tg.cpuItimers) it?.delete();
     tg.exitStatus = status;
     this.kernel.log.debug({ tgid: tg.tgid, status }, 'thread group exited');
     const init = this.kernel.init;
@@ -235,6 +238,7 @@ export class Scheduler {
   /** The kernel-side end of a task: clear_child_tid, waits, tables. */
   private releaseTaskState(t: Task): void {
     if (t.state === 'blocked') t.wake('signal');
+    accountExit(t);
     t.state = 'dead';
     t.exited = true;
     releaseRobustList(t);

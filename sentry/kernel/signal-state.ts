@@ -58,18 +58,28 @@ export class SignalHandlers {
   }
 }
 
-export interface PendingSignal { signo: number; info: Uint8Array }
+export interface PendingSignal {
+  signo: number;
+  info: Uint8Array;
+  /**
+   * Called when the signal leaves the queue (delivered, read, or dropped):
+   * a POSIX timer fills in si_overrun then and may queue its next signal.
+   */
+  onDequeue?: (info: Uint8Array) => void;
+}
 
 /** A pending-signal queue: one entry per standard signal, every real-time one queued. */
 export class SignalQueue {
   bits = 0n;
   private readonly list: PendingSignal[] = [];
 
-  enqueue(p: PendingSignal): void {
+  /** Queues p; false when a standard signal of that number is already pending (p is dropped). */
+  enqueue(p: PendingSignal): boolean {
     const bit = sigbit(p.signo);
-    if (p.signo < 32 && (this.bits & bit) !== 0n) return;
+    if (p.signo < 32 && (this.bits & bit) !== 0n) return false;
     this.bits |= bit;
     this.list.push(p);
+    return true;
   }
 
   /** Takes the lowest-numbered pending signal not in blocked. */
@@ -86,6 +96,7 @@ export class SignalQueue {
     if (i < 0) return null;
     const [p] = this.list.splice(i, 1);
     if (!this.list.some((q) => q.signo === signo)) this.bits &= ~sigbit(signo);
+    p.onDequeue?.(p.info);
     return p;
   }
 

@@ -20,28 +20,34 @@ function signalIgnoredAtSend(tg: ThreadGroup, signo: number): boolean {
   return tg.handlers.isIgnored(signo) && signo !== S.SIGCHLD;
 }
 
-/** Queues a signal for one task (tkill, tgkill, faults). */
-export function sendToTask(t: Task, signo: number, info: SiginfoFields | Uint8Array): void {
-  if (signo === 0 || t.state === 'dead' || t.tg.exiting) return;
-  if (preprocess(t.tg, signo)) return;
-  if (signalIgnoredAtSend(t.tg, signo) && (t.blocked & sigbit(signo)) === 0n) return;
-  t.pending.enqueue({ signo, info: info instanceof Uint8Array ? info : encodeSiginfo(info) });
+/**
+ * Queues a signal for one task (tkill, tgkill, faults, thread timers).
+ * Returns whether it was queued (not ignored, not merged into a pending one);
+ * onDequeue runs when a queued signal leaves the queue.
+ */
+export function sendToTask(t: Task, signo: number, info: SiginfoFields | Uint8Array, onDequeue?: (info: Uint8Array) => void): boolean {
+  if (signo === 0 || t.state === 'dead' || t.tg.exiting) return false;
+  if (preprocess(t.tg, signo)) return false;
+  if (signalIgnoredAtSend(t.tg, signo) && (t.blocked & sigbit(signo)) === 0n) return false;
+  const queued = t.pending.enqueue({ signo, info: info instanceof Uint8Array ? info : encodeSiginfo(info), onDequeue });
   t.tg.signalEvents.wakeAll();
   notify(t, signo);
+  return queued;
 }
 
-/** Queues a signal for a thread group (kill, SIGCHLD, timers, the console). */
-export function sendToGroup(tg: ThreadGroup, signo: number, info: SiginfoFields | Uint8Array): void {
-  if (signo === 0 || !tg.alive || tg.exiting) return;
-  if (preprocess(tg, signo)) return;
+/** Queues a signal for a thread group (kill, SIGCHLD, timers, the console); returns as sendToTask. */
+export function sendToGroup(tg: ThreadGroup, signo: number, info: SiginfoFields | Uint8Array, onDequeue?: (info: Uint8Array) => void): boolean {
+  if (signo === 0 || !tg.alive || tg.exiting) return false;
+  if (preprocess(tg, signo)) return false;
   const everyoneBlocks = [...tg.tasks].every((t) => (t.blocked & sigbit(signo)) !== 0n);
-  if (signalIgnoredAtSend(tg, signo) && !everyoneBlocks) return;
-  tg.sharedPending.enqueue({ signo, info: info instanceof Uint8Array ? info : encodeSiginfo(info) });
+  if (signalIgnoredAtSend(tg, signo) && !everyoneBlocks) return false;
+  const queued = tg.sharedPending.enqueue({ signo, info: info instanceof Uint8Array ? info : encodeSiginfo(info), onDequeue });
   tg.signalEvents.wakeAll();
   // Wake one task that can take it: prefer one blocked in a syscall, then any.
   const takers = [...tg.tasks].filter((t) => (t.blocked & sigbit(signo)) === 0n && t.state !== 'dead');
   const target = takers.find((t) => t.state === 'blocked') ?? takers[0];
   if (target) notify(target, signo);
+  return queued;
 }
 
 /**

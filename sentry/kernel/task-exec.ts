@@ -123,6 +123,7 @@ export function execve(t: Task, req: ExecRequest): number {
     t.tg.handlers = t.tg.handlers.clone();
   }
   t.tg.handlers.resetForExec();
+  t.tg.posixTimers.clear();
   t.altStack = { sp: 0, flags: 2, size: 0 };
   t.exePath = dentry.path(fs.root);
   t.comm = req.path.split('/').pop()!.slice(0, 15);

@@ -1,5 +1,6 @@
 // A thread group: a process. Its tasks share the address space, the signal
 // dispositions, the shared pending queue, limits and the process tree links.
+import { type PosixTimer, PosixTimerTable } from './posix-timers.js';
 import type { Rlimit } from './rlimits.js';
 import { SignalHandlers, SignalQueue } from './signal-state.js';
 import type { Task } from './task.js';
@@ -31,6 +32,10 @@ export class ThreadGroup {
   realTimer: Timer | null = null;
   realTimerInterval = 0;
   realTimerDeadline = 0;
+  /** timer_create's timers: not inherited by fork, gone at exec and exit. */
+  readonly posixTimers = new PosixTimerTable();
+  /** ITIMER_VIRTUAL and ITIMER_PROF (index 1 and 2; ITIMER_REAL is realTimer): kept across exec. */
+  readonly cpuItimers: (PosixTimer | null)[] = [null, null, null];
   /** The parent that created this child with CLONE_VFORK sleeps here until exec or exit. */
   vforkDone: WaitQueue | null = null;
   /** When children die while this group ignores SIGCHLD, they are reaped at once. */
