@@ -15,6 +15,7 @@ import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
 import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
 import { accessibleLength, dirfdStart, MAX_RW_COUNT, pathArg, readIovecs, type Iovec } from './args.js';
 import { permissionOf } from '../sentry/kernel/permissions.js';
+import { fsizeAllows } from '../sentry/kernel/rlimits.js';
 
 export { permissionOf };
 import { sys, type SyscallGroup } from './types.js';
@@ -79,8 +80,21 @@ function readFault(file: FileDescription, offset: number): number {
   return n <= 0 ? n : -E.EFAULT;
 }
 
+/** Where a write to a regular file lands: its offset, the current one, or the end for O_APPEND. */
+function writePosition(file: FileDescription, offset: number): number {
+  if (offset >= 0) return offset;
+  if ((file.flags & F.O_APPEND) === 0) return file.offset;
+  const st = file.dentry?.inode.stat();
+  return st === undefined || typeof st === 'number' ? file.offset : st.size;
+}
+
 function writeFrom(t: Task, file: FileDescription, addr: number, count: number, offset: number): number {
   count = Math.min(count, MAX_RW_COUNT);
+  if (count > 0 && file.dentry?.inode.type === S_IFREG) {
+    const allowed = fsizeAllows(t, writePosition(file, offset), count);
+    if (allowed < 0) return allowed;
+    count = allowed;
+  }
   if (count === 0) return file.write(new Uint8Array(0), offset);
   const direct = t.mm.readableView(addr, count);
   if (direct !== null) return file.write(direct, offset);
@@ -132,9 +146,18 @@ function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset
   if (typeof iovs === 'number') return iovs;
   if (write ? !file.writable : !file.readable) return -E.EBADF;
   if (!write && file.dentry?.inode.type === S_IFDIR && iovs.some((v) => v.len > 0)) return -E.EISDIR;
+  const wanted = (iovs as Iovec[]).reduce((n, v) => n + v.len, 0);
+  // RLIMIT_FSIZE is checked once for the whole vector, as Linux's generic_write_checks does.
+  let budget = wanted;
+  if (write && wanted > 0 && file.dentry?.inode.type === S_IFREG) {
+    budget = fsizeAllows(t, writePosition(file, offset), Math.min(wanted, MAX_RW_COUNT));
+    if (budget < 0) return budget;
+  }
   const transfer = (skip: number): number => {
     let total = 0;
-    for (const iov of iovs as Iovec[]) {
+    for (const whole of iovs as Iovec[]) {
+      if (total >= budget) break;
+      const iov = { base: whole.base, len: Math.min(whole.len, budget - total) };
       if (iov.len === 0) continue;
       // Bytes an earlier attempt already moved (a blocked writer's rerun) are skipped.
       const already = Math.min(Math.max(skip - total, 0), iov.len);
@@ -148,7 +171,7 @@ function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset
     return total - skip;
   };
   if (!write) return blockIfAgain(t, file, false, transfer(0));
-  return writeResult(t, file, (iovs as Iovec[]).reduce((n, v) => n + v.len, 0), transfer);
+  return writeResult(t, file, Math.min(wanted, budget), transfer);
 }
 
 /** The checks pread64/pwrite64/preadv/pwritev make first: the offset before the fd, as Linux does. */

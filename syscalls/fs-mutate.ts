@@ -3,6 +3,7 @@
 // sync calls, and utimensat with its older forms. Handlers decode and
 // resolve their arguments in Linux's order; sentry/vfs/ops.ts checks and
 // makes the change.
+import { fsizeAllows } from '../sentry/kernel/rlimits.js';
 import { E } from '../abi/linux/errno.js';
 import {
   FALLOC_FL_ALLOCATE_RANGE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_MODE_MASK,
@@ -168,6 +169,7 @@ function truncatePath(t: Task, pathIdx: number, length: number): number {
   const d = pathTarget(t, AT_FDCWD, pathIdx, true, false);
   if (d === null) return -E.ENOENT;
   if (typeof d === 'number') return d;
+  if (length > 0 && fsizeAllows(t, length - 1, 1) < 0) return -E.EFBIG;
   return vfs.truncate(t.creds, d.inode, length);
 }
 
@@ -183,6 +185,7 @@ function ftruncate(t: Task, fd: number, length: number): number {
   const f = fdFile(t, fd);
   if (typeof f === 'number') return f;
   if (typeOfFile(f) !== S_IFREG || !f.writable) return -E.EINVAL;
+  if (length > 0 && fsizeAllows(t, length - 1, 1) < 0) return -E.EFBIG;
   return f.truncate(length);
 }
 

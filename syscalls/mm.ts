@@ -4,6 +4,7 @@
 import { E } from '../abi/linux/errno.js';
 import * as M from '../abi/linux/mman.js';
 import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
+import { RLIM_INFINITY, RLIMIT_AS, RLIMIT_DATA } from '../sentry/kernel/rlimits.js';
 import type { Task } from '../sentry/kernel/task.js';
 import type { MappableFile } from '../sentry/mm/vma.js';
 import { FileDescription } from '../sentry/vfs/file-description.js';
@@ -31,6 +32,22 @@ function mappingsIn(t: Task, start: number, end: number): Array<{ start: number;
   return t.mm.mappings().filter((v) => v.start < end && v.end > start);
 }
 
+/**
+ * RLIMIT_AS (and RLIMIT_DATA for the heap): whether growing the address
+ * space by `grow` bytes, after `replaced` bytes of it go, stays within the
+ * limit (Linux's may_expand_vm).
+ */
+function mayExpand(t: Task, grow: number, replaced = 0, resource = RLIMIT_AS): boolean {
+  const limit = t.tg.rlimits[resource].cur;
+  if (limit === RLIM_INFINITY) return true;
+  const mapped = resource === RLIMIT_AS ? t.mm.mappings().reduce((n, v) => n + (v.end - v.start), 0) : 0;
+  return mapped - replaced + grow <= Number(limit);
+}
+
+function bytesMappedIn(t: Task, start: number, end: number): number {
+  return mappingsIn(t, start, end).reduce((n, v) => n + Math.min(v.end, end) - Math.max(v.start, start), 0);
+}
+
 function mmap(t: Task): number {
   const addr = t.arg(0), length = t.arg(1), prot = t.argInt(2), flags = t.argInt(3), fd = t.argInt(4), offset = t.arg(5);
   if (offset % M.PAGE_SIZE !== 0) return -E.EINVAL;
@@ -52,6 +69,9 @@ function mmap(t: Task): number {
     // An anonymous mapping takes no MAP_SHARED_VALIDATE.
     return -E.EINVAL;
   }
+  const len = M.pageRoundUp(length);
+  const replaced = flags & M.MAP_FIXED && addr % M.PAGE_SIZE === 0 ? bytesMappedIn(t, addr, addr + len) : 0;
+  if (!mayExpand(t, len, replaced)) return -E.ENOMEM;
   return t.mm.mmap({ addr, length, prot, flags, file, offset });
 }
 
@@ -102,6 +122,7 @@ function mremap(t: Task): number {
     if (v === null) return -E.EFAULT;
     if (!v.shared) return -E.EINVAL;
   }
+  if (newLen > oldLen && !mayExpand(t, newLen - (flags & M.MREMAP_DONTUNMAP ? 0 : oldLen))) return -E.ENOMEM;
   return t.mm.mremap(oldAddr, oldLength, newLength, flags, newAddr);
 }
 
@@ -150,12 +171,23 @@ function mlockRange(t: Task): number {
   return fullyMapped(t, start, end) ? 0 : -E.ENOMEM;
 }
 
+/** brk: a heap that would pass RLIMIT_DATA or RLIMIT_AS stays where it is, as Linux leaves it. */
+function brk(t: Task): number {
+  const want = t.arg(0), cur = t.mm.brk(0);
+  const grow = M.pageRoundUp(want) - M.pageRoundUp(cur);
+  if (grow > 0) {
+    const heap = M.pageRoundUp(want) - t.mm.brkStart;
+    if (!mayExpand(t, heap, 0, RLIMIT_DATA) || !mayExpand(t, grow)) return cur;
+  }
+  return t.mm.brk(want);
+}
+
 export const mmSyscalls: SyscallGroup = {
   mmap: sys(mmap, 'xuxxfx', 'MAP_SHARED file mappings are private copies (no write-back yet)'),
   munmap: sys(munmap, 'xu'),
   mprotect: sys(mprotect, 'xux'),
   mremap: sys(mremap, 'xuuxx'),
-  brk: sys((t) => t.mm.brk(t.arg(0)), 'x'),
+  brk: sys(brk, 'x'),
   madvise: sys(madvise, 'xui', 'MADV_DONTNEED zeroes; other advice is checked and ignored'),
   msync: sys(msync, 'xux'),
   mlock: sys(mlockRange, 'xu'),

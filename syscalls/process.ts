@@ -99,6 +99,8 @@ function getresid(t: Task, ids: [number, number, number]): number {
   return 0;
 }
 
+const RLIMITS_ACTED_ON = 'enforced: NOFILE, FSIZE (EFBIG, SIGXFSZ), AS, DATA (the heap), NPROC; CPU, STACK, CORE, MEMLOCK, LOCKS, SIGPENDING and the rest are kept but not acted on';
+
 export const processSyscalls: SyscallGroup = {
   getpid: sys((t) => t.tgid),
   getppid: sys((t) => t.ppid),
@@ -127,9 +129,9 @@ export const processSyscalls: SyscallGroup = {
     if (t.mm.writeU64(t.arg(1), t.robustList) < 0) return -E.EFAULT;
     return t.mm.writeU64(t.arg(2), 24);
   }, 'ipp'),
-  prlimit64: sys((t) => prlimit64(t, t.argInt(0), t.argInt(1), t.arg(2), t.arg(3)), 'iipp'),
+  prlimit64: sys((t) => prlimit64(t, t.argInt(0), t.argInt(1), t.arg(2), t.arg(3)), 'iipp', RLIMITS_ACTED_ON),
   getrlimit: sys(getrlimit, 'ip'),
-  setrlimit: sys((t) => prlimit64(t, 0, t.argInt(0), t.arg(1), 0), 'ip'),
+  setrlimit: sys((t) => prlimit64(t, 0, t.argInt(0), t.arg(1), 0), 'ip', RLIMITS_ACTED_ON),
   getrandom: sys(getrandom, 'pux'),
   sched_getaffinity: sys(schedGetaffinity, 'iup'),
   getcpu: sys((t) => {

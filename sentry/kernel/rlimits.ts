@@ -1,4 +1,9 @@
 // Resource limits (<asm-generic/resource.h>), kept per thread group.
+import { E } from '../../abi/linux/errno.js';
+import { SI_USER } from '../../abi/linux/siginfo.js';
+import { SIGXFSZ } from '../../abi/linux/signal.js';
+import { sendToTask } from './signals.js';
+import type { Task } from './task.js';
 export const RLIMIT_CPU = 0;
 export const RLIMIT_FSIZE = 1;
 export const RLIMIT_DATA = 2;
@@ -38,4 +43,20 @@ export function defaultRlimits(): Rlimit[] {
   l[RLIMIT_NICE] = { cur: 0n, max: 0n };
   l[RLIMIT_RTPRIO] = { cur: 0n, max: 0n };
   return l;
+}
+
+/**
+ * RLIMIT_FSIZE for a write or size change of a regular file reaching from
+ * pos for count bytes: how many bytes may go, or -EFBIG with SIGXFSZ sent
+ * when not one may (Linux's generic_write_check_limits).
+ */
+export function fsizeAllows(t: Task, pos: number, count: number): number {
+  const limit = t.tg.rlimits[RLIMIT_FSIZE].cur;
+  if (limit === RLIM_INFINITY || count === 0) return count;
+  const max = Number(limit);
+  if (pos >= max) {
+    sendToTask(t, SIGXFSZ, { signo: SIGXFSZ, code: SI_USER });
+    return -E.EFBIG;
+  }
+  return Math.min(count, max - pos);
 }

@@ -1,6 +1,7 @@
 // clone(2) in all its shapes: fork (new address space, memory copied),
 // vfork and CLONE_VM (shared address space, own host process), threads
 // (a new host thread in the same stub).
+import { RLIM_INFINITY, RLIMIT_NPROC } from './rlimits.js';
 import { E } from '../../abi/linux/errno.js';
 import { REG } from '../../abi/linux/ptrace.js';
 import type { StubProcess } from '../../platform/ptrace/stub-process.js';
@@ -49,6 +50,19 @@ export interface CloneArgs {
 /** Vfork parents keep this across the rerun of their clone: the child's tid. */
 interface VforkWait { childTid: number; done: WaitQueue }
 
+/**
+ * RLIMIT_NPROC: the caller's real user may not own more tasks (threads
+ * count, as Linux counts every task) than its soft limit, unless it is root
+ * or privileged (root holds every capability here).
+ */
+function overNprocLimit(t: Task): boolean {
+  const limit = t.tg.rlimits[RLIMIT_NPROC].cur;
+  if (limit === RLIM_INFINITY || t.creds.uid === 0 || t.creds.euid === 0) return false;
+  let owned = 0n;
+  for (const task of t.kernel.tasks.values()) if (task.creds.uid === t.creds.uid && task.state !== 'dead') owned++;
+  return owned >= limit;
+}
+
 /** Creates the child. Returns its tid, BLOCKED (vfork parent waiting), or -errno. */
 export function clone(t: Task, a: CloneArgs): number {
   const vfork = t.syscallState as VforkWait | null;
@@ -66,6 +80,7 @@ export function clone(t: Task, a: CloneArgs): number {
   if (f & NAMESPACE_FLAGS) return -E.EPERM;
   if (a.exitSignal < 0 || a.exitSignal > 64) return -E.EINVAL;
   const kernel = t.kernel;
+  if (overNprocLimit(t)) return -E.EAGAIN;
   const tid = kernel.allocatePid();
   if (tid < 0) return tid;
 
