@@ -2,6 +2,7 @@
 // --strace log the call with decoded arguments and its result.
 import { errnoName, E } from '../abi/linux/errno.js';
 import type { Task } from '../sentry/kernel/task.js';
+import { seccompVerdict } from './seccomp.js';
 import { SYSCALL_TABLE } from './table.js';
 import type { ArgFormat } from './types.js';
 
@@ -16,6 +17,10 @@ function unimplemented(t: Task, nr: number): number {
 /** Runs the syscall in t's registers; returns the value for rax. */
 export function dispatch(t: Task): number {
   const nr = t.regs.syscallNr;
+  if (t.seccomp.mode !== 0) {
+    const decided = seccompVerdict(t, nr);
+    if (decided !== undefined) return decided;
+  }
   const row = nr >= 0 ? SYSCALL_TABLE[nr] : undefined;
   const entry = row?.entry;
   if (!entry) return unimplemented(t, nr);

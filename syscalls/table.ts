@@ -12,6 +12,7 @@ import { posixTimerSyscalls } from './posix-timers.js';
 import { processSyscalls } from './process.js';
 import { pipeSyscalls } from './pipe.js';
 import { pollSyscalls } from './poll.js';
+import { seccompSyscalls } from './seccomp.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
 import { taskSyscalls } from './task.js';
@@ -25,7 +26,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls, seccompSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

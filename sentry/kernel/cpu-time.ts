@@ -1,9 +1,10 @@
-// CPU time of tasks and thread groups, read from the host: each task runs
-// its application code on one host thread, whose run time the host keeps in
-// /proc/<tid>/schedstat (nanoseconds on a CPU). Time the Sentry spends
-// serving a task's system calls is the Sentry's, not the host thread's, so
-// it is not counted; Linux would count it as system time. A group's time
-// includes its exited threads', as Linux's signal_struct keeps it.
+// CPU time of tasks and thread groups: each task runs its application code
+// on one host thread, whose run time the host keeps in /proc/<tid>/schedstat
+// (nanoseconds on a CPU), and the Sentry adds the time it spent serving the
+// task's system calls (Task.sentryCpuNs), which Linux would count as the
+// task's system time. The host's ptrace switches between the two are not
+// counted. A group's time includes its exited threads', as Linux's
+// signal_struct keeps it.
 import { readFileSync } from 'node:fs';
 import type { Task } from './task.js';
 import type { ThreadGroup } from './thread-group.js';
@@ -31,11 +32,11 @@ function hostThreadNs(hostTid: number): number | null {
 export function taskCpuNs(t: Task): number {
   let r = readings.get(t);
   if (r === undefined) { r = { hostTid: t.thread.hostTid, base: 0, last: 0 }; readings.set(t, r); }
-  if (t.state === 'dead') return r.base + r.last;
+  if (t.state === 'dead') return r.base + r.last + t.sentryCpuNs;
   if (r.hostTid !== t.thread.hostTid) { r.base += r.last; r.last = 0; r.hostTid = t.thread.hostTid; }
   const now = hostThreadNs(r.hostTid);
   if (now !== null && now > r.last) r.last = now;
-  return r.base + r.last;
+  return r.base + r.last + t.sentryCpuNs;
 }
 
 /** Nanoseconds the whole group has run, its exited threads included. */

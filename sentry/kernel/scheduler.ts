@@ -144,7 +144,10 @@ export class Scheduler {
     t.regsChanged = false;
     (t.mm.backend as StubProcess).injector = t.thread;
     this.kernel.current = t;
+    // The Sentry's time serving the call is the task's CPU time, as the kernel's would be (cpu-time.ts).
+    const start = process.hrtime.bigint();
     const r = this.dispatch(t);
+    t.sentryCpuNs += Number(process.hrtime.bigint() - start);
     if (t.state === 'dead' || t.state === 'stopped') return;
     if (r === BLOCKED) {
       // A signal already pending (sigsuspend's newly unblocked one) ends the wait at once.

@@ -125,6 +125,8 @@ export function clone(t: Task, a: CloneArgs): number {
   if (f & CLONE_SETTLS) child.regs.set(REG.fs_base, a.tls);
   child.regsChanged = true;
   child.blocked = t.blocked;
+  child.noNewPrivs = t.noNewPrivs;
+  child.seccomp = { ...t.seccomp };
   child.umask = t.umask;
   child.exePath = t.exePath;
   child.comm = t.comm;

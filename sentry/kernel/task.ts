@@ -1,5 +1,6 @@
 // A task: one application thread, its registers, and the resources it
 // holds (address space, fd table, fs context, credentials, signal state).
+import type { SeccompState } from './seccomp/filter.js';
 import { REG } from '../../abi/linux/ptrace.js';
 import { Registers, SYSCALL_ARG_REG } from '../../platform/registers.js';
 import type { StubThread } from '../../platform/ptrace/stub-process.js';
@@ -56,6 +57,12 @@ export class Task {
   clearChildTid = 0;
   robustList = 0;
   pending = new SignalQueue();
+  /** Nanoseconds the Sentry spent serving this task's syscalls (part of its CPU time). */
+  sentryCpuNs = 0;
+  /** prctl(PR_SET_NO_NEW_PRIVS): inherited by children and kept across exec. */
+  noNewPrivs = false;
+  /** Strict mode or the filters this task's syscalls pass first (syscalls/seccomp.ts); inherited, kept across exec. */
+  seccomp: SeccompState = { mode: 0, filter: null };
   blocked = 0n;
   /** The mask to restore after a handler runs, for sigsuspend/ppoll/pselect. */
   savedMask: bigint | null = null;
