@@ -2,6 +2,7 @@
 // forms, stat, getdents, readlink, access, cwd, fcntl, dup, ioctl.
 import { E, ERESTARTSYS } from '../abi/linux/errno.js';
 import * as F from '../abi/linux/fcntl.js';
+import * as FS from '../abi/linux/fs.js';
 import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, type Stat } from '../abi/linux/stat.js';
 import { FIGETBSZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD } from '../abi/linux/ioctl.js';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE } from '../abi/linux/mman.js';
@@ -11,6 +12,7 @@ import { Dentry } from '../sentry/vfs/dentry.js';
 import type { FileDescription } from '../sentry/vfs/file-description.js';
 import { findConflict, lockKey, lockQueue, noteWaiting, OFFSET_MAX, setLock, wouldDeadlock } from '../sentry/vfs/lock.js';
 import { PathFile } from '../sentry/vfs/path-file.js';
+import { flockQueue, flockRelease, flockTake } from '../sentry/vfs/flock.js';
 import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
 import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
 import { accessibleLength, dirfdStart, MAX_RW_COUNT, pathArg, readIovecs, type Iovec } from './args.js';
@@ -123,7 +125,28 @@ function doWrite(t: Task, fd: number, addr: number, count: number, offset: numbe
   return writeResult(t, file, count, (done) => writeFrom(t, file, addr + done, count - done, offset < 0 ? -1 : offset + done));
 }
 
-function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset: number, write: boolean): number {
+/**
+ * kiocb_set_rw_flags: which RWF_* flags this file takes. Every file here
+ * answers without waiting (a stream says EAGAIN), so RWF_NOWAIT is always
+ * possible; no file system here does atomic or uncached writes.
+ */
+function checkRwFlags(rwf: number): number {
+  if (rwf & ~FS.RWF_SUPPORTED) return -E.EOPNOTSUPP;
+  if ((rwf & FS.RWF_APPEND) && (rwf & FS.RWF_NOAPPEND)) return -E.EINVAL;
+  if (rwf & FS.RWF_ATOMIC) return -E.EOPNOTSUPP;
+  if (rwf & FS.RWF_DONTCACHE) return -E.EOPNOTSUPP;
+  return 0;
+}
+
+/** Runs fn with the file's O_APPEND as RWF_APPEND / RWF_NOAPPEND ask, for this call only. */
+function withAppend(file: FileDescription, rwf: number, fn: () => number): number {
+  if (!(rwf & (FS.RWF_APPEND | FS.RWF_NOAPPEND))) return fn();
+  const saved = file.flags;
+  file.flags = rwf & FS.RWF_APPEND ? saved | F.O_APPEND : saved & ~F.O_APPEND;
+  try { return fn(); } finally { file.flags = (file.flags & ~F.O_APPEND) | (saved & F.O_APPEND); }
+}
+
+function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset: number, write: boolean, rwf = 0): number {
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
   if (file instanceof PathFile) return -E.EBADF;
@@ -132,6 +155,12 @@ function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset
   if (typeof iovs === 'number') return iovs;
   if (write ? !file.writable : !file.readable) return -E.EBADF;
   if (!write && file.dentry?.inode.type === S_IFDIR && iovs.some((v) => v.len > 0)) return -E.EISDIR;
+  if (rwf !== 0) {
+    // The flags are looked at only when there is something to move.
+    if (!iovs.some((v) => v.len > 0)) return 0;
+    const r = checkRwFlags(rwf);
+    if (r < 0) return r;
+  }
   const transfer = (skip: number): number => {
     let total = 0;
     for (const iov of iovs as Iovec[]) {
@@ -147,8 +176,28 @@ function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset
     }
     return total - skip;
   };
+  if (rwf & FS.RWF_NOWAIT) {
+    // As O_NONBLOCK for this call: a stream that would wait says EAGAIN (or what it moved).
+    return withAppend(file, rwf, () => transfer(0));
+  }
   if (!write) return blockIfAgain(t, file, false, transfer(0));
-  return writeResult(t, file, (iovs as Iovec[]).reduce((n, v) => n + v.len, 0), transfer);
+  const total = (iovs as Iovec[]).reduce((n, v) => n + v.len, 0);
+  const r = writeResult(t, file, total, (done) => withAppend(file, rwf, () => transfer(done)));
+  if (r > 0 && (rwf & (FS.RWF_SYNC | FS.RWF_DSYNC))) {
+    const s = file.fsync((rwf & FS.RWF_SYNC) === 0);
+    if (s < 0 && s !== -E.EINVAL) return s;
+  }
+  return r;
+}
+
+/** preadv2(2) / pwritev2(2): offset -1 is the file's own position (readv/writev with flags). */
+function vector2(t: Task, write: boolean): number {
+  const fd = t.argInt(0), offset = Number(BigInt.asIntN(64, t.argBig(3))), rwf = t.argInt(5);
+  if (offset !== -1) {
+    const c = checkOffset(t, fd, offset);
+    if (c < 0) return c;
+  }
+  return doVector(t, fd, t.arg(1), t.argInt(2), offset === -1 ? -1 : offset, write, rwf);
 }
 
 /** The checks pread64/pwrite64/preadv/pwritev make first: the offset before the fd, as Linux does. */
@@ -329,7 +378,17 @@ function statx(t: Task): number {
 
 // ---- directories ----
 
-function getdents64(t: Task): number {
+/**
+ * Record length of one directory entry: linux_dirent64 puts d_type before
+ * the name; the old linux_dirent puts it in the last byte, after the name's
+ * NUL, and so needs one byte more.
+ */
+function direntLength(nameLength: number, old: boolean): number {
+  return Math.ceil((old ? 18 + nameLength + 2 : 19 + nameLength + 1) / 8) * 8;
+}
+
+/** getdents64(2) and the old getdents(2): entries from the directory's position, as many as fit. */
+function getdents(t: Task, old: boolean): number {
   const file = fileOf(t, t.argInt(0));
   if (typeof file === 'number') return file;
   if (file instanceof PathFile) return -E.EBADF;
@@ -341,14 +400,19 @@ function getdents64(t: Task): number {
   let used = 0, consumed = 0;
   for (const e of entries) {
     const name = stringToBytes(e.name);
-    const reclen = Math.ceil((19 + name.length + 1) / 8) * 8;
+    const reclen = direntLength(name.length, old);
     if (used + reclen > out.length) break;
+    out.fill(0, used, used + reclen);
     dv.setBigUint64(used, e.ino, true);
     dv.setBigInt64(used + 8, BigInt(file.offset + consumed + 1), true);
     dv.setUint16(used + 16, reclen, true);
-    out[used + 18] = e.type;
-    out.set(name, used + 19);
-    out.fill(0, used + 19 + name.length, used + reclen);
+    if (old) {
+      out.set(name, used + 18);
+      out[used + reclen - 1] = e.type;
+    } else {
+      out[used + 18] = e.type;
+      out.set(name, used + 19);
+    }
     used += reclen;
     consumed++;
   }
@@ -542,6 +606,24 @@ function setLockCmd(t: Task, file: FileDescription, ofd: boolean, wait: boolean)
   return 0;
 }
 
+/** flock(2): Linux's order is the operation (EINVAL), then the fd (EBADF), then its mode. */
+function flock(t: Task): number {
+  const op = t.argInt(1);
+  // LOCK_MAND never worked and is ignored since Linux 5.15.
+  if (op & F.LOCK_MAND) return 0;
+  const cmd = op & ~F.LOCK_NB;
+  if (cmd !== F.LOCK_SH && cmd !== F.LOCK_EX && cmd !== F.LOCK_UN) return -E.EINVAL;
+  const file = fileOf(t, t.argInt(0));
+  if (typeof file === 'number' || file instanceof PathFile) return -E.EBADF;
+  const key = lockKey(file);
+  if (cmd === F.LOCK_UN) { flockRelease(key, file); return 0; }
+  // An open for ioctls only (access mode 3) can take no lock.
+  if (!file.readable && !file.writable) return -E.EBADF;
+  const r = flockTake(key, file, cmd === F.LOCK_EX ? 'exclusive' : 'shared');
+  if (r !== -E.EAGAIN || (op & F.LOCK_NB)) return r;
+  return t.block([flockQueue(key)], -ERESTARTSYS);
+}
+
 function fcntl(t: Task): number {
   const fd = t.argInt(0), cmd = t.argInt(1);
   const file = fileOf(t, fd);
@@ -647,6 +729,8 @@ export const fileSyscalls: SyscallGroup = {
   writev: sys((t) => doVector(t, t.argInt(0), t.arg(1), t.argInt(2), -1, true), 'fpi'),
   preadv: sys((t) => { const c = checkOffset(t, t.argInt(0), t.arg(3)); return c < 0 ? c : doVector(t, t.argInt(0), t.arg(1), t.argInt(2), t.arg(3), false); }, 'fpii'),
   pwritev: sys((t) => { const c = checkOffset(t, t.argInt(0), t.arg(3)); return c < 0 ? c : doVector(t, t.argInt(0), t.arg(1), t.argInt(2), t.arg(3), true); }, 'fpii'),
+  preadv2: sys((t) => vector2(t, false), 'fpiiix'),
+  pwritev2: sys((t) => vector2(t, true), 'fpiiix'),
   open: sys((t) => openAt(t, F.AT_FDCWD, 0, t.argInt(1), t.argInt(2)), 'sxo'),
   openat: sys((t) => openAt(t, t.argInt(0), 1, t.argInt(2), t.argInt(3)), 'fsxo'),
   creat: sys((t) => openAt(t, F.AT_FDCWD, 0, F.O_CREAT | F.O_WRONLY | F.O_TRUNC, t.argInt(1)), 'so'),
@@ -661,7 +745,8 @@ export const fileSyscalls: SyscallGroup = {
     return writeStat(t, t.arg(2), statDentryOrFd(t, t.argInt(0), 1, flags));
   }, 'fspx'),
   statx: sys(statx, 'fsxxp'),
-  getdents64: sys(getdents64, 'fpu'),
+  getdents64: sys((t) => getdents(t, false), 'fpu'),
+  getdents: sys((t) => getdents(t, true), 'fpu'),
   readlink: sys((t) => readlinkAt(t, F.AT_FDCWD, 0, 1, 2), 'spu'),
   readlinkat: sys((t) => readlinkAt(t, t.argInt(0), 1, 2, 3), 'fspu'),
   access: sys((t) => accessAt(t, F.AT_FDCWD, 0, t.argInt(1), 0), 'si'),
@@ -688,5 +773,6 @@ export const fileSyscalls: SyscallGroup = {
   }, 'ff'),
   dup3: sys((t) => dup3(t, t.argInt(0), t.argInt(1), t.argInt(2)), 'ffx'),
   ioctl: sys(ioctl, 'fxx', 'terminal ioctls on the console; FIONBIO, FIOCLEX, FIONCLEX'),
+  flock: sys(flock, 'fx', 'locks are the Sentry\'s own: processes outside the sandbox do not see them'),
   umask: sys((t) => { const old = t.umask; t.umask = t.argInt(0) & 0o777; return old; }, 'o'),
 };

@@ -5,6 +5,7 @@ import type { Support, SyscallEntry, SyscallGroup } from './types.js';
 import { credentialSyscalls } from './credentials.js';
 import { eventSyscalls } from './events.js';
 import { fileSyscalls } from './file.js';
+import { fileHintSyscalls } from './file-hints.js';
 import { fsMutateSyscalls } from './fs-mutate.js';
 import { futexSyscalls } from './futex.js';
 import { mmSyscalls } from './mm.js';
@@ -24,7 +25,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fileHintSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

@@ -661,6 +661,8 @@ export class OverlayFile extends FileDescription implements MappableFile {
 
   override write(src: Uint8Array, offset: number): number {
     const f = this.current();
+    // The layer's file appends as this one does now (F_SETFL and RWF_APPEND change it after the open).
+    f.flags = (f.flags & ~O_APPEND) | (this.flags & O_APPEND);
     if (offset >= 0 && !(this.flags & O_APPEND)) return f.write(src, offset);
     f.offset = this.offset;
     const n = f.write(src, -1);
