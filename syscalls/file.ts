@@ -14,14 +14,14 @@ import { findConflict, lockKey, lockQueue, noteWaiting, OFFSET_MAX, setLock, wou
 import { PathFile } from '../sentry/vfs/path-file.js';
 import { flockQueue, flockRelease, flockTake } from '../sentry/vfs/flock.js';
 import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
-import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
+import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild, type ResolveRules } from '../sentry/vfs/path-walk.js';
 import { accessibleLength, dirfdStart, MAX_RW_COUNT, pathArg, readIovecs, type Iovec } from './args.js';
 import { permissionOf } from '../sentry/kernel/permissions.js';
 
 export { permissionOf };
 import { sys, type SyscallGroup } from './types.js';
 import { blockIfAgain, writeResult } from './blocking-io.js';
-import { createFile } from '../sentry/vfs/ops.js';
+import { createFile, createTmpfile } from '../sentry/vfs/ops.js';
 import { FifoEnd } from '../sentry/fsimpl/pipe/fifo.js';
 
 const BOUNCE_LIMIT = 1 << 20;
@@ -224,10 +224,10 @@ function roRefusesWrite(type: number): boolean {
  * where the link points (creat() through a dangling link). Returns the
  * dentry, or an installed fd when it created the file, as { fd }.
  */
-function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: number, cloexec: boolean): Dentry | { fd: number } | number {
-  if (!(flags & F.O_CREAT)) return resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0, t.creds);
+function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: number, cloexec: boolean, rules?: ResolveRules): Dentry | { fd: number } | number {
+  if (!(flags & F.O_CREAT)) return resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0, t.creds, rules);
   for (let follows = 0; ; follows++) {
-    const p = resolveParent(t.fs, start, path, t.creds);
+    const p = resolveParent(t.fs, start, path, t.creds, rules);
     if (typeof p === 'number') return p;
     if (p.name === '.' || p.name === '..' || p.trailingSlash) return -E.EISDIR;
     const existing = lookupChild(p.parent, p.name);
@@ -241,6 +241,11 @@ function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: n
     if (flags & F.O_EXCL) return -E.EEXIST;
     if (existing.inode.type !== S_IFLNK || (flags & F.O_NOFOLLOW)) return existing;
     if (follows >= MAX_SYMLINK_FOLLOWS) return -E.ELOOP;
+    if (rules?.noSymlinks) return -E.ELOOP;
+    if (existing.inode.magicLink !== undefined) {
+      // A magic link names its file directly: the walk jumps there, and a missing one cannot be created.
+      return resolvePath(t.fs, p.parent, p.name, true, t.creds, rules);
+    }
     const target = existing.inode.readlink();
     if (typeof target === 'number') return target;
     if (target === '') return -E.ENOENT;
@@ -268,8 +273,27 @@ function waitForFifoPartner(t: Task, end: FifoEnd, cloexec: boolean): number {
   return t.block([end.fifo.opened], -ERESTARTSYS);
 }
 
-/** open(2) with Linux's flag handling (build_open_flags) and its order of checks (do_open, may_open). */
-function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode: number): number {
+/** The RESOLVE_* bits of openat2 as walk rules, scoped to the walk's start. */
+function resolveRules(resolve: number, start: Dentry): ResolveRules | undefined {
+  if (resolve === 0) return undefined;
+  return {
+    noXdev: (resolve & F.RESOLVE_NO_XDEV) !== 0,
+    // RESOLVE_NO_SYMLINKS implies no magic links either.
+    noMagicLinks: (resolve & (F.RESOLVE_NO_MAGICLINKS | F.RESOLVE_NO_SYMLINKS)) !== 0,
+    noSymlinks: (resolve & F.RESOLVE_NO_SYMLINKS) !== 0,
+    beneath: (resolve & F.RESOLVE_BENEATH) !== 0,
+    inRoot: (resolve & F.RESOLVE_IN_ROOT) !== 0,
+    cached: (resolve & F.RESOLVE_CACHED) !== 0,
+    scope: start,
+  };
+}
+
+/**
+ * open(2) with Linux's flag handling (build_open_flags) and its order of
+ * checks (do_open, may_open). resolve: openat2's RESOLVE_* bits, its flags
+ * already checked (openat2 refuses what open(2) drops).
+ */
+function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode: number, resolve = 0): number {
   const waiting = (t.syscallState as Partial<FifoOpenWait> | null)?.fifoEnd;
   if (waiting !== undefined) {
     const w = t.syscallState as FifoOpenWait;
@@ -289,17 +313,19 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
   }
   const path = pathArg(t, pathAddrArg);
   if (typeof path === 'number') return path;
-  const start = dirfdStart(t, dirfd, path);
+  // A scoped walk starts at dirfd even for an absolute path (which then fails or restarts there).
+  const start = resolve & (F.RESOLVE_BENEATH | F.RESOLVE_IN_ROOT) ? dirfdStart(t, dirfd, '') : dirfdStart(t, dirfd, path);
   if (typeof start === 'number') return start;
+  const rules = resolveRules(resolve, start);
   if (flags & F.__O_TMPFILE) {
-    // An unnamed file in a directory: nothing to create it on a read-only
-    // mount, and the Gofer has no way to make one elsewhere.
-    const dir = resolvePath(t.fs, start, path, true, t.creds);
+    // An unnamed file in a directory (do_tmpfile): the Gofer cannot make one, as Linux's 9p cannot.
+    const dir = resolvePath(t.fs, start, path, true, t.creds, rules);
     if (typeof dir === 'number') return dir;
     if (dir.inode.type !== S_IFDIR) return -E.ENOTDIR;
-    return dir.inode.readonly ? -E.EROFS : -E.EOPNOTSUPP;
+    const file = createTmpfile(t.creds, dir, fileFlags(flags), mode & 0o7777 & ~t.umask, (flags & F.O_EXCL) === 0);
+    return typeof file === 'number' ? file : t.fdTable.add(file, cloexec);
   }
-  const found = openTarget(t, start, path, flags, mode, cloexec);
+  const found = openTarget(t, start, path, flags, mode, cloexec, rules);
   if (typeof found === 'number') return found;
   if (!(found instanceof Dentry)) return found.fd;
   const dentry = found;
@@ -327,6 +353,40 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
     if (r < 0) { file.decRef(); return r; }
   }
   return t.fdTable.add(file, cloexec);
+}
+
+/** Largest open_how openat2 reads (copy_struct_from_user within a page). */
+const OPEN_HOW_MAX = 4096;
+
+/**
+ * openat2(2): struct open_how { u64 flags, mode, resolve } of `size`
+ * bytes; a larger struct must be zero past what this kernel knows (E2BIG).
+ * Unlike open(2), unknown flags and a mode without O_CREAT are errors.
+ */
+function openat2(t: Task): number {
+  const size = t.arg(3);
+  if (size < F.OPEN_HOW_SIZE_VER0) return -E.EINVAL;
+  if (size > OPEN_HOW_MAX) return -E.E2BIG;
+  const raw = new Uint8Array(size);
+  if (t.mm.copyInFull(t.arg(2), raw) < 0) return -E.EFAULT;
+  if (raw.subarray(F.OPEN_HOW_SIZE_VER0).some((b) => b !== 0)) return -E.E2BIG;
+  const dv = new DataView(raw.buffer);
+  const flags64 = dv.getBigUint64(0, true), mode64 = dv.getBigUint64(8, true), resolve64 = dv.getBigUint64(16, true);
+  if (flags64 & ~BigInt(F.VALID_OPEN_FLAGS)) return -E.EINVAL;
+  if (resolve64 & ~BigInt(F.VALID_RESOLVE_FLAGS)) return -E.EINVAL;
+  const flags = Number(flags64), resolve = Number(resolve64);
+  if ((resolve & F.RESOLVE_BENEATH) && (resolve & F.RESOLVE_IN_ROOT)) return -E.EINVAL;
+  const creates = (flags & F.O_CREAT) !== 0 || (flags & F.__O_TMPFILE) !== 0;
+  if (creates ? mode64 & ~0o7777n : mode64 !== 0n) return -E.EINVAL;
+  if ((flags & (F.O_DIRECTORY | F.O_CREAT)) === (F.O_DIRECTORY | F.O_CREAT)) return -E.EINVAL;
+  if (flags & F.__O_TMPFILE) {
+    const acc = flags & F.O_ACCMODE;
+    if ((flags & F.O_TMPFILE_MASK) !== F.O_TMPFILE || (acc !== F.O_WRONLY && acc !== F.O_RDWR)) return -E.EINVAL;
+  }
+  if ((flags & F.O_PATH) && (flags & ~F.O_PATH_FLAGS)) return -E.EINVAL;
+  // Nothing to look for in the cache when the open would create or truncate.
+  if ((resolve & F.RESOLVE_CACHED) && (flags & (F.O_TRUNC | F.O_CREAT | F.__O_TMPFILE))) return -E.EAGAIN;
+  return openAt(t, t.argInt(0), 1, flags, Number(mode64), resolve);
 }
 
 /** Permission check with Linux's rules for root (CAP_DAC_OVERRIDE). */
@@ -733,6 +793,7 @@ export const fileSyscalls: SyscallGroup = {
   pwritev2: sys((t) => vector2(t, true), 'fpiiix'),
   open: sys((t) => openAt(t, F.AT_FDCWD, 0, t.argInt(1), t.argInt(2)), 'sxo'),
   openat: sys((t) => openAt(t, t.argInt(0), 1, t.argInt(2), t.argInt(3)), 'fsxo'),
+  openat2: sys(openat2, 'fspu'),
   creat: sys((t) => openAt(t, F.AT_FDCWD, 0, F.O_CREAT | F.O_WRONLY | F.O_TRUNC, t.argInt(1)), 'so'),
   close: sys((t) => t.fdTable.close(t.argInt(0)), 'f'),
   lseek: sys((t) => { const f = fileOf(t, t.argInt(0)); return typeof f === 'number' ? f : f.lseek(t.arg(1), t.argInt(2)); }, 'fii'),

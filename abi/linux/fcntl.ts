@@ -104,3 +104,15 @@ export const F_SEAL_GROW = 0x4;
 export const F_SEAL_WRITE = 0x8;
 export const F_SEAL_FUTURE_WRITE = 0x10;
 export const F_SEAL_EXEC = 0x20;
+
+/** <linux/openat2.h>: struct open_how { u64 flags, mode, resolve; }. */
+export const OPEN_HOW_SIZE_VER0 = 24;
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+export const RESOLVE_CACHED = 0x20;
+export const VALID_RESOLVE_FLAGS = 0x3f;
+/** What O_PATH may be combined with in openat2 (O_PATH_FLAGS). */
+export const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;

@@ -400,6 +400,18 @@ export class OverlayInode implements Inode {
     return { inode: child, file: new OverlayFile(child, made.file, flags, true) };
   }
 
+  /** O_TMPFILE: made in the upper layer (this directory copied up first, as overlayfs does). */
+  tmpfile(flags: number, mode: number, uid: number, gid: number): Created | number {
+    const r = this.copyUp();
+    if (r < 0) return r;
+    const upper = this.upper!;
+    if (upper.tmpfile === undefined) return -E.EOPNOTSUPP;
+    const made = upper.tmpfile(flags, mode, uid, gid);
+    if (typeof made === 'number') return made;
+    const inode = new OverlayInode(this.fs, this, '', made.inode, null);
+    return { inode, file: new OverlayFile(inode, made.file, flags, true) };
+  }
+
   mkdir(name: string, mode: number, uid: number, gid: number): number {
     const had = this.prepareName(name);
     if (typeof had === 'number') return had;
