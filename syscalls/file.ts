@@ -23,6 +23,7 @@ import { sys, type SyscallGroup } from './types.js';
 import { blockIfAgain, writeResult } from './blocking-io.js';
 import { createFile, createTmpfile } from '../sentry/vfs/ops.js';
 import { FifoEnd } from '../sentry/fsimpl/pipe/fifo.js';
+import { addSeals, sealsOf } from '../sentry/fsimpl/tmpfs/memfd.js';
 
 const BOUNCE_LIMIT = 1 << 20;
 
@@ -736,6 +737,13 @@ function fcntl(t: Task): number {
       file.owner = type === F.F_OWNER_PGRP ? -pid : pid;
       return 0;
     }
+    case F.F_GET_SEALS: {
+      const seals = file.dentry === null ? null : sealsOf(file.dentry.inode);
+      return seals ?? -E.EINVAL;
+    }
+    case F.F_ADD_SEALS:
+      if (!file.writable) return -E.EPERM;
+      return file.dentry === null ? -E.EINVAL : addSeals(file.dentry.inode, t.argU32(2));
     // No file here holds a lease.
     case F.F_GETLEASE: return F.F_UNLCK;
     // Pipe commands on anything else: get_pipe_info fails.

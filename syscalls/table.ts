@@ -8,6 +8,7 @@ import { fileSyscalls } from './file.js';
 import { fileHintSyscalls } from './file-hints.js';
 import { fsMutateSyscalls } from './fs-mutate.js';
 import { futexSyscalls } from './futex.js';
+import { memfdSyscalls } from './memfd.js';
 import { mmSyscalls } from './mm.js';
 import { processSyscalls } from './process.js';
 import { pipeSyscalls } from './pipe.js';
@@ -25,7 +26,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fileHintSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fileHintSyscalls, fsMutateSyscalls, futexSyscalls, memfdSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];
