@@ -147,7 +147,7 @@ function withAppend(file: FileDescription, rwf: number, fn: () => number): numbe
   try { return fn(); } finally { file.flags = (file.flags & ~F.O_APPEND) | (saved & F.O_APPEND); }
 }
 
-function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset: number, write: boolean, rwf = 0): number {
+export function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset: number, write: boolean, rwf = 0): number {
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
   if (file instanceof PathFile) return -E.EBADF;

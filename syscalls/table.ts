@@ -15,6 +15,7 @@ import { pipeSyscalls } from './pipe.js';
 import { pollSyscalls } from './poll.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
+import { spliceSyscalls } from './splice.js';
 import { taskSyscalls } from './task.js';
 import { timeSyscalls } from './time.js';
 import { xattrSyscalls } from './xattr.js';
@@ -26,7 +27,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fileHintSyscalls, fsMutateSyscalls, futexSyscalls, memfdSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fileHintSyscalls, fsMutateSyscalls, futexSyscalls, memfdSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, spliceSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];
