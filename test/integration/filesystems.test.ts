@@ -7,8 +7,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBusyboxBundle, hasPtrace } from '../fixtures/rootfs.js';
-import { runsc } from './helpers.js';
+import { buildBusyboxBundle, buildStaticCBinary, hasPtrace } from '../fixtures/rootfs.js';
+import { native, REPO, runsc } from './helpers.js';
 
 /** sha256 of every regular file under root, keyed by its path relative to root's parent ("doc/x/y"). */
 function hostHashes(root: string): Map<string, string> {
@@ -145,4 +145,25 @@ describe.skipIf(!ptrace.ok)(`file systems${ptrace.ok ? '' : ` — skipped: ${ptr
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('sandboxed 9 42\nstatus=3\nmode=-rwxr-xr-x\n');
   }, 120_000);
+
+  it.skipIf(!gcc)('O_TMPFILE on the overlay\'s /tmp and on tmpfs behaves as on a Linux tmpfs (linkat through /proc/self/fd and AT_EMPTY_PATH, O_EXCL)', async () => {
+    const bin = buildStaticCBinary(path.join(REPO, 'test/programs/tmpfile.c'), path.join(work, 'tmpfile'));
+    if (bin === null) return;
+    // Linux is the judge: the same program on a host tmpfs.
+    const hostDir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tmpfile-'));
+    let want: string;
+    try {
+      const n = await native([bin, hostDir]);
+      expect(n.stderr).toBe('');
+      want = n.stdout;
+    } finally {
+      rmSync(hostDir, { recursive: true, force: true });
+    }
+    expect(want).toMatch(/done=1\n$/);
+    for (const dir of ['/tmp', '/dev/shm']) {
+      const r = await runsc(['do', bin, dir]);
+      expect(r.stderr, dir).toBe('');
+      expect(r.stdout, dir).toBe(want);
+    }
+  });
 });
