@@ -20,7 +20,6 @@ export interface KnownDifference {
   reason: string;
 }
 
-const NO_HANDLER = 'no handler in syscalls/table.ts yet (ENOSYS)';
 const COARSE = 'the sandbox\'s *_COARSE clocks read the fine clock, so clock_getres reports 1 ns where Linux reports its tick '
   + '(1/HZ, e.g. 4 ms); the host\'s tick is not known without a host clock_getres binding in host/';
 
