@@ -2,6 +2,7 @@
 // forms, stat, getdents, readlink, access, cwd, fcntl, dup, ioctl.
 import { E, ERESTARTSYS } from '../abi/linux/errno.js';
 import * as F from '../abi/linux/fcntl.js';
+import * as FS from '../abi/linux/fs.js';
 import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, type Stat } from '../abi/linux/stat.js';
 import { FIGETBSZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD } from '../abi/linux/ioctl.js';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE } from '../abi/linux/mman.js';
@@ -11,8 +12,9 @@ import { Dentry } from '../sentry/vfs/dentry.js';
 import type { FileDescription } from '../sentry/vfs/file-description.js';
 import { findConflict, lockKey, lockQueue, noteWaiting, OFFSET_MAX, setLock, wouldDeadlock } from '../sentry/vfs/lock.js';
 import { PathFile } from '../sentry/vfs/path-file.js';
+import { flockQueue, flockRelease, flockTake } from '../sentry/vfs/flock.js';
 import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
-import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild } from '../sentry/vfs/path-walk.js';
+import { MAX_SYMLINK_FOLLOWS, resolveParent, resolvePath, lookupChild, type ResolveRules } from '../sentry/vfs/path-walk.js';
 import { accessibleLength, dirfdStart, MAX_RW_COUNT, pathArg, readIovecs, type Iovec } from './args.js';
 import { permissionOf } from '../sentry/kernel/permissions.js';
 import { fsizeAllows } from '../sentry/kernel/rlimits.js';
@@ -20,8 +22,9 @@ import { fsizeAllows } from '../sentry/kernel/rlimits.js';
 export { permissionOf };
 import { sys, type SyscallGroup } from './types.js';
 import { blockIfAgain, writeResult } from './blocking-io.js';
-import { createFile } from '../sentry/vfs/ops.js';
+import { createFile, createTmpfile } from '../sentry/vfs/ops.js';
 import { FifoEnd } from '../sentry/fsimpl/pipe/fifo.js';
+import { addSeals, sealsOf } from '../sentry/fsimpl/tmpfs/memfd.js';
 
 const BOUNCE_LIMIT = 1 << 20;
 
@@ -137,7 +140,28 @@ function doWrite(t: Task, fd: number, addr: number, count: number, offset: numbe
   return writeResult(t, file, count, (done) => writeFrom(t, file, addr + done, count - done, offset < 0 ? -1 : offset + done));
 }
 
-function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset: number, write: boolean): number {
+/**
+ * kiocb_set_rw_flags: which RWF_* flags this file takes. Every file here
+ * answers without waiting (a stream says EAGAIN), so RWF_NOWAIT is always
+ * possible; no file system here does atomic or uncached writes.
+ */
+function checkRwFlags(rwf: number): number {
+  if (rwf & ~FS.RWF_SUPPORTED) return -E.EOPNOTSUPP;
+  if ((rwf & FS.RWF_APPEND) && (rwf & FS.RWF_NOAPPEND)) return -E.EINVAL;
+  if (rwf & FS.RWF_ATOMIC) return -E.EOPNOTSUPP;
+  if (rwf & FS.RWF_DONTCACHE) return -E.EOPNOTSUPP;
+  return 0;
+}
+
+/** Runs fn with the file's O_APPEND as RWF_APPEND / RWF_NOAPPEND ask, for this call only. */
+function withAppend(file: FileDescription, rwf: number, fn: () => number): number {
+  if (!(rwf & (FS.RWF_APPEND | FS.RWF_NOAPPEND))) return fn();
+  const saved = file.flags;
+  file.flags = rwf & FS.RWF_APPEND ? saved | F.O_APPEND : saved & ~F.O_APPEND;
+  try { return fn(); } finally { file.flags = (file.flags & ~F.O_APPEND) | (saved & F.O_APPEND); }
+}
+
+export function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset: number, write: boolean, rwf = 0): number {
   const file = fileOf(t, fd);
   if (typeof file === 'number') return file;
   if (file instanceof PathFile) return -E.EBADF;
@@ -146,6 +170,12 @@ function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset
   if (typeof iovs === 'number') return iovs;
   if (write ? !file.writable : !file.readable) return -E.EBADF;
   if (!write && file.dentry?.inode.type === S_IFDIR && iovs.some((v) => v.len > 0)) return -E.EISDIR;
+  if (rwf !== 0) {
+    // The flags are looked at only when there is something to move.
+    if (!iovs.some((v) => v.len > 0)) return 0;
+    const r = checkRwFlags(rwf);
+    if (r < 0) return r;
+  }
   const wanted = (iovs as Iovec[]).reduce((n, v) => n + v.len, 0);
   // RLIMIT_FSIZE is checked once for the whole vector, as Linux's generic_write_checks does.
   let budget = wanted;
@@ -170,8 +200,27 @@ function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset
     }
     return total - skip;
   };
+  if (rwf & FS.RWF_NOWAIT) {
+    // As O_NONBLOCK for this call: a stream that would wait says EAGAIN (or what it moved).
+    return withAppend(file, rwf, () => transfer(0));
+  }
   if (!write) return blockIfAgain(t, file, false, transfer(0));
-  return writeResult(t, file, Math.min(wanted, budget), transfer);
+  const r = writeResult(t, file, Math.min(wanted, budget), (done) => withAppend(file, rwf, () => transfer(done)));
+  if (r > 0 && (rwf & (FS.RWF_SYNC | FS.RWF_DSYNC))) {
+    const s = file.fsync((rwf & FS.RWF_SYNC) === 0);
+    if (s < 0 && s !== -E.EINVAL) return s;
+  }
+  return r;
+}
+
+/** preadv2(2) / pwritev2(2): offset -1 is the file's own position (readv/writev with flags). */
+function vector2(t: Task, write: boolean): number {
+  const fd = t.argInt(0), offset = Number(BigInt.asIntN(64, t.argBig(3))), rwf = t.argInt(5);
+  if (offset !== -1) {
+    const c = checkOffset(t, fd, offset);
+    if (c < 0) return c;
+  }
+  return doVector(t, fd, t.arg(1), t.argInt(2), offset === -1 ? -1 : offset, write, rwf);
 }
 
 /** The checks pread64/pwrite64/preadv/pwritev make first: the offset before the fd, as Linux does. */
@@ -198,10 +247,10 @@ function roRefusesWrite(type: number): boolean {
  * where the link points (creat() through a dangling link). Returns the
  * dentry, or an installed fd when it created the file, as { fd }.
  */
-function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: number, cloexec: boolean): Dentry | { fd: number } | number {
-  if (!(flags & F.O_CREAT)) return resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0, t.creds);
+function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: number, cloexec: boolean, rules?: ResolveRules): Dentry | { fd: number } | number {
+  if (!(flags & F.O_CREAT)) return resolvePath(t.fs, start, path, (flags & F.O_NOFOLLOW) === 0, t.creds, rules);
   for (let follows = 0; ; follows++) {
-    const p = resolveParent(t.fs, start, path, t.creds);
+    const p = resolveParent(t.fs, start, path, t.creds, rules);
     if (typeof p === 'number') return p;
     if (p.name === '.' || p.name === '..' || p.trailingSlash) return -E.EISDIR;
     const existing = lookupChild(p.parent, p.name);
@@ -215,6 +264,11 @@ function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: n
     if (flags & F.O_EXCL) return -E.EEXIST;
     if (existing.inode.type !== S_IFLNK || (flags & F.O_NOFOLLOW)) return existing;
     if (follows >= MAX_SYMLINK_FOLLOWS) return -E.ELOOP;
+    if (rules?.noSymlinks) return -E.ELOOP;
+    if (existing.inode.magicLink !== undefined) {
+      // A magic link names its file directly: the walk jumps there, and a missing one cannot be created.
+      return resolvePath(t.fs, p.parent, p.name, true, t.creds, rules);
+    }
     const target = existing.inode.readlink();
     if (typeof target === 'number') return target;
     if (target === '') return -E.ENOENT;
@@ -242,8 +296,27 @@ function waitForFifoPartner(t: Task, end: FifoEnd, cloexec: boolean): number {
   return t.block([end.fifo.opened], -ERESTARTSYS);
 }
 
-/** open(2) with Linux's flag handling (build_open_flags) and its order of checks (do_open, may_open). */
-function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode: number): number {
+/** The RESOLVE_* bits of openat2 as walk rules, scoped to the walk's start. */
+function resolveRules(resolve: number, start: Dentry): ResolveRules | undefined {
+  if (resolve === 0) return undefined;
+  return {
+    noXdev: (resolve & F.RESOLVE_NO_XDEV) !== 0,
+    // RESOLVE_NO_SYMLINKS implies no magic links either.
+    noMagicLinks: (resolve & (F.RESOLVE_NO_MAGICLINKS | F.RESOLVE_NO_SYMLINKS)) !== 0,
+    noSymlinks: (resolve & F.RESOLVE_NO_SYMLINKS) !== 0,
+    beneath: (resolve & F.RESOLVE_BENEATH) !== 0,
+    inRoot: (resolve & F.RESOLVE_IN_ROOT) !== 0,
+    cached: (resolve & F.RESOLVE_CACHED) !== 0,
+    scope: start,
+  };
+}
+
+/**
+ * open(2) with Linux's flag handling (build_open_flags) and its order of
+ * checks (do_open, may_open). resolve: openat2's RESOLVE_* bits, its flags
+ * already checked (openat2 refuses what open(2) drops).
+ */
+function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode: number, resolve = 0): number {
   const waiting = (t.syscallState as Partial<FifoOpenWait> | null)?.fifoEnd;
   if (waiting !== undefined) {
     const w = t.syscallState as FifoOpenWait;
@@ -263,17 +336,19 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
   }
   const path = pathArg(t, pathAddrArg);
   if (typeof path === 'number') return path;
-  const start = dirfdStart(t, dirfd, path);
+  // A scoped walk starts at dirfd even for an absolute path (which then fails or restarts there).
+  const start = resolve & (F.RESOLVE_BENEATH | F.RESOLVE_IN_ROOT) ? dirfdStart(t, dirfd, '') : dirfdStart(t, dirfd, path);
   if (typeof start === 'number') return start;
+  const rules = resolveRules(resolve, start);
   if (flags & F.__O_TMPFILE) {
-    // An unnamed file in a directory: nothing to create it on a read-only
-    // mount, and the Gofer has no way to make one elsewhere.
-    const dir = resolvePath(t.fs, start, path, true, t.creds);
+    // An unnamed file in a directory (do_tmpfile): the Gofer cannot make one, as Linux's 9p cannot.
+    const dir = resolvePath(t.fs, start, path, true, t.creds, rules);
     if (typeof dir === 'number') return dir;
     if (dir.inode.type !== S_IFDIR) return -E.ENOTDIR;
-    return dir.inode.readonly ? -E.EROFS : -E.EOPNOTSUPP;
+    const file = createTmpfile(t.creds, dir, fileFlags(flags), mode & 0o7777 & ~t.umask, (flags & F.O_EXCL) === 0);
+    return typeof file === 'number' ? file : t.fdTable.add(file, cloexec);
   }
-  const found = openTarget(t, start, path, flags, mode, cloexec);
+  const found = openTarget(t, start, path, flags, mode, cloexec, rules);
   if (typeof found === 'number') return found;
   if (!(found instanceof Dentry)) return found.fd;
   const dentry = found;
@@ -301,6 +376,40 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
     if (r < 0) { file.decRef(); return r; }
   }
   return t.fdTable.add(file, cloexec);
+}
+
+/** Largest open_how openat2 reads (copy_struct_from_user within a page). */
+const OPEN_HOW_MAX = 4096;
+
+/**
+ * openat2(2): struct open_how { u64 flags, mode, resolve } of `size`
+ * bytes; a larger struct must be zero past what this kernel knows (E2BIG).
+ * Unlike open(2), unknown flags and a mode without O_CREAT are errors.
+ */
+function openat2(t: Task): number {
+  const size = t.arg(3);
+  if (size < F.OPEN_HOW_SIZE_VER0) return -E.EINVAL;
+  if (size > OPEN_HOW_MAX) return -E.E2BIG;
+  const raw = new Uint8Array(size);
+  if (t.mm.copyInFull(t.arg(2), raw) < 0) return -E.EFAULT;
+  if (raw.subarray(F.OPEN_HOW_SIZE_VER0).some((b) => b !== 0)) return -E.E2BIG;
+  const dv = new DataView(raw.buffer);
+  const flags64 = dv.getBigUint64(0, true), mode64 = dv.getBigUint64(8, true), resolve64 = dv.getBigUint64(16, true);
+  if (flags64 & ~BigInt(F.VALID_OPEN_FLAGS)) return -E.EINVAL;
+  if (resolve64 & ~BigInt(F.VALID_RESOLVE_FLAGS)) return -E.EINVAL;
+  const flags = Number(flags64), resolve = Number(resolve64);
+  if ((resolve & F.RESOLVE_BENEATH) && (resolve & F.RESOLVE_IN_ROOT)) return -E.EINVAL;
+  const creates = (flags & F.O_CREAT) !== 0 || (flags & F.__O_TMPFILE) !== 0;
+  if (creates ? mode64 & ~0o7777n : mode64 !== 0n) return -E.EINVAL;
+  if ((flags & (F.O_DIRECTORY | F.O_CREAT)) === (F.O_DIRECTORY | F.O_CREAT)) return -E.EINVAL;
+  if (flags & F.__O_TMPFILE) {
+    const acc = flags & F.O_ACCMODE;
+    if ((flags & F.O_TMPFILE_MASK) !== F.O_TMPFILE || (acc !== F.O_WRONLY && acc !== F.O_RDWR)) return -E.EINVAL;
+  }
+  if ((flags & F.O_PATH) && (flags & ~F.O_PATH_FLAGS)) return -E.EINVAL;
+  // Nothing to look for in the cache when the open would create or truncate.
+  if ((resolve & F.RESOLVE_CACHED) && (flags & (F.O_TRUNC | F.O_CREAT | F.__O_TMPFILE))) return -E.EAGAIN;
+  return openAt(t, t.argInt(0), 1, flags, Number(mode64), resolve);
 }
 
 /** Permission check with Linux's rules for root (CAP_DAC_OVERRIDE). */
@@ -352,7 +461,17 @@ function statx(t: Task): number {
 
 // ---- directories ----
 
-function getdents64(t: Task): number {
+/**
+ * Record length of one directory entry: linux_dirent64 puts d_type before
+ * the name; the old linux_dirent puts it in the last byte, after the name's
+ * NUL, and so needs one byte more.
+ */
+function direntLength(nameLength: number, old: boolean): number {
+  return Math.ceil((old ? 18 + nameLength + 2 : 19 + nameLength + 1) / 8) * 8;
+}
+
+/** getdents64(2) and the old getdents(2): entries from the directory's position, as many as fit. */
+function getdents(t: Task, old: boolean): number {
   const file = fileOf(t, t.argInt(0));
   if (typeof file === 'number') return file;
   if (file instanceof PathFile) return -E.EBADF;
@@ -364,14 +483,19 @@ function getdents64(t: Task): number {
   let used = 0, consumed = 0;
   for (const e of entries) {
     const name = stringToBytes(e.name);
-    const reclen = Math.ceil((19 + name.length + 1) / 8) * 8;
+    const reclen = direntLength(name.length, old);
     if (used + reclen > out.length) break;
+    out.fill(0, used, used + reclen);
     dv.setBigUint64(used, e.ino, true);
     dv.setBigInt64(used + 8, BigInt(file.offset + consumed + 1), true);
     dv.setUint16(used + 16, reclen, true);
-    out[used + 18] = e.type;
-    out.set(name, used + 19);
-    out.fill(0, used + 19 + name.length, used + reclen);
+    if (old) {
+      out.set(name, used + 18);
+      out[used + reclen - 1] = e.type;
+    } else {
+      out[used + 18] = e.type;
+      out.set(name, used + 19);
+    }
     used += reclen;
     consumed++;
   }
@@ -565,6 +689,24 @@ function setLockCmd(t: Task, file: FileDescription, ofd: boolean, wait: boolean)
   return 0;
 }
 
+/** flock(2): Linux's order is the operation (EINVAL), then the fd (EBADF), then its mode. */
+function flock(t: Task): number {
+  const op = t.argInt(1);
+  // LOCK_MAND never worked and is ignored since Linux 5.15.
+  if (op & F.LOCK_MAND) return 0;
+  const cmd = op & ~F.LOCK_NB;
+  if (cmd !== F.LOCK_SH && cmd !== F.LOCK_EX && cmd !== F.LOCK_UN) return -E.EINVAL;
+  const file = fileOf(t, t.argInt(0));
+  if (typeof file === 'number' || file instanceof PathFile) return -E.EBADF;
+  const key = lockKey(file);
+  if (cmd === F.LOCK_UN) { flockRelease(key, file); return 0; }
+  // An open for ioctls only (access mode 3) can take no lock.
+  if (!file.readable && !file.writable) return -E.EBADF;
+  const r = flockTake(key, file, cmd === F.LOCK_EX ? 'exclusive' : 'shared');
+  if (r !== -E.EAGAIN || (op & F.LOCK_NB)) return r;
+  return t.block([flockQueue(key)], -ERESTARTSYS);
+}
+
 function fcntl(t: Task): number {
   const fd = t.argInt(0), cmd = t.argInt(1);
   const file = fileOf(t, fd);
@@ -617,6 +759,13 @@ function fcntl(t: Task): number {
       file.owner = type === F.F_OWNER_PGRP ? -pid : pid;
       return 0;
     }
+    case F.F_GET_SEALS: {
+      const seals = file.dentry === null ? null : sealsOf(file.dentry.inode);
+      return seals ?? -E.EINVAL;
+    }
+    case F.F_ADD_SEALS:
+      if (!file.writable) return -E.EPERM;
+      return file.dentry === null ? -E.EINVAL : addSeals(file.dentry.inode, t.argU32(2));
     // No file here holds a lease.
     case F.F_GETLEASE: return F.F_UNLCK;
     // Pipe commands on anything else: get_pipe_info fails.
@@ -670,8 +819,11 @@ export const fileSyscalls: SyscallGroup = {
   writev: sys((t) => doVector(t, t.argInt(0), t.arg(1), t.argInt(2), -1, true), 'fpi'),
   preadv: sys((t) => { const c = checkOffset(t, t.argInt(0), t.arg(3)); return c < 0 ? c : doVector(t, t.argInt(0), t.arg(1), t.argInt(2), t.arg(3), false); }, 'fpii'),
   pwritev: sys((t) => { const c = checkOffset(t, t.argInt(0), t.arg(3)); return c < 0 ? c : doVector(t, t.argInt(0), t.arg(1), t.argInt(2), t.arg(3), true); }, 'fpii'),
+  preadv2: sys((t) => vector2(t, false), 'fpiiix'),
+  pwritev2: sys((t) => vector2(t, true), 'fpiiix'),
   open: sys((t) => openAt(t, F.AT_FDCWD, 0, t.argInt(1), t.argInt(2)), 'sxo'),
   openat: sys((t) => openAt(t, t.argInt(0), 1, t.argInt(2), t.argInt(3)), 'fsxo'),
+  openat2: sys(openat2, 'fspu'),
   creat: sys((t) => openAt(t, F.AT_FDCWD, 0, F.O_CREAT | F.O_WRONLY | F.O_TRUNC, t.argInt(1)), 'so'),
   close: sys((t) => t.fdTable.close(t.argInt(0)), 'f'),
   lseek: sys((t) => { const f = fileOf(t, t.argInt(0)); return typeof f === 'number' ? f : f.lseek(t.arg(1), t.argInt(2)); }, 'fii'),
@@ -684,7 +836,8 @@ export const fileSyscalls: SyscallGroup = {
     return writeStat(t, t.arg(2), statDentryOrFd(t, t.argInt(0), 1, flags));
   }, 'fspx'),
   statx: sys(statx, 'fsxxp'),
-  getdents64: sys(getdents64, 'fpu'),
+  getdents64: sys((t) => getdents(t, false), 'fpu'),
+  getdents: sys((t) => getdents(t, true), 'fpu'),
   readlink: sys((t) => readlinkAt(t, F.AT_FDCWD, 0, 1, 2), 'spu'),
   readlinkat: sys((t) => readlinkAt(t, t.argInt(0), 1, 2, 3), 'fspu'),
   access: sys((t) => accessAt(t, F.AT_FDCWD, 0, t.argInt(1), 0), 'si'),
@@ -711,5 +864,6 @@ export const fileSyscalls: SyscallGroup = {
   }, 'ff'),
   dup3: sys((t) => dup3(t, t.argInt(0), t.argInt(1), t.argInt(2)), 'ffx'),
   ioctl: sys(ioctl, 'fxx', 'terminal ioctls on the console; FIONBIO, FIOCLEX, FIONCLEX'),
+  flock: sys(flock, 'fx', 'locks are the Sentry\'s own: processes outside the sandbox do not see them'),
   umask: sys((t) => { const old = t.umask; t.umask = t.argInt(0) & 0o777; return old; }, 'o'),
 };

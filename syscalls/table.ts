@@ -5,8 +5,10 @@ import type { Support, SyscallEntry, SyscallGroup } from './types.js';
 import { credentialSyscalls } from './credentials.js';
 import { eventSyscalls } from './events.js';
 import { fileSyscalls } from './file.js';
+import { fileHintSyscalls } from './file-hints.js';
 import { fsMutateSyscalls } from './fs-mutate.js';
 import { futexSyscalls } from './futex.js';
+import { memfdSyscalls } from './memfd.js';
 import { mmSyscalls } from './mm.js';
 import { posixTimerSyscalls } from './posix-timers.js';
 import { processSyscalls } from './process.js';
@@ -15,6 +17,7 @@ import { pollSyscalls } from './poll.js';
 import { seccompSyscalls } from './seccomp.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
+import { spliceSyscalls } from './splice.js';
 import { taskSyscalls } from './task.js';
 import { timeSyscalls } from './time.js';
 import { xattrSyscalls } from './xattr.js';
@@ -26,7 +29,11 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls, seccompSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [
+  credentialSyscalls, eventSyscalls, fileSyscalls, fileHintSyscalls, fsMutateSyscalls, futexSyscalls, memfdSyscalls, mmSyscalls,
+  pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls, seccompSyscalls, signalSyscalls, socketSyscalls, spliceSyscalls,
+  taskSyscalls, timeSyscalls, xattrSyscalls,
+];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

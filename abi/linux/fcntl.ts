@@ -88,3 +88,31 @@ export const R_OK = 4;
 
 /** Status flags F_SETFL may change. */
 export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+/** flock(2) operations (<asm-generic/fcntl.h>). */
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+/** Mandatory flock, gone since Linux 5.15 (flock answers EOPNOTSUPP... or ignores it, see flock.ts). */
+export const LOCK_MAND = 32;
+
+/** File seals (F_ADD_SEALS, F_GET_SEALS). */
+export const F_SEAL_SEAL = 0x1;
+export const F_SEAL_SHRINK = 0x2;
+export const F_SEAL_GROW = 0x4;
+export const F_SEAL_WRITE = 0x8;
+export const F_SEAL_FUTURE_WRITE = 0x10;
+export const F_SEAL_EXEC = 0x20;
+
+/** <linux/openat2.h>: struct open_how { u64 flags, mode, resolve; }. */
+export const OPEN_HOW_SIZE_VER0 = 24;
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+export const RESOLVE_CACHED = 0x20;
+export const VALID_RESOLVE_FLAGS = 0x3f;
+/** What O_PATH may be combined with in openat2 (O_PATH_FLAGS). */
+export const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;

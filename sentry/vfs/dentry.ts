@@ -12,6 +12,8 @@ export class Dentry {
   mountpoint: Dentry | null = null;
   /** The name was removed (unlink, rmdir, or replaced by a rename); open files may still hold it. */
   unlinked = false;
+  /** An O_TMPFILE file opened without O_EXCL: linkat may give it a name although it has no link. */
+  linkable = false;
 
   constructor(public name: string, public parent: Dentry | null, public inode: Inode) {}
 

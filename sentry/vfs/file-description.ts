@@ -6,6 +6,7 @@ import type { Stat } from '../../abi/linux/stat.js';
 import type { DirEntry } from './inode.js';
 import type { Dentry } from './dentry.js';
 import { lockKey, releaseLocks } from './lock.js';
+import { flockRelease } from './flock.js';
 import type { WaitQueue } from '../kernel/wait-queue.js';
 
 let nextId = 1;
@@ -90,8 +91,9 @@ export abstract class FileDescription {
   get isReleased(): boolean { return this.refs === 0; }
   decRef(): void {
     if (--this.refs !== 0) return;
-    // OFD locks belong to the description and end with it.
+    // OFD and flock locks belong to the description and end with it.
     releaseLocks(lockKey(this), this);
+    flockRelease(lockKey(this), this);
     this.release();
   }
   protected release(): void {}

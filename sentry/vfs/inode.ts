@@ -11,6 +11,7 @@
 // ENOTEMPTY, ENOSPC, EMLINK, EPERM for what it cannot hold.
 import type { Stat, Timespec } from '../../abi/linux/stat.js';
 import type { FileDescription } from './file-description.js';
+import type { Dentry } from './dentry.js';
 
 export interface DirEntry {
   ino: bigint;
@@ -49,6 +50,13 @@ export interface Inode {
   /** One path component, never "." or "..". */
   lookup(name: string): Inode | number;
   readlink(): string | number;
+  /**
+   * A /proc "magic link" (fd/N, cwd, root): the dentry it stands for, which
+   * a walk jumps to instead of reading the link's text, so that a deleted
+   * file or one outside the walker's view is still reached. null: nothing
+   * to jump to (a pipe's fd); the walk fails with ENOENT.
+   */
+  magicLink?(): Dentry | null;
   /**
    * flags are the open(2) flags after the VFS handled O_CREAT/O_PATH/O_DIRECTORY.
    * A FIFO answers a FifoEnd (sentry/fsimpl/pipe/fifo.ts) that may still
@@ -90,6 +98,13 @@ export interface Inode {
   /** flags: XATTR_CREATE (EEXIST if present), XATTR_REPLACE (ENODATA if absent). */
   setxattr(name: string, value: Uint8Array, flags: number): number;
   removexattr(name: string): number;
+
+  /**
+   * open(O_TMPFILE) in this directory: a regular file with no name (nlink
+   * 0), opened with flags. Absent where the file system cannot make one
+   * (the VFS answers EOPNOTSUPP, as Linux on 9p).
+   */
+  tmpfile?(flags: number, mode: number, uid: number, gid: number): Created | number;
 
   /**
    * The VFS dropped the dentry that held this inode (its name was removed

@@ -163,6 +163,29 @@ export function createFile(c: FsCreds, parent: Dentry, name: string, flags: numb
   return made.file;
 }
 
+/**
+ * open(O_TMPFILE) in dir (vfs_tmpfile): the mount (EROFS), write and search
+ * permission on the directory, then the file system, which may not make
+ * unnamed files (EOPNOTSUPP). The file's dentry has no name in dir; unless
+ * O_EXCL, linkat may give it one.
+ */
+export function createTmpfile(c: FsCreds, dir: Dentry, flags: number, mode: number, linkable: boolean): FileDescription | number {
+  if (dir.inode.readonly) return -E.EROFS;
+  const r = mayCreate(c, dir);
+  if (r < 0) return r;
+  if (dir.inode.tmpfile === undefined) return -E.EOPNOTSUPP;
+  const owner = newOwner(c, dir.inode, mode & 0o7777, false);
+  if (typeof owner === 'number') return owner;
+  const made = dir.inode.tmpfile(flags, owner.mode, owner.uid, owner.gid);
+  if (typeof made === 'number') return made;
+  const st = made.inode.stat();
+  const d = new Dentry(`#${typeof st === 'number' ? 0 : st.ino}`, dir, made.inode);
+  d.unlinked = true;
+  d.linkable = linkable;
+  made.file.dentry = d;
+  return made.file;
+}
+
 /** mkdir(2); mode is already masked by the umask. */
 export function mkdir(c: FsCreds, parent: Dentry, name: string, trailingSlash: boolean, mode: number): number {
   const r = checkNewName(c, parent, name, trailingSlash, true);
@@ -223,7 +246,7 @@ export function link(c: FsCreds, target: Dentry, parent: Dentry, name: string, t
   if (target.unlinked) {
     const st = target.inode.stat();
     if (typeof st === 'number') return st;
-    if (st.nlink === 0) return -E.ENOENT;
+    if (st.nlink === 0 && !target.linkable) return -E.ENOENT;
   }
   return parent.inode.link(name, target.inode);
 }

@@ -62,11 +62,57 @@ function parentOf(ctx: FsContext, d: Dentry): Dentry {
   return d.parent ?? d;
 }
 
-interface WalkState { follows: number; creds?: WalkCreds }
+/**
+ * openat2's RESOLVE_* restrictions on a walk. `scope` is the directory
+ * the walk starts from, for beneath and inRoot.
+ */
+export interface ResolveRules {
+  /** RESOLVE_NO_XDEV: crossing a mount, either way, is EXDEV. */
+  noXdev?: boolean;
+  /** RESOLVE_NO_MAGICLINKS: following a /proc magic link is ELOOP. */
+  noMagicLinks?: boolean;
+  /** RESOLVE_NO_SYMLINKS: following any symlink is ELOOP. */
+  noSymlinks?: boolean;
+  /** RESOLVE_BENEATH: leaving scope (an absolute path or link, ".." above it, a magic link) is EXDEV. */
+  beneath?: boolean;
+  /** RESOLVE_IN_ROOT: scope is the root: "/" and ".." stop there. */
+  inRoot?: boolean;
+  /** RESOLVE_CACHED: only names the dentry cache holds; anything else is EAGAIN. */
+  cached?: boolean;
+  scope?: Dentry;
+}
+
+interface WalkState { follows: number; creds?: WalkCreds; rules?: ResolveRules }
+
+/** Follows one symlink met on the walk from dir, under the rules: the dentry it leads to. */
+function followLink(ctx: FsContext, dir: Dentry, link: Dentry, st: WalkState): Dentry | number {
+  const rules = st.rules;
+  if (rules?.noSymlinks) return -E.ELOOP;
+  if (++st.follows > MAX_SYMLINK_FOLLOWS) return -E.ELOOP;
+  const magic = link.inode.magicLink?.();
+  if (magic !== undefined) {
+    if (rules?.noMagicLinks) return -E.ELOOP;
+    if (magic === null) return -E.ENOENT;
+    if (rules?.noXdev && magic.mountRoot() !== dir.mountRoot()) return -E.EXDEV;
+    if (rules?.beneath || rules?.inRoot) return -E.EXDEV;
+    return magic;
+  }
+  const target = link.inode.readlink();
+  if (typeof target === 'number') return target;
+  if (target === '') return -E.ENOENT;
+  return walk(ctx, dir, target, true, st);
+}
 
 /** Walks `path` from start. The last component is followed if it is a symlink and follow is set. */
 function walk(ctx: FsContext, start: Dentry, path: string, follow: boolean, st: WalkState): Dentry | number {
-  let d = path.startsWith('/') ? ctx.root : start;
+  const rules = st.rules;
+  const root = rules?.inRoot && rules.scope ? rules.scope : ctx.root;
+  let d = start;
+  if (path.startsWith('/')) {
+    if (rules?.beneath) return -E.EXDEV;
+    if (rules?.noXdev && root.mountRoot() !== start.mountRoot()) return -E.EXDEV;
+    d = root;
+  }
   const parts = path.split('/');
   const trailingSlash = path.length > 1 && path.endsWith('/');
   const names = parts.filter((p) => p !== '' && p !== '.');
@@ -77,16 +123,25 @@ function walk(ctx: FsContext, start: Dentry, path: string, follow: boolean, st: 
     if (d.inode.type !== S_IFDIR) return -E.ENOTDIR;
     const searchable = maySearch(st.creds, d);
     if (searchable < 0) return searchable;
-    if (name === '..') { d = parentOf(ctx, d); continue; }
-    const child = lookupChild(d, name);
+    if (name === '..') {
+      if (rules?.beneath && d === rules.scope) return -E.EXDEV;
+      const up = d === root ? d : parentOf(ctx, d);
+      if (rules?.noXdev && up.mountRoot() !== d.mountRoot()) return -E.EXDEV;
+      d = up;
+      continue;
+    }
+    let child: Dentry | number;
+    if (rules?.cached) {
+      const hit = d.children.get(name);
+      child = hit === undefined ? -E.EAGAIN : crossMounts(hit);
+    } else {
+      child = lookupChild(d, name);
+    }
     if (typeof child === 'number') return child;
+    if (rules?.noXdev && child.mountRoot() !== d.mountRoot()) return -E.EXDEV;
     const last = i === names.length - 1;
     if (child.inode.type === S_IFLNK && (!last || follow || mustBeDir)) {
-      if (++st.follows > MAX_SYMLINK_FOLLOWS) return -E.ELOOP;
-      const target = child.inode.readlink();
-      if (typeof target === 'number') return target;
-      if (target === '') return -E.ENOENT;
-      const resolved = walk(ctx, d, target, true, st);
+      const resolved = followLink(ctx, d, child, st);
       if (typeof resolved === 'number') return resolved;
       d = resolved;
       continue;
@@ -101,26 +156,29 @@ function walk(ctx: FsContext, start: Dentry, path: string, follow: boolean, st: 
  * Resolves a path to a dentry. With creds, every directory walked through
  * must grant them search permission (EACCES otherwise), as Linux checks.
  */
-export function resolvePath(ctx: FsContext, start: Dentry, path: string, follow: boolean, creds?: WalkCreds): Dentry | number {
+export function resolvePath(ctx: FsContext, start: Dentry, path: string, follow: boolean, creds?: WalkCreds, rules?: ResolveRules): Dentry | number {
   if (path === '') return -E.ENOENT;
   if (path.length >= PATH_MAX) return -E.ENAMETOOLONG;
-  return walk(ctx, start, path, follow, { follows: 0, creds });
+  return walk(ctx, start, path, follow, { follows: 0, creds, rules });
 }
 
 /**
  * Resolves all but the last component: for create, mkdir, unlink, rename.
  * The name may be "." or ".." (callers reject those as Linux does).
  */
-export function resolveParent(ctx: FsContext, start: Dentry, path: string, creds?: WalkCreds): { parent: Dentry; name: string; trailingSlash: boolean } | number {
+export function resolveParent(ctx: FsContext, start: Dentry, path: string, creds?: WalkCreds, rules?: ResolveRules): { parent: Dentry; name: string; trailingSlash: boolean } | number {
   if (path === '') return -E.ENOENT;
   if (path.length >= PATH_MAX) return -E.ENAMETOOLONG;
   const trailingSlash = /\/+$/.test(path) && path.replace(/\/+$/, '') !== '';
   const trimmed = path.replace(/\/+$/, '');
-  if (trimmed === '') return { parent: ctx.root, name: '.', trailingSlash: false };
+  if (trimmed === '') {
+    if (rules?.beneath) return -E.EXDEV;
+    return { parent: rules?.inRoot && rules.scope ? rules.scope : ctx.root, name: '.', trailingSlash: false };
+  }
   const slash = trimmed.lastIndexOf('/');
   const dirPath = slash < 0 ? '.' : slash === 0 ? '/' : trimmed.slice(0, slash);
   const name = trimmed.slice(slash + 1);
-  const parent = walk(ctx, path.startsWith('/') ? ctx.root : start, dirPath, true, { follows: 0, creds });
+  const parent = walk(ctx, start, dirPath, true, { follows: 0, creds, rules });
   if (typeof parent === 'number') return parent;
   if (parent.inode.type !== S_IFDIR) return -E.ENOTDIR;
   // The last component is looked up in the parent too: it must be searchable.

@@ -146,6 +146,27 @@ int main(void) {
   /* The old getdents (struct linux_dirent), still used by old binaries. */
   static char old[4096];
   lseek(fd, 0, SEEK_SET);
-  VAL("getdents_old", syscall(SYS_getdents, fd, old, sizeof old));
+  long oldn = syscall(SYS_getdents, fd, old, sizeof old);
+  VAL("getdents_old", oldn);
+  /* struct linux_dirent: d_ino, d_off, d_reclen, the name, a NUL, and d_type in the record's last byte. */
+  int types_ok = 1, ino_ok = 1, nold = 0;
+  for (long off = 0; off < oldn;) {
+    unsigned long ino = *(unsigned long *)(old + off);
+    unsigned short reclen = *(unsigned short *)(old + off + 16);
+    const char *name = old + off + 18;
+    unsigned char type = (unsigned char)old[off + reclen - 1];
+    struct stat st;
+    if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || (strcmp(name, "..") != 0 && st.st_ino != ino)) ino_ok = 0;
+    if ((type == DT_DIR) != S_ISDIR(st.st_mode) || (type == DT_LNK) != S_ISLNK(st.st_mode)) types_ok = 0;
+    if (reclen % 8 != 0 || reclen < 18 + strlen(name) + 2) types_ok = 0;
+    nold++;
+    off += reclen ? reclen : oldn;
+  }
+  EQ("getdents_old_count", nold, 7);
+  FACT("getdents_old_types_and_lengths", types_ok);
+  FACT("getdents_old_inos", ino_ok);
+  EQ("getdents_old_end", syscall(SYS_getdents, fd, old, sizeof old), 0);
+  ERR("getdents_old_too_small", (lseek(fd, 0, SEEK_SET), syscall(SYS_getdents, fd, old, 10)), EINVAL);
+  ERR("getdents_old_not_dir", syscall(SYS_getdents, file, old, sizeof old), ENOTDIR);
   return compat_done();
 }

@@ -318,7 +318,8 @@ export class GoferFile extends FileDescription implements MappableFile {
 
   override write(src: Uint8Array, offset: number): number {
     let at = offset < 0 ? this.offset : offset;
-    if (offset < 0 && (this.flags & O_APPEND)) {
+    // O_APPEND appends even for pwrite, as Linux does (pwrite(2), BUGS).
+    if (this.flags & O_APPEND) {
       const st = this.stat();
       if (typeof st === 'number') return st;
       at = st.size;

@@ -400,6 +400,18 @@ export class OverlayInode implements Inode {
     return { inode: child, file: new OverlayFile(child, made.file, flags, true) };
   }
 
+  /** O_TMPFILE: made in the upper layer (this directory copied up first, as overlayfs does). */
+  tmpfile(flags: number, mode: number, uid: number, gid: number): Created | number {
+    const r = this.copyUp();
+    if (r < 0) return r;
+    const upper = this.upper!;
+    if (upper.tmpfile === undefined) return -E.EOPNOTSUPP;
+    const made = upper.tmpfile(flags, mode, uid, gid);
+    if (typeof made === 'number') return made;
+    const inode = new OverlayInode(this.fs, this, '', made.inode, null);
+    return { inode, file: new OverlayFile(inode, made.file, flags, true) };
+  }
+
   mkdir(name: string, mode: number, uid: number, gid: number): number {
     const had = this.prepareName(name);
     if (typeof had === 'number') return had;
@@ -661,6 +673,8 @@ export class OverlayFile extends FileDescription implements MappableFile {
 
   override write(src: Uint8Array, offset: number): number {
     const f = this.current();
+    // The layer's file appends as this one does now (F_SETFL and RWF_APPEND change it after the open).
+    f.flags = (f.flags & ~O_APPEND) | (this.flags & O_APPEND);
     if (offset >= 0 && !(this.flags & O_APPEND)) return f.write(src, offset);
     f.offset = this.offset;
     const n = f.write(src, -1);

@@ -79,18 +79,18 @@ function taskDir(t: Task, kernel: Kernel): SyntheticDir {
       m.set(String(fd), new SyntheticSymlink(PROC_DEV, () => {
         const f = t.fdTable.get(fd);
         if (f === null) return -E.ENOENT;
-        if (f.dentry) return f.dentry.path(kernel.root);
+        if (f.dentry) return f.dentry.path(kernel.root) + (f.dentry.unlinked ? ' (deleted)' : '');
         const st = f.stat();
         const kind = typeof st !== 'number' && (st.mode & 0o170000) === 0o010000 ? 'pipe' : 'anon_inode';
         return `${kind}:[${typeof st === 'number' ? 0 : st.ino}]`;
-      }));
+      }, () => t.fdTable.get(fd)?.dentry ?? null));
     }
     return m;
   });
   const entries: Array<[string, Inode]> = [
     ['exe', new SyntheticSymlink(PROC_DEV, () => t.exePath || -E.ENOENT)],
-    ['cwd', new SyntheticSymlink(PROC_DEV, () => t.fs.cwd.path(t.fs.root))],
-    ['root', new SyntheticSymlink(PROC_DEV, () => '/')],
+    ['cwd', new SyntheticSymlink(PROC_DEV, () => t.fs.cwd.path(t.fs.root), () => t.fs.cwd)],
+    ['root', new SyntheticSymlink(PROC_DEV, () => '/', () => t.fs.root)],
     ['fd', fdDir],
     ['cmdline', new GeneratedFile(() => t.cmdline)],
     ['comm', new GeneratedFile(() => `${t.comm}\n`)],

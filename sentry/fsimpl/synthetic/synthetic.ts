@@ -6,6 +6,7 @@ import { E } from '../../../abi/linux/errno.js';
 import { DT_DIR, dtypeOfMode, S_IFDIR, S_IFLNK, type Stat } from '../../../abi/linux/stat.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { Created, DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
+import type { Dentry } from '../../vfs/dentry.js';
 
 let nextIno = 0x1000n;
 export function newIno(): bigint { return nextIno++; }
@@ -52,7 +53,12 @@ export abstract class SyntheticInode implements Inode {
 
 export class SyntheticSymlink extends SyntheticInode {
   readonly type = S_IFLNK;
-  constructor(dev: number, private readonly target: () => string | number) { super(dev); }
+  /** magic: for /proc's magic links, the dentry a walk jumps to (Inode.magicLink). */
+  constructor(dev: number, private readonly target: () => string | number, magic?: () => Dentry | null) {
+    super(dev);
+    if (magic !== undefined) this.magicLink = magic;
+  }
+  magicLink?: () => Dentry | null;
   stat(): Stat | number {
     const t = this.target();
     return syntheticStat(S_IFLNK | 0o777, this.ino, this.dev, { size: typeof t === 'string' ? t.length : 0 });

@@ -57,6 +57,18 @@ export class TmpfsDir extends TmpfsInode {
     return { inode: f, file: f.open(flags) };
   }
 
+  /** O_TMPFILE: a regular file of this file system that no directory names yet (shmem_tmpfile). */
+  tmpfile(flags: number, mode: number, uid: number, gid: number): Created | number {
+    if (this.fs.readonly) return -E.EROFS;
+    if (this.dead) return -E.ENOENT;
+    const ino = this.fs.takeInode();
+    if (typeof ino === 'number') return ino;
+    const f = new TmpfsRegular(this.fs, ino, mode, uid, gid);
+    f.nlink = 0;
+    f.unnamed = true;
+    return { inode: f, file: f.open(flags) };
+  }
+
   override mkdir(name: string, mode: number, uid: number, gid: number): number {
     const ino = this.newChild(name);
     if (typeof ino === 'number') return ino;
@@ -88,7 +100,9 @@ export class TmpfsDir extends TmpfsInode {
     if (this.fs.readonly) return -E.EROFS;
     if (this.dead) return -E.ENOENT;
     if (this.children.has(name)) return -E.EEXIST;
-    if (target.nlink === 0) return -E.ENOENT;
+    // An O_TMPFILE file gets its first name here; any other file without a link is gone.
+    if (target.nlink === 0 && !target.unnamed) return -E.ENOENT;
+    target.unnamed = false;
     target.nlink++;
     target.touchCtime();
     this.add(name, target);

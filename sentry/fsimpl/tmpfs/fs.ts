@@ -99,6 +99,8 @@ export abstract class TmpfsInode implements Inode {
   uid: number;
   gid: number;
   nlink = 1;
+  /** Made by O_TMPFILE and never linked: the one file with no link that link(2) may still name. */
+  unnamed = false;
   atime: Timespec;
   mtime: Timespec;
   ctime: Timespec;
