@@ -245,11 +245,11 @@ function setpriority(t: Task): number {
 const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16,
   PR_SET_SECCOMP = 22, PR_GET_SECCOMP = 21, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_SET_CHILD_SUBREAPER = 36,
   PR_GET_CHILD_SUBREAPER = 37, PR_CAPBSET_READ = 23, PR_SET_VMA = 0x53564d41;
-const prctlState = new WeakMap<Task, { pdeathsig: number; dumpable: number }>();
+const prctlState = new WeakMap<Task, { dumpable: number }>();
 
 function prctl(t: Task): number {
   const option = t.argInt(0), arg2 = t.arg(1);
-  const st = prctlState.get(t) ?? { pdeathsig: 0, dumpable: 1 };
+  const st = prctlState.get(t) ?? { dumpable: 1 };
   prctlState.set(t, st);
   switch (option) {
     case PR_SET_NAME: {
@@ -270,8 +270,8 @@ function prctl(t: Task): number {
       b.set(stringToBytes(t.comm).subarray(0, 15));
       return t.mm.copyOutFull(arg2, b);
     }
-    case PR_SET_PDEATHSIG: if (arg2 < 0 || arg2 > 64) return -E.EINVAL; st.pdeathsig = arg2; return 0;
-    case PR_GET_PDEATHSIG: return t.mm.writeU32(arg2, st.pdeathsig);
+    case PR_SET_PDEATHSIG: if (arg2 < 0 || arg2 > 64) return -E.EINVAL; t.pdeathsig = arg2; return 0;
+    case PR_GET_PDEATHSIG: return t.mm.writeU32(arg2, t.pdeathsig);
     case PR_GET_DUMPABLE: return st.dumpable;
     case PR_SET_DUMPABLE: if (arg2 > 1) return -E.EINVAL; st.dumpable = arg2; return 0;
     case PR_SET_NO_NEW_PRIVS: if (arg2 !== 1 || t.arg(2) !== 0 || t.arg(3) !== 0 || t.arg(4) !== 0) return -E.EINVAL; t.noNewPrivs = true; return 0;
@@ -279,7 +279,8 @@ function prctl(t: Task): number {
     case PR_GET_SECCOMP: return t.seccomp.mode;
     case PR_SET_SECCOMP: return prctlSetSeccomp(t, arg2, t.arg(2));
     case PR_CAPBSET_READ: return arg2 <= 40 ? 1 : -E.EINVAL;
-    case PR_SET_CHILD_SUBREAPER: case PR_GET_CHILD_SUBREAPER: return -E.EINVAL;
+    case PR_SET_CHILD_SUBREAPER: t.tg.childSubreaper = arg2 !== 0; return 0;
+    case PR_GET_CHILD_SUBREAPER: return t.mm.writeU32(arg2, t.tg.childSubreaper ? 1 : 0);
     case PR_SET_VMA: return -E.EINVAL;
     default: return -E.EINVAL;
   }

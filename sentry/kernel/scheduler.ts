@@ -7,7 +7,7 @@
 // the run queue; a 'running' task's host thread is not stopped (except in
 // the instant between its stop and the loop collecting it).
 import { REG, USER_CS, USER_DS } from '../../abi/linux/ptrace.js';
-import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED } from '../../abi/linux/siginfo.js';
+import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SI_USER } from '../../abi/linux/siginfo.js';
 import * as S from '../../abi/linux/signal.js';
 import { accountExit } from './cpu-time.js';
 import { SYS } from '../../abi/linux/syscalls.js';
@@ -201,19 +201,35 @@ export class Scheduler {
     tg.exitStatus = status;
     this.kernel.log.debug({ tgid: tg.tgid, status }, 'thread group exited');
     const init = this.kernel.init;
-    for (const c of tg.children) {
-      if (tg === init || init === null) continue;
-      c.parent = init;
-      init.children.add(c);
-      if (c.exitStatus !== null) init.childEvents.wakeAll();
+    const reaper = this.reaperFor(tg);
+    const orphans = [...tg.children];
+    for (const c of orphans) {
+      if (tg === init || reaper === null) continue;
+      c.parent = reaper;
+      reaper.children.add(c);
+      if (c.exitStatus !== null) {
+        reaper.childEvents.wakeAll();
+        // A zombie handed to a reaper that ignores SIGCHLD goes at once.
+        if (reaper.handlers.isIgnored(S.SIGCHLD) && c.exitSignal === S.SIGCHLD && reaper !== init) this.reap(c);
+      }
     }
     if (tg !== init) tg.children.clear();
+    // Parent-death signals go out once the orphans have their new parent, as Linux's forget_original_parent.
+    for (const c of orphans) {
+      for (const ct of c.tasks) if (ct.pdeathsig !== 0) sendToTask(ct, ct.pdeathsig, { signo: ct.pdeathsig, code: SI_USER, pid: tg.tgid });
+    }
     if (tg.vforkDone) { tg.vforkDone.wakeAll(); tg.vforkDone = null; }
     this.notifyParentOfExit(tg);
     if (tg === init) {
       this.initStatus = status;
       for (const other of this.kernel.threadGroups.values()) if (other !== tg && other.alive) this.exitGroup(other, S.SIGKILL);
     }
+  }
+
+  /** Who adopts tg's children: the nearest living ancestor marked a child subreaper, else init. */
+  private reaperFor(tg: ThreadGroup): ThreadGroup | null {
+    for (let a = tg.parent; a !== null; a = a.parent) if (a.childSubreaper && a.alive && !a.exiting) return a;
+    return this.kernel.init;
   }
 
   private notifyParentOfExit(tg: ThreadGroup): void {

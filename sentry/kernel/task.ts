@@ -57,6 +57,8 @@ export class Task {
   clearChildTid = 0;
   robustList = 0;
   pending = new SignalQueue();
+  /** prctl(PR_SET_PDEATHSIG): sent to this task when its parent exits; cleared by fork. */
+  pdeathsig = 0;
   /** Nanoseconds the Sentry spent serving this task's syscalls (part of its CPU time). */
   sentryCpuNs = 0;
   /** prctl(PR_SET_NO_NEW_PRIVS): inherited by children and kept across exec. */

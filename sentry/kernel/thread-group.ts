@@ -34,6 +34,8 @@ export class ThreadGroup {
   realTimerDeadline = 0;
   /** timer_create's timers: not inherited by fork, gone at exec and exit. */
   readonly posixTimers = new PosixTimerTable();
+  /** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented here rather than to init. */
+  childSubreaper = false;
   /** ITIMER_VIRTUAL and ITIMER_PROF (index 1 and 2; ITIMER_REAL is realTimer): kept across exec. */
   readonly cpuItimers: (PosixTimer | null)[] = [null, null, null];
   /** The parent that created this child with CLONE_VFORK sleeps here until exec or exit. */
