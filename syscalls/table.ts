@@ -7,12 +7,17 @@ import { eventSyscalls } from './events.js';
 import { fileSyscalls } from './file.js';
 import { fsMutateSyscalls } from './fs-mutate.js';
 import { futexSyscalls } from './futex.js';
+import { ipcSyscalls } from './ipc.js';
 import { mmSyscalls } from './mm.js';
+import { mqueueSyscalls } from './mqueue.js';
+import { pidfdSyscalls } from './pidfd.js';
 import { processSyscalls } from './process.js';
 import { pipeSyscalls } from './pipe.js';
 import { pollSyscalls } from './poll.js';
+import { schedSyscalls } from './sched.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
+import { systemSyscalls } from './system.js';
 import { taskSyscalls } from './task.js';
 import { timeSyscalls } from './time.js';
 import { xattrSyscalls } from './xattr.js';
@@ -21,10 +26,17 @@ export interface TableRow {
   nr: number;
   name: string;
   support: Support;
+  /** Null for unimplemented syscalls: dispatch answers ENOSYS. */
   entry: SyscallEntry | null;
+  /** What differs from Linux (partial), or why a syscall is left out. */
+  note: string;
 }
 
-const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [
+  credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, ipcSyscalls, mmSyscalls, mqueueSyscalls, pidfdSyscalls,
+  pipeSyscalls, pollSyscalls, processSyscalls, schedSyscalls, signalSyscalls, socketSyscalls, systemSyscalls, taskSyscalls, timeSyscalls,
+  xattrSyscalls,
+];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];
@@ -38,8 +50,9 @@ function build(): TableRow[] {
     }
   }
   for (const [name, nr] of Object.entries(names)) {
-    const entry = groups.map((g) => g[name]).find((e) => e !== undefined) ?? null;
-    rows[nr] = { nr, name, support: entry ? entry.support : 'unimplemented', entry };
+    const found = groups.map((g) => g[name]).find((e) => e !== undefined) ?? null;
+    const entry = found !== null && found.support !== 'unimplemented' ? found : null;
+    rows[nr] = { nr, name, support: found ? found.support : 'unimplemented', entry, note: found?.note ?? '' };
   }
   return rows;
 }

@@ -19,6 +19,7 @@ import { deliverSignals, hasDeliverable, sendToGroup, sendToTask } from './signa
 import { SIG_IGN, sigbit } from './signal-state.js';
 import { BLOCKED, type Task } from './task.js';
 import { releaseRobustList } from './robust-list.js';
+import { recordReap, recordThreadExit } from './resource-usage.js';
 import type { ThreadGroup } from './thread-group.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -195,6 +196,8 @@ export class Scheduler {
     tg.tasks.clear();
     if (tg.realTimer) { this.kernel.timers.cancel(tg.realTimer); tg.realTimer = null; }
     tg.exitStatus = status;
+    for (const hook of tg.exitHooks.splice(0)) hook();
+    tg.exitEvents.wakeAll();
     this.kernel.log.debug({ tgid: tg.tgid, status }, 'thread group exited');
     const init = this.kernel.init;
     for (const c of tg.children) {
@@ -229,7 +232,9 @@ export class Scheduler {
 
   /** Removes a dead group for good. */
   reap(tg: ThreadGroup): void {
+    recordReap(tg);
     tg.reaped = true;
+    tg.exitEvents.wakeAll();
     tg.parent?.children.delete(tg);
     this.kernel.threadGroups.delete(tg.tgid);
   }
@@ -237,6 +242,7 @@ export class Scheduler {
   /** The kernel-side end of a task: clear_child_tid, waits, tables. */
   private releaseTaskState(t: Task): void {
     if (t.state === 'blocked') t.wake('signal');
+    recordThreadExit(t);
     t.state = 'dead';
     t.exited = true;
     releaseRobustList(t);
@@ -293,6 +299,7 @@ export class Scheduler {
 
   /** Lets go of t's address space (exec): its host thread leaves the old stub. */
   dropMm(t: Task): void {
+    recordThreadExit(t);
     this.killHost(t);
     threadsByTid.delete(t.thread.hostTid);
     this.releaseMm(t);
