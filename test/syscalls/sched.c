@@ -255,7 +255,7 @@ int main(void) {
   }
 
   /* ioprio. */
-  VAL("ioprio_get_self", syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0));
+  /* The starting value is inherited from whoever ran the program: not printed. */
   EQ("ioprio_set_be4", syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO(2, 4)), 0);
   EQ("ioprio_get_be4", syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0), IOPRIO(2, 4));
   EQ("ioprio_set_idle", syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, self, IOPRIO(3, 0)), 0);
