@@ -6,7 +6,7 @@ import { E } from '../abi/linux/errno.js';
 import { O_NONBLOCK } from '../abi/linux/fcntl.js';
 import { SI_TKILL, SI_USER, SIGINFO_SIZE } from '../abi/linux/siginfo.js';
 import { PidFdFile } from '../sentry/fsimpl/events/pidfd.js';
-import { sendToGroup } from '../sentry/kernel/signals.js';
+import { sendToGroup, sendToTask } from '../sentry/kernel/signals.js';
 import { NSIG } from '../sentry/kernel/signal-state.js';
 import type { Task } from '../sentry/kernel/task.js';
 import type { ThreadGroup } from '../sentry/kernel/thread-group.js';
@@ -14,6 +14,7 @@ import { mayKill } from './signal.js';
 import { sys, type SyscallGroup } from './types.js';
 
 const PIDFD_NONBLOCK = O_NONBLOCK;
+const PIDFD_SIGNAL_THREAD = 1, PIDFD_SIGNAL_THREAD_GROUP = 2, PIDFD_SIGNAL_PROCESS_GROUP = 4;
 
 /** Opens a pidfd on tg, close-on-exec as Linux always makes it. */
 export function installPidFd(t: Task, tg: ThreadGroup, flags: number): number {
@@ -37,7 +38,9 @@ function pidfdOpen(t: Task): number {
 
 function pidfdSendSignal(t: Task): number {
   const fd = t.argInt(0), signo = t.argInt(1), infoAddr = t.arg(2), flags = t.argU32(3);
-  if (flags !== 0) return -E.EINVAL;
+  // At most one scope: the thread, its thread group, or its process group.
+  if (flags & ~(PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP)) return -E.EINVAL;
+  if (flags & (flags - 1)) return -E.EINVAL;
   const file = pidFdOf(t, fd);
   if (typeof file === 'number') return file;
   const tg = file.tg;
@@ -56,7 +59,14 @@ function pidfdSendSignal(t: Task): number {
   if (!mayKill(t, tg)) return -E.EPERM;
   // A zombie takes the signal and ignores it, as in Linux.
   if (!tg.alive) return 0;
-  sendToGroup(tg, signo, info ?? { signo, code: SI_USER, pid: t.tgid, uid: t.creds.uid });
+  const siginfo = info ?? { signo, code: SI_USER, pid: t.tgid, uid: t.creds.uid };
+  if (flags & PIDFD_SIGNAL_THREAD) {
+    const leader = tg.leader;
+    if (leader !== undefined) sendToTask(leader, signo, siginfo);
+    return 0;
+  }
+  const targets = flags & PIDFD_SIGNAL_PROCESS_GROUP ? t.kernel.processGroup(tg.pgid) : [tg];
+  for (const g of targets) if (mayKill(t, g)) sendToGroup(g, signo, siginfo);
   return 0;
 }
 
@@ -66,14 +76,14 @@ function pidfdGetfd(t: Task): number {
   const file = pidFdOf(t, fd);
   if (typeof file === 'number') return file;
   const tg = file.tg;
-  if (tg.reaped) return -E.ESRCH;
+  // An exited process has no files left to take.
+  if (!tg.alive) return -E.ESRCH;
   const leader = tg.leader;
   // PTRACE_MODE_ATTACH_REALCREDS: root, or the same real uid on every id.
   if (leader !== undefined && t.creds.euid !== 0) {
     const c = leader.creds;
     if (c.uid !== t.creds.uid || c.euid !== t.creds.uid || c.suid !== t.creds.uid) return -E.EPERM;
   }
-  // A process that has exited has no files left.
   const target = leader?.fdTable.get(targetFd) ?? null;
   if (target === null) return -E.EBADF;
   target.incRef();
@@ -81,7 +91,7 @@ function pidfdGetfd(t: Task): number {
 }
 
 export const pidfdSyscalls: SyscallGroup = {
-  pidfd_open: sys(pidfdOpen, 'ix', 'PIDFD_THREAD is EINVAL'),
-  pidfd_send_signal: sys(pidfdSendSignal, 'fipx', 'PIDFD_SIGNAL_* flags are EINVAL'),
+  pidfd_open: sys(pidfdOpen, 'ix', 'PIDFD_THREAD is EINVAL (so is CLONE_PIDFD with CLONE_THREAD): pidfds name processes'),
+  pidfd_send_signal: sys(pidfdSendSignal, 'fipx'),
   pidfd_getfd: sys(pidfdGetfd, 'fix'),
 };
