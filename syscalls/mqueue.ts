@@ -3,7 +3,7 @@
 // the sandbox's IPC namespace (sentry/kernel/ipc/mqueue.ts); the fd is
 // pollable. glibc strips the leading '/' before the call.
 import { E } from '../abi/linux/errno.js';
-import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NONBLOCK, O_RDWR } from '../abi/linux/fcntl.js';
+import { O_ACCMODE, O_CREAT, O_EXCL, O_NONBLOCK, O_RDWR } from '../abi/linux/fcntl.js';
 import { encodeSiginfo } from '../abi/linux/siginfo.js';
 import { ipcOf } from '../sentry/kernel/ipc/namespace.js';
 import {
@@ -64,7 +64,8 @@ function mqOpen(t: Task): number {
     const want = acc === O_RDWR ? 0o6 : acc === 0 ? 0o4 : 0o2;
     if (!ipcPermits(permOf(q), t.creds, want)) return -E.EACCES;
   }
-  return t.fdTable.add(new MqueueFile(q, flags & (O_ACCMODE | O_NONBLOCK)), (flags & O_CLOEXEC) !== 0);
+  // Linux makes every queue fd close-on-exec, whether O_CLOEXEC was asked for or not.
+  return t.fdTable.add(new MqueueFile(q, flags & (O_ACCMODE | O_NONBLOCK)), true);
 }
 
 function mqUnlink(t: Task): number {
