@@ -40,3 +40,10 @@ export function tgkill(tgid: number, tid: number, sig: number): number {
 export function getpid(): number {
   return getpidFn() as number;
 }
+
+const sched_setaffinityFn = libc.func('int sched_setaffinity(int pid, size_t size, const uint8_t *mask)');
+
+/** Pins a host thread to the CPUs whose bits are set in mask (little-endian bytes). Returns 0 or -errno. */
+export function setAffinity(tid: number, mask: Uint8Array): number {
+  return check(sched_setaffinityFn(tid, mask.length, mask) as number);
+}

@@ -16,7 +16,7 @@ export function renderSyscallDoc(): string {
     '| nr | name | support | note |',
     '|---:|---|---|---|',
   ];
-  for (const r of rows) lines.push(`| ${r!.nr} | ${r!.name} | ${r!.support} | ${r!.entry?.note ?? ''} |`);
+  for (const r of rows) lines.push(`| ${r!.nr} | ${r!.name} | ${r!.support} | ${r!.note} |`);
   return lines.join('\n') + '\n';
 }
 

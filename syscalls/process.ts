@@ -1,5 +1,5 @@
 // Process identity and lifetime: ids, exit, uname, rlimits, arch_prctl,
-// thread bookkeeping, getrandom, affinity.
+// thread bookkeeping, getrandom.
 import { randomFillSync } from 'node:crypto';
 import { E } from '../abi/linux/errno.js';
 import { REG } from '../abi/linux/ptrace.js';
@@ -84,16 +84,6 @@ function getrandom(t: Task): number {
   return n;
 }
 
-function schedGetaffinity(t: Task): number {
-  const pid = t.argInt(0), size = t.arg(1), addr = t.arg(2);
-  if (pid !== 0 && pid !== t.tid) return -E.ESRCH;
-  if (size < 8 || size % 8 !== 0) return -E.EINVAL;
-  const mask = new Uint8Array(8);
-  const cpus = Math.min(64, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
-  for (let i = 0; i < cpus; i++) mask[i >> 3] |= 1 << (i & 7);
-  return t.mm.copyOutFull(addr, mask) < 0 ? -E.EFAULT : 8;
-}
-
 function getresid(t: Task, ids: [number, number, number]): number {
   for (let i = 0; i < 3; i++) if (t.mm.writeU32(t.arg(i), ids[i]) < 0) return -E.EFAULT;
   return 0;
@@ -133,10 +123,4 @@ export const processSyscalls: SyscallGroup = {
   getrlimit: sys(getrlimit, 'ip'),
   setrlimit: sys((t) => prlimit64(t, 0, t.argInt(0), t.arg(1), 0), 'ip', RLIMITS_ACTED_ON),
   getrandom: sys(getrandom, 'pux'),
-  sched_getaffinity: sys(schedGetaffinity, 'iup'),
-  getcpu: sys((t) => {
-    if (t.arg(0) !== 0 && t.mm.writeU32(t.arg(0), 0) < 0) return -E.EFAULT;
-    if (t.arg(1) !== 0 && t.mm.writeU32(t.arg(1), 0) < 0) return -E.EFAULT;
-    return 0;
-  }, 'ppp'),
 };

@@ -101,7 +101,7 @@ function sigaltstack(t: Task): number {
 // ---- Sending ----
 
 /** May the sender signal target? Root may; others need a uid match (cred rules of kill(2)). */
-function mayKill(t: Task, target: ThreadGroup): boolean {
+export function mayKill(t: Task, target: ThreadGroup): boolean {
   const c = t.creds;
   if (c.euid === 0) return true;
   const leader = target.leader;

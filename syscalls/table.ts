@@ -4,20 +4,25 @@ import { SYS, SYSCALL_TABLE_SIZE } from '../abi/linux/syscalls.js';
 import type { Support, SyscallEntry, SyscallGroup } from './types.js';
 import { credentialSyscalls } from './credentials.js';
 import { eventSyscalls } from './events.js';
-import { fileSyscalls } from './file.js';
 import { fileHintSyscalls } from './file-hints.js';
+import { fileSyscalls } from './file.js';
 import { fsMutateSyscalls } from './fs-mutate.js';
 import { futexSyscalls } from './futex.js';
+import { ipcSyscalls } from './ipc.js';
 import { memfdSyscalls } from './memfd.js';
 import { mmSyscalls } from './mm.js';
-import { posixTimerSyscalls } from './posix-timers.js';
-import { processSyscalls } from './process.js';
+import { mqueueSyscalls } from './mqueue.js';
+import { pidfdSyscalls } from './pidfd.js';
 import { pipeSyscalls } from './pipe.js';
 import { pollSyscalls } from './poll.js';
+import { posixTimerSyscalls } from './posix-timers.js';
+import { processSyscalls } from './process.js';
+import { schedSyscalls } from './sched.js';
 import { seccompSyscalls } from './seccomp.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
 import { spliceSyscalls } from './splice.js';
+import { systemSyscalls } from './system.js';
 import { taskSyscalls } from './task.js';
 import { timeSyscalls } from './time.js';
 import { xattrSyscalls } from './xattr.js';
@@ -26,13 +31,16 @@ export interface TableRow {
   nr: number;
   name: string;
   support: Support;
+  /** Null for unimplemented syscalls: dispatch answers ENOSYS. */
   entry: SyscallEntry | null;
+  /** What differs from Linux (partial), or why a syscall is left out. */
+  note: string;
 }
 
 const groups: SyscallGroup[] = [
-  credentialSyscalls, eventSyscalls, fileSyscalls, fileHintSyscalls, fsMutateSyscalls, futexSyscalls, memfdSyscalls, mmSyscalls,
-  pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls, seccompSyscalls, signalSyscalls, socketSyscalls, spliceSyscalls,
-  taskSyscalls, timeSyscalls, xattrSyscalls,
+  credentialSyscalls, eventSyscalls, fileHintSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, ipcSyscalls, memfdSyscalls,
+  mmSyscalls, mqueueSyscalls, pidfdSyscalls, pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls, schedSyscalls,
+  seccompSyscalls, signalSyscalls, socketSyscalls, spliceSyscalls, systemSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls,
 ];
 
 function build(): TableRow[] {
@@ -47,8 +55,9 @@ function build(): TableRow[] {
     }
   }
   for (const [name, nr] of Object.entries(names)) {
-    const entry = groups.map((g) => g[name]).find((e) => e !== undefined) ?? null;
-    rows[nr] = { nr, name, support: entry ? entry.support : 'unimplemented', entry };
+    const found = groups.map((g) => g[name]).find((e) => e !== undefined) ?? null;
+    const entry = found !== null && found.support !== 'unimplemented' ? found : null;
+    rows[nr] = { nr, name, support: found ? found.support : 'unimplemented', entry, note: found?.note ?? '' };
   }
   return rows;
 }

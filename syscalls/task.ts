@@ -2,17 +2,21 @@
 // groups and sessions, resource usage, priorities, prctl.
 import { prctlSetSeccomp } from './seccomp.js';
 import { E, ERESTARTSYS } from '../abi/linux/errno.js';
-import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../abi/linux/fcntl.js';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_NONBLOCK } from '../abi/linux/fcntl.js';
 import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, encodeSiginfo, SIGINFO_SIZE } from '../abi/linux/siginfo.js';
 import { SIGCHLD, SIGCONT } from '../abi/linux/signal.js';
 import { stringToBytes } from '../sentry/mm/address-space.js';
-import { clone, CLONE_VFORK, CLONE_VM } from '../sentry/kernel/task-clone.js';
+import { clone, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_VFORK, CLONE_VM } from '../sentry/kernel/task-clone.js';
 import { execve } from '../sentry/kernel/task-exec.js';
+import { niceOf, setNice } from '../sentry/kernel/sched-attributes.js';
+import { CLOCK_TICKS_PER_SECOND } from '../sentry/kernel/host-accounting.js';
+import { childrenUsage, encodeRusage, groupTotal, selfUsage, threadOnlyUsage } from '../sentry/kernel/resource-usage.js';
 import type { Task } from '../sentry/kernel/task.js';
 import type { ThreadGroup } from '../sentry/kernel/thread-group.js';
 import { resolvePath } from '../sentry/vfs/path-walk.js';
 import type { Dentry } from '../sentry/vfs/dentry.js';
 import { dirfdStart, pathArg } from './args.js';
+import { pidFdOf } from './pidfd.js';
 import { sys, type SyscallGroup } from './types.js';
 
 // ---- clone ----
@@ -20,6 +24,8 @@ import { sys, type SyscallGroup } from './types.js';
 function cloneSyscall(t: Task): number {
   // x86-64 argument order: flags, stack, parent_tid, child_tid, tls.
   const flags = t.argU32(0);
+  // clone(2) returns the pidfd through parent_tid, so it cannot also store the tid there.
+  if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID)) return -E.EINVAL;
   return clone(t, { flags: flags & ~0xff, stack: t.arg(1), parentTid: t.arg(2), childTid: t.arg(3), tls: t.arg(4), exitSignal: flags & 0xff });
 }
 
@@ -39,7 +45,7 @@ function clone3(t: Task): number {
   const stack = u(40), stackSize = u(48);
   if ((stack === 0) !== (stackSize === 0)) return -E.EINVAL;
   if (b.length >= 72 && (u(64) !== 0 || (b.length >= 80 && u(72) !== 0))) return -E.EINVAL; // set_tid, cgroup: unsupported
-  return clone(t, { flags: Number(flags), stack: stack === 0 ? 0 : stack + stackSize, parentTid: u(24), childTid: u(16), tls: u(56), exitSignal });
+  return clone(t, { flags: Number(flags), stack: stack === 0 ? 0 : stack + stackSize, parentTid: u(24), childTid: u(16), tls: u(56), exitSignal, pidfd: u(8) });
 }
 
 // ---- execve ----
@@ -92,7 +98,7 @@ const WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNO
 const __WNOTHREAD = 0x20000000, __WALL = 0x40000000, __WCLONE = 0x80000000;
 const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
 
-interface WaitResult { pid: number; status: number; code: number; sigStatus: number }
+interface WaitResult { pid: number; status: number; code: number; sigStatus: number; group: ThreadGroup }
 
 /** Finds a child event; null if none yet, -ECHILD if no child can ever match. */
 function findChildEvent(t: Task, match: (c: ThreadGroup) => boolean, options: number): WaitResult | null | number {
@@ -109,16 +115,16 @@ function findChildEvent(t: Task, match: (c: ThreadGroup) => boolean, options: nu
       const st = c.exitStatus;
       const sig = st & 0x7f;
       if (consume) t.kernel.scheduler.reap(c);
-      return { pid: c.tgid, status: st, code: sig === 0 ? CLD_EXITED : (st & 0x80) ? CLD_DUMPED : CLD_KILLED, sigStatus: sig === 0 ? (st >> 8) & 0xff : sig };
+      return { group: c, pid: c.tgid, status: st, code: sig === 0 ? CLD_EXITED : (st & 0x80) ? CLD_DUMPED : CLD_KILLED, sigStatus: sig === 0 ? (st >> 8) & 0xff : sig };
     }
     if ((options & WSTOPPED) && c.pendingStopReport !== null && c.alive) {
       const sig = c.pendingStopReport;
       if (consume) c.pendingStopReport = null;
-      return { pid: c.tgid, status: (sig << 8) | 0x7f, code: CLD_STOPPED, sigStatus: sig };
+      return { group: c, pid: c.tgid, status: (sig << 8) | 0x7f, code: CLD_STOPPED, sigStatus: sig };
     }
     if ((options & WCONTINUED) && c.pendingContReport && c.alive) {
       if (consume) c.pendingContReport = false;
-      return { pid: c.tgid, status: 0xffff, code: CLD_CONTINUED, sigStatus: SIGCONT };
+      return { group: c, pid: c.tgid, status: 0xffff, code: CLD_CONTINUED, sigStatus: SIGCONT };
     }
   }
   return null;
@@ -137,7 +143,7 @@ function wait4(t: Task): number {
     return t.block([t.tg.childEvents], -ERESTARTSYS);
   }
   if (statusAddr !== 0 && t.mm.writeU32(statusAddr, r.status) < 0) return -E.EFAULT;
-  if (rusageAddr !== 0 && t.mm.copyOutFull(rusageAddr, new Uint8Array(144)) < 0) return -E.EFAULT;
+  if (rusageAddr !== 0 && t.mm.copyOutFull(rusageAddr, encodeRusage(groupTotal(r.group))) < 0) return -E.EFAULT;
   return r.pid;
 }
 
@@ -146,17 +152,24 @@ function waitid(t: Task): number {
   if (options & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) return -E.EINVAL;
   if ((options & (WEXITED | WSTOPPED | WCONTINUED)) === 0) return -E.EINVAL;
   let match: (c: ThreadGroup) => boolean;
+  let pidfdNonblock = false;
   switch (idtype) {
     case P_ALL: match = () => true; break;
     case P_PID: if (id <= 0) return -E.EINVAL; match = (c) => c.tgid === id; break;
     case P_PGID: { if (id < 0) return -E.EINVAL; const pg = id === 0 ? t.tg.pgid : id; match = (c) => c.pgid === pg; break; }
-    case P_PIDFD: return -E.EINVAL;
+    case P_PIDFD: {
+      const f = pidFdOf(t, id);
+      if (typeof f === 'number') return f;
+      pidfdNonblock = (f.flags & O_NONBLOCK) !== 0;
+      match = (c) => c === f.tg;
+      break;
+    }
     default: return -E.EINVAL;
   }
   const r = findChildEvent(t, match, options);
   if (typeof r === 'number') return r;
   if (r === null) {
-    if (!(options & WNOHANG)) return t.block([t.tg.childEvents], -ERESTARTSYS);
+    if (!(options & WNOHANG)) return pidfdNonblock ? -E.EAGAIN : t.block([t.tg.childEvents], -ERESTARTSYS);
     if (infoAddr !== 0 && t.mm.copyOutFull(infoAddr, new Uint8Array(SIGINFO_SIZE)) < 0) return -E.EFAULT;
     return 0;
   }
@@ -164,7 +177,7 @@ function waitid(t: Task): number {
     const info = encodeSiginfo({ signo: SIGCHLD, code: r.code, pid: r.pid, uid: 0, status: r.sigStatus });
     if (t.mm.copyOutFull(infoAddr, info) < 0) return -E.EFAULT;
   }
-  if (rusageAddr !== 0 && t.mm.copyOutFull(rusageAddr, new Uint8Array(144)) < 0) return -E.EFAULT;
+  if (rusageAddr !== 0 && t.mm.copyOutFull(rusageAddr, encodeRusage(groupTotal(r.group))) < 0) return -E.EFAULT;
   return 0;
 }
 
@@ -203,13 +216,19 @@ function setsid(t: Task): number {
 function getrusage(t: Task): number {
   const who = t.argInt(0);
   if (who !== 0 && who !== -1 && who !== 1) return -E.EINVAL; // SELF, CHILDREN, THREAD
-  return t.mm.copyOutFull(t.arg(1), new Uint8Array(144));
+  const u = who === 0 ? selfUsage(t.tg) : who === -1 ? childrenUsage(t.tg) : threadOnlyUsage(t);
+  return t.mm.copyOutFull(t.arg(1), encodeRusage(u));
 }
 
-const CLK_TCK = 100;
 function times(t: Task): number {
-  if (t.arg(0) !== 0 && t.mm.copyOutFull(t.arg(0), new Uint8Array(32)) < 0) return -E.EFAULT;
-  return Math.floor(Number(process.hrtime.bigint() - t.kernel.startNs) / (1e9 / CLK_TCK));
+  const tick = 1e9 / CLOCK_TICKS_PER_SECOND;
+  if (t.arg(0) !== 0) {
+    const self = selfUsage(t.tg), kids = childrenUsage(t.tg);
+    const b = new Uint8Array(32), dv = new DataView(b.buffer);
+    [self.userNs, self.systemNs, kids.userNs, kids.systemNs].forEach((ns, i) => dv.setBigInt64(i * 8, BigInt(Math.floor(ns / tick)), true));
+    if (t.mm.copyOutFull(t.arg(0), b) < 0) return -E.EFAULT;
+  }
+  return Math.floor(Number(process.hrtime.bigint() - t.kernel.startNs) / tick);
 }
 
 const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
@@ -222,13 +241,12 @@ function priorityTargets(t: Task, which: number, who: number): ThreadGroup[] | n
   }
 }
 
-const niceOf = new WeakMap<ThreadGroup, number>();
 function getpriority(t: Task): number {
   const gs = priorityTargets(t, t.argInt(0), t.argInt(1));
   if (typeof gs === 'number') return gs;
   if (gs.length === 0) return -E.ESRCH;
   // The kernel returns 20 - nice so the value is never negative.
-  return 20 - Math.min(...gs.map((g) => niceOf.get(g) ?? 0));
+  return 20 - Math.min(...gs.map((g) => niceOf(g)));
 }
 function setpriority(t: Task): number {
   const gs = priorityTargets(t, t.argInt(0), t.argInt(1));
@@ -236,8 +254,8 @@ function setpriority(t: Task): number {
   if (gs.length === 0) return -E.ESRCH;
   const nice = Math.max(-20, Math.min(19, t.argInt(2)));
   for (const g of gs) {
-    if (nice < (niceOf.get(g) ?? 0) && t.creds.euid !== 0) return -E.EACCES;
-    niceOf.set(g, nice);
+    if (nice < niceOf(g) && t.creds.euid !== 0) return -E.EACCES;
+    setNice(g, nice);
   }
   return 0;
 }
@@ -286,6 +304,8 @@ function prctl(t: Task): number {
   }
 }
 
+const RUSAGE_NOTE = 'times, faults and maxrss are the host\'s counts for the stub threads (system time excludes the Sentry\'s); other fields are 0';
+
 export const taskSyscalls: SyscallGroup = {
   clone: sys(cloneSyscall, 'xppppx'),
   clone3: sys(clone3, 'pu', 'set_tid and cgroup fields are refused with EINVAL'),
@@ -295,15 +315,15 @@ export const taskSyscalls: SyscallGroup = {
   execveat: sys((t) => execveAt(t, t.argInt(0), 1, t.arg(2), t.arg(3), t.argInt(4)), 'fsppx'),
   exit: sys((t) => { t.kernel.scheduler.exitThread(t, t.argInt(0)); return 0; }, 'i'),
   exit_group: sys((t) => { t.kernel.scheduler.exitGroup(t.tg, (t.argInt(0) & 0xff) << 8); return 0; }, 'i'),
-  wait4: sys(wait4, 'ipxp', 'rusage is reported as zeros'),
-  waitid: sys(waitid, 'iipxp', 'rusage is reported as zeros; P_PIDFD is EINVAL'),
+  wait4: sys(wait4, 'ipxp', RUSAGE_NOTE),
+  waitid: sys(waitid, 'iipxp', RUSAGE_NOTE),
   getpgrp: sys((t) => t.tg.pgid),
   getpgid: sys((t) => { const g = groupOf(t, t.argInt(0)); return g ? g.pgid : -E.ESRCH; }, 'i'),
   getsid: sys((t) => { const g = groupOf(t, t.argInt(0)); return g ? g.sid : -E.ESRCH; }, 'i'),
   setpgid: sys(setpgid, 'ii'),
   setsid: sys(setsid),
-  getrusage: sys(getrusage, 'ip', 'usage is reported as zeros'),
-  times: sys(times, 'p', 'process times are reported as zeros'),
+  getrusage: sys(getrusage, 'ip', RUSAGE_NOTE),
+  times: sys(times, 'p', 'user and system time are the host\'s for the stub threads (see getrusage)'),
   getpriority: sys(getpriority, 'ii'),
   setpriority: sys(setpriority, 'iii', 'nice values are kept but do not change scheduling'),
   sched_yield: sys(() => 0),

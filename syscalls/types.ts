@@ -21,7 +21,18 @@ export interface SyscallEntry {
   args?: ArgFormat;
 }
 
-export type SyscallGroup = Partial<Record<string, SyscallEntry>>;
+/** A syscall deliberately left unimplemented (ENOSYS), with the reason for the table. */
+export interface UnimplementedEntry {
+  support: 'unimplemented';
+  note: string;
+}
+
+export type SyscallGroup = Partial<Record<string, SyscallEntry | UnimplementedEntry>>;
+
+/** ENOSYS on purpose; the note says why (and what programs do instead). */
+export function enosys(note: string): UnimplementedEntry {
+  return { support: 'unimplemented', note };
+}
 
 export function sys(handler: SyscallHandler, args?: ArgFormat, note?: string): SyscallEntry {
   return { handler, support: note ? 'partial' : 'supported', note, args };

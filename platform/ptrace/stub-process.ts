@@ -13,7 +13,7 @@ import { SYS } from '../../abi/linux/syscalls.js';
 import {
   ptraceWithBuffer, ptraceWithValue, waitpid, wIfExited, wIfStopped, wStopSig, wTermSig, __WALL,
 } from '../../host/ptrace.js';
-import { spawn, kill, tgkill } from '../../host/process.js';
+import { spawn, kill, tgkill, setAffinity } from '../../host/process.js';
 import { memfd, writeAll, MFD_CLOEXEC } from '../../host/memory.js';
 import type { AddressSpaceBackend, PlatformThread, Stop } from '../platform.js';
 import { Registers, SYSCALL_ARG_REG } from '../registers.js';
@@ -69,6 +69,9 @@ export class StubThread implements PlatformThread {
   constructor(readonly hostTid: number, public process: StubProcess) {
     threadsByTid.set(hostTid, this);
   }
+
+  /** Limits the host thread to the CPUs set in mask (a cpu_set_t's bytes). Returns 0 or -errno. */
+  pin(mask: Uint8Array): number { return setAffinity(this.hostTid, mask); }
 
   /** Loads what changed of regs and lets the thread run application code. */
   resume(regs: Registers, dirty: RegsDirty): void {

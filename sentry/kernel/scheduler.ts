@@ -20,6 +20,7 @@ import { deliverSignals, hasDeliverable, sendToGroup, sendToTask } from './signa
 import { SIG_IGN, sigbit } from './signal-state.js';
 import { BLOCKED, type Task } from './task.js';
 import { releaseRobustList } from './robust-list.js';
+import { recordReap, recordThreadExit } from './resource-usage.js';
 import type { ThreadGroup } from './thread-group.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -199,6 +200,8 @@ export class Scheduler {
     tg.posixTimers.clear();
     for (const it of tg.cpuItimers) it?.delete();
     tg.exitStatus = status;
+    for (const hook of tg.exitHooks.splice(0)) hook();
+    tg.exitEvents.wakeAll();
     this.kernel.log.debug({ tgid: tg.tgid, status }, 'thread group exited');
     const init = this.kernel.init;
     const reaper = this.reaperFor(tg);
@@ -249,7 +252,9 @@ export class Scheduler {
 
   /** Removes a dead group for good. */
   reap(tg: ThreadGroup): void {
+    recordReap(tg);
     tg.reaped = true;
+    tg.exitEvents.wakeAll();
     tg.parent?.children.delete(tg);
     this.kernel.threadGroups.delete(tg.tgid);
   }
@@ -258,6 +263,7 @@ export class Scheduler {
   private releaseTaskState(t: Task): void {
     if (t.state === 'blocked') t.wake('signal');
     accountExit(t);
+    recordThreadExit(t);
     t.state = 'dead';
     t.exited = true;
     releaseRobustList(t);
@@ -313,6 +319,7 @@ export class Scheduler {
 
   /** Lets go of t's address space (exec): its host thread leaves the old stub. */
   dropMm(t: Task): void {
+    recordThreadExit(t);
     this.killHost(t);
     threadsByTid.delete(t.thread.hostTid);
     this.releaseMm(t);

@@ -7,6 +7,8 @@ import { REG } from '../../abi/linux/ptrace.js';
 import type { StubProcess } from '../../platform/ptrace/stub-process.js';
 import type { AddressSpace } from '../mm/address-space.js';
 import type { FsContext } from '../vfs/path-walk.js';
+import { PidFdFile } from '../fsimpl/events/pidfd.js';
+import { inheritSchedAttributes } from './sched-attributes.js';
 import { Task } from './task.js';
 import { ThreadGroup } from './thread-group.js';
 import { WaitQueue } from './wait-queue.js';
@@ -45,6 +47,8 @@ export interface CloneArgs {
   childTid: number;
   tls: number;
   exitSignal: number;
+  /** Where CLONE_PIDFD stores the child's pidfd (clone: parent_tid; clone3: args.pidfd). */
+  pidfd?: number;
 }
 
 /** Vfork parents keep this across the rerun of their clone: the child's tid. */
@@ -77,6 +81,7 @@ export function clone(t: Task, a: CloneArgs): number {
   if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) return -E.EINVAL;
   if ((f & CLONE_FS) && (f & CLONE_NEWNS)) return -E.EINVAL;
   if ((f & CLONE_THREAD) && (f & CLONE_PARENT)) { /* allowed: sibling thread */ }
+  if ((f & CLONE_PIDFD) && (f & (CLONE_THREAD | CLONE_DETACHED))) return -E.EINVAL;
   if (f & NAMESPACE_FLAGS) return -E.EPERM;
   if (a.exitSignal < 0 || a.exitSignal > 64) return -E.EINVAL;
   const kernel = t.kernel;
@@ -136,7 +141,12 @@ export function clone(t: Task, a: CloneArgs): number {
   child.altStack = (f & CLONE_VM) && !(f & CLONE_VFORK) ? { sp: 0, flags: 2, size: 0 } : { ...t.altStack };
   if (f & CLONE_CHILD_CLEARTID) child.clearChildTid = a.childTid;
   if (f & CLONE_PARENT_SETTID) t.mm.writeU32(a.parentTid, tid);
+  if (f & CLONE_PIDFD) {
+    const fd = t.fdTable.add(new PidFdFile(tg, 0), true);
+    if (fd >= 0) t.mm.writeU32(a.pidfd ?? a.parentTid, fd);
+  }
   if (f & CLONE_CHILD_SETTID) child.mm.writeU32(a.childTid, tid);
+  inheritSchedAttributes(t, child, (f & CLONE_THREAD) === 0);
   kernel.scheduler.enqueue(child);
 
   if (f & CLONE_VFORK) {

@@ -9,6 +9,7 @@ import { STUB_BASE } from '../../platform/ptrace/stub-elf.js';
 import type { StubProcess } from '../../platform/ptrace/stub-process.js';
 import { loadExecutable } from '../loader/load.js';
 import { AddressSpace } from '../mm/address-space.js';
+import { keepPinning } from './sched-attributes.js';
 import type { MappableFile } from '../mm/vma.js';
 import type { Dentry } from '../vfs/dentry.js';
 import { resolvePath, type FsContext } from '../vfs/path-walk.js';
@@ -112,6 +113,7 @@ export function execve(t: Task, req: ExecRequest): number {
     t.mm = mm;
     t.thread = stub.mainThread;
     t.thread.owner = t;
+    keepPinning(t);
   }
   if (t.fdTable.shared) {
     const own = t.fdTable.fork();

@@ -15,6 +15,10 @@ export class ThreadGroup {
   readonly childEvents = new WaitQueue();
   /** Woken whenever a signal is queued to the group or one of its tasks (signalfd readers). */
   readonly signalEvents = new WaitQueue();
+  /** Woken when the group exits (pidfd readers and pollers). */
+  readonly exitEvents = new WaitQueue();
+  /** Run once when the group exits, before its parent hears of it (SysV semaphore undo). */
+  readonly exitHooks: Array<() => void> = [];
   /** The wait status once the group has exited (a zombie until reaped). */
   exitStatus: number | null = null;
   /** The group is exiting: every task is being killed. */

@@ -9,7 +9,7 @@ import {
 } from '../../abi/linux/mman.js';
 import type { AddressSpaceBackend } from '../../platform/platform.js';
 import { CHUNK_SIZE, MemoryFile } from './memory-file.js';
-import { Vma, type MappableFile } from './vma.js';
+import { Vma, type MappableFile, type SharedBacking } from './vma.js';
 
 /** On x86 every accessible page is readable: PROT_WRITE and PROT_EXEC imply PROT_READ. */
 const READABLE = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -194,6 +194,31 @@ export class AddressSpace {
     if (end > this.limit + 0x1000_0000_0000) return -E.EINVAL;
     this.removeRange(addr, Math.min(end, this.limit));
     return 0;
+  }
+
+  /**
+   * Maps pages that already exist (a SysV shared memory segment) at addr,
+   * replacing what is there, or where mmap would place them when addr is 0.
+   * The mapping is MAP_SHARED and counts as one more user of `backing`.
+   * Precondition: backing lies within one MemoryFile chunk.
+   */
+  mapExisting(addr: number, prot: number, backing: SharedBacking, file: MappableFile): number {
+    const length = backing.length;
+    if (addr === 0) {
+      addr = this.findFree(length);
+      if (addr < 0) return addr;
+    } else {
+      if (addr % PAGE_SIZE !== 0 || addr < MIN_ADDR || addr + length > this.limit) return -E.EINVAL;
+      this.removeRange(addr, addr + length);
+    }
+    const vma = new Vma(addr, addr + length, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), backing.offset, true, file, 0, '');
+    vma.sharedRefs = backing;
+    backing.refs++;
+    this.insert(vma);
+    this.lastHit = null;
+    const r = this.backend.map(addr, length, vma.prot, backing.offset);
+    if (r < 0) { this.removeRange(addr, addr + length); return r; }
+    return addr;
   }
 
   mprotect(addr: number, length: number, prot: number): number {

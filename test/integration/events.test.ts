@@ -1,5 +1,5 @@
-// Event-driven programs (issue 5 groundwork): epoll, eventfd, timerfd,
-// signalfd and socketpair in C, and Python's asyncio, against native runs.
+// Event-driven programs (issue 5): epoll, eventfd, timerfd, signalfd and
+// socketpair in C, Python's asyncio and Node.js itself, against native runs.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,5 +30,16 @@ describe.skipIf(!ptrace.ok)(`event files${ptrace.ok ? '' : ` — skipped: ${ptra
     const got = await runsc(['do', '/usr/bin/python3', script], { timeoutMs: 120_000 });
     expect(got.stderr).toBe('');
     expect(got.stdout).toBe(want.stdout);
+  });
+
+  it('node: timers, fs.promises on /tmp, child_process.execFile and a worker thread print as natively', async () => {
+    // The sandbox's root is the host's, so the node running the tests is there too.
+    const script = path.join(REPO, 'test/scripts/node-acceptance.cjs');
+    const want = await native([process.execPath, script]);
+    expect(want.stdout).toContain('done');
+    const got = await runsc(['do', process.execPath, script], { timeoutMs: 120_000 });
+    expect(got.stderr).toBe('');
+    expect(got.stdout).toBe(want.stdout);
+    expect(got.status).toBe(0);
   });
 });

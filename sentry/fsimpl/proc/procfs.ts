@@ -6,6 +6,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../../abi/linux/mman.js';
 import { S_IFREG, type Stat } from '../../../abi/linux/stat.js';
 import { UTS_RELEASE, UTS_VERSION } from '../../../abi/linux/utsname.js';
 import type { Kernel } from '../../kernel/kernel.js';
+import { memoryUsage } from '../../kernel/memory-usage.js';
 import type { Task } from '../../kernel/task.js';
 import { stringToBytes } from '../../mm/address-space.js';
 import { FileDescription } from '../../vfs/file-description.js';
@@ -123,6 +124,14 @@ function limits(t: Task): string {
   return lines.join('\n') + '\n';
 }
 
+/** The same figures as sysinfo(2) (sentry/kernel/memory-usage.ts). */
+function meminfo(kernel: Kernel): string {
+  const m = memoryUsage(kernel);
+  const kb = (n: number): string => `${Math.floor(n / 1024).toString().padStart(8)} kB`;
+  return [['MemTotal', m.totalBytes], ['MemFree', m.freeBytes], ['MemAvailable', m.freeBytes], ['Buffers', 0], ['Cached', 0],
+    ['SwapTotal', 0], ['SwapFree', 0]].map(([k, v]) => `${`${k}:`.padEnd(16)}${kb(v as number)}`).join('\n') + '\n';
+}
+
 function mountsText(): string {
   return 'none / 9p rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n';
 }
@@ -135,7 +144,7 @@ export function newProcfs(kernel: Kernel, current: () => Task | null): Synthetic
     ['version', new GeneratedFile(() => `Linux version ${UTS_RELEASE} (sandbox) ${UTS_VERSION}\n`)],
     ['uptime', new GeneratedFile(() => { const s = Number(process.hrtime.bigint() - kernel.startNs) / 1e9; return `${s.toFixed(2)} ${s.toFixed(2)}\n`; })],
     ['loadavg', new GeneratedFile(() => `0.00 0.00 0.00 1/${kernel.tasks.size} ${kernel.tasks.size}\n`)],
-    ['meminfo', new GeneratedFile(() => 'MemTotal:        2097152 kB\nMemFree:         1048576 kB\nMemAvailable:    1048576 kB\n')],
+    ['meminfo', new GeneratedFile(() => meminfo(kernel))],
     ['cpuinfo', new GeneratedFile(() => Array.from({ length: cpus }, (_, i) => `processor\t: ${i}\nvendor_id\t: sandbox\nmodel name\t: sandbox\n\n`).join(''))],
     ['stat', new GeneratedFile(() => {
       const cpus = Array.from({ length: availableParallelism() }, (_, i) => `cpu${i} 0 0 0 0 0 0 0 0 0 0`);
