@@ -8,6 +8,7 @@ import { fileSyscalls } from './file.js';
 import { fsMutateSyscalls } from './fs-mutate.js';
 import { futexSyscalls } from './futex.js';
 import { mmSyscalls } from './mm.js';
+import { mmRemoteSyscalls } from './mm-remote.js';
 import { processSyscalls } from './process.js';
 import { pipeSyscalls } from './pipe.js';
 import { pollSyscalls } from './poll.js';
@@ -24,7 +25,7 @@ export interface TableRow {
   entry: SyscallEntry | null;
 }
 
-const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
+const groups: SyscallGroup[] = [credentialSyscalls, eventSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, mmSyscalls, mmRemoteSyscalls, pipeSyscalls, pollSyscalls, processSyscalls, signalSyscalls, socketSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls];
 
 function build(): TableRow[] {
   const rows: TableRow[] = [];

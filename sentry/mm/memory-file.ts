@@ -114,6 +114,13 @@ export class MemoryFile {
     if (pageEnd >= pageStart && offset + length > pageEnd) this.bytesAt(pageEnd, offset + length - pageEnd).fill(0);
   }
 
+  /** Whether the page holding offset has data (was written, or read through a mapping), for mincore. */
+  hasData(offset: number): boolean {
+    const page = offset - (offset % PAGE_SIZE);
+    const data = seekSparse(this.fd, page, SEEK_DATA);
+    return data >= 0 && data < page + PAGE_SIZE;
+  }
+
   private mapChunk(index: number): void {
     const ab = mapShared(this.fd, index * CHUNK_SIZE, CHUNK_SIZE);
     if (typeof ab === 'number') throw new Error(`mmap of MemoryFile chunk ${index}: errno ${-ab}`);
