@@ -20,6 +20,15 @@ const MAX_EXTENT = 64 * 1024 * 1024;
 
 const pageDown = (n: number): number => n - (n % PAGE_SIZE);
 
+/** Who pays for a store's pages: a file system with a size limit, or no one. */
+export interface PageCharge {
+  /** Grants up to `pages` pages; returns how many (0: none left). */
+  take(pages: number): number;
+  give(pages: number): void;
+}
+
+export const FREE_PAGES: PageCharge = { take: (pages) => pages, give: () => {} };
+
 export class FilePages {
   /** Sorted by fileStart, non-overlapping. */
   readonly extents: FileExtent[] = [];
@@ -71,12 +80,13 @@ export class FilePages {
   }
 
   /**
-   * Makes extents for every page of [offset, offset+length) none holds.
-   * charge(pages) may refuse (the file system is full: -ENOSPC);
-   * init(fileOffset, bytes) fills a new extent (a cache reads the file).
-   * On failure the extents made so far stay.
+   * Makes extents for every page of [offset, offset+length) none holds, in
+   * file order. charge.take(pages) grants up to that many pages (fewer when
+   * the file system is nearly full; none is -ENOSPC); init(fileOffset,
+   * bytes) fills a new extent (a cache reads the file). On failure the
+   * extents made so far stay.
    */
-  fill(offset: number, length: number, charge: (pages: number) => boolean,
+  fill(offset: number, length: number, charge: PageCharge,
     init?: (fileOffset: number, bytes: Uint8Array) => number): number {
     const end = pageRoundUp(offset + length);
     let pos = pageDown(offset);
@@ -85,19 +95,28 @@ export class FilePages {
       const next = this.extents[i];
       if (next !== undefined && next.fileStart <= pos) { pos = next.fileStart + next.length; continue; }
       const gapEnd = Math.min(end, next === undefined ? end : next.fileStart);
-      const n = Math.min(gapEnd - pos, MAX_EXTENT);
-      if (!charge(n / PAGE_SIZE)) return -E.ENOSPC;
+      const granted = charge.take(Math.min(gapEnd - pos, MAX_EXTENT) / PAGE_SIZE);
+      if (granted <= 0) return -E.ENOSPC;
+      const n = granted * PAGE_SIZE;
       const mem = this.mf.allocate(n);
-      if (mem < 0) { charge(-n / PAGE_SIZE); return mem; }
+      if (mem < 0) { charge.give(granted); return mem; }
       if (init !== undefined) {
         const r = init(pos, this.mf.bytesAt(mem, n));
-        if (r < 0) { this.mf.release(mem, n); charge(-n / PAGE_SIZE); return r; }
+        if (r < 0) { this.mf.release(mem, n); charge.give(granted); return r; }
       }
       const owner = this.owner;
       this.extents.splice(i, 0, { fileStart: pos, length: n, mem: owner === null ? { offset: mem, length: n, refs: 1 } : { offset: mem, length: n, refs: 1, owner } });
       pos += n;
     }
     return 0;
+  }
+
+  /** Pages of [offset, offset+length) that no extent holds. */
+  missing(offset: number, length: number): number {
+    const start = pageDown(offset), end = pageRoundUp(offset + length);
+    let held = 0;
+    this.forEach(start, end - start, (_e, _m, _p, n) => { held += n; });
+    return (end - start - held) / PAGE_SIZE;
   }
 
   /** The pieces of [offset, offset+length) for a mapping, each counted for it. fill() must have made them. */

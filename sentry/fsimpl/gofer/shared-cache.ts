@@ -10,8 +10,9 @@
 //
 // What changed is found by comparing each page with a clean copy (the bytes
 // as last read from or written to the file): no page-table dirty bits are
-// needed, and only the changed span of a page is written, so bytes a
-// mapping did not touch never overwrite the file. Write-back never makes
+// needed, and only the runs of changed bytes are written, so bytes a
+// mapping did not touch do not overwrite the file (a page changed in more
+// than a few places is written from its first change to its last). Write-back never makes
 // the file longer: stores past the end of the file are dropped, as Linux
 // drops them.
 //
@@ -21,7 +22,7 @@
 // each.
 import { E } from '../../../abi/linux/errno.js';
 import { PAGE_SIZE } from '../../../abi/linux/mman.js';
-import { FilePages } from '../../mm/file-pages.js';
+import { FilePages, FREE_PAGES } from '../../mm/file-pages.js';
 import type { MemoryFile } from '../../mm/memory-file.js';
 import type { SharedBacking, SharedOwner, SharedPiece } from '../../mm/vma.js';
 
@@ -35,6 +36,27 @@ export interface CacheFile {
   fileSize(): number;
   incRef(): void;
   decRef(): void;
+}
+
+/** A page with more changed runs than this is written as one span. */
+const MAX_RUNS = 8;
+
+/**
+ * The [lo, hi) runs of bytes where cur differs from old: each written on
+ * its own, so bytes between them are never rewritten; a page changed all
+ * over is one span from the first change to the last.
+ */
+function changedRuns(cur: Uint8Array, old: Uint8Array): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  let i = 0;
+  while (i < cur.length) {
+    if (cur[i] === old[i]) { i++; continue; }
+    const lo = i;
+    while (i < cur.length && cur[i] !== old[i]) i++;
+    runs.push([lo, i]);
+  }
+  if (runs.length > MAX_RUNS) return [[runs[0][0], runs[runs.length - 1][1]]];
+  return runs;
 }
 
 export class GoferSharedCache implements SharedOwner {
@@ -51,7 +73,7 @@ export class GoferSharedCache implements SharedOwner {
   /** The cached pages of [offset, offset+length) for a mapping through file, read from it where missing. */
   share(file: CacheFile, offset: number, length: number): SharedPiece[] | number {
     if (file.writable && this.writer === null) { file.incRef(); this.writer = file; }
-    const r = this.store.fill(offset, length, () => true, (pos, bytes) => {
+    const r = this.store.fill(offset, length, FREE_PAGES, (pos, bytes) => {
       const n = file.readInto(pos, bytes);
       return n < 0 ? n : 0;
     });
@@ -117,16 +139,14 @@ export class GoferSharedCache implements SharedOwner {
       const at = page - b.offset;
       const cur = mf.bytesAt(page, PAGE_SIZE), old = copy.subarray(at, at + PAGE_SIZE);
       if (Buffer.compare(cur, old) === 0) continue;
-      let lo = 0, hi = PAGE_SIZE;
-      while (cur[lo] === old[lo]) lo++;
-      while (cur[hi - 1] === old[hi - 1]) hi--;
       if (size < 0) {
         size = this.writer === null ? -E.EIO : this.writer.fileSize();
         if (size < 0) return -E.EIO;
       }
       const pos = e.fileStart + at;
-      const end = Math.min(pos + hi, size);
-      if (pos + lo < end) {
+      for (const [lo, hi] of changedRuns(cur, old)) {
+        const end = Math.min(pos + hi, size);
+        if (pos + lo >= end) continue;
         const bytes = cur.slice(lo, end - pos);
         const n = this.writer!.write(bytes, pos + lo);
         if (n !== bytes.length) return -E.EIO;

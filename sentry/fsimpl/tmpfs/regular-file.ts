@@ -11,7 +11,7 @@ import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../../../abi/linux/falloc.js';
 import { O_APPEND } from '../../../abi/linux/fcntl.js';
 import { S_IFREG, type Stat } from '../../../abi/linux/stat.js';
-import { FilePages } from '../../mm/file-pages.js';
+import { FilePages, FREE_PAGES, type PageCharge } from '../../mm/file-pages.js';
 import type { MemoryFile } from '../../mm/memory-file.js';
 import type { MappableFile, SharedBacking, SharedOwner, SharedPiece } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
@@ -100,7 +100,14 @@ export class TmpfsRegular extends TmpfsInode implements SharedOwner {
     return held;
   }
 
-  private readonly charge = (pages: number): boolean => this.fs.takePages(pages);
+  /** Pages from the file system's limit: as many as are left, for a write that may stop short. */
+  private readonly charge: PageCharge = {
+    take: (pages) => {
+      const n = Math.min(pages, this.fs.freePages);
+      return n > 0 && this.fs.takePages(n) ? n : 0;
+    },
+    give: (pages) => this.fs.returnPages(pages),
+  };
 
   /** Shrinking frees the pages past the end and zeroes the rest of the last one; growing makes a hole. */
   protected override resize(size: number): number {
@@ -139,6 +146,8 @@ export class TmpfsRegular extends TmpfsInode implements SharedOwner {
     }
     if (mode & ~FALLOC_FL_KEEP_SIZE) return -E.EOPNOTSUPP;
     if (this.store !== null) {
+      // All the pages or none, as shmem's fallocate.
+      if (this.store.missing(offset, length) > this.fs.freePages) return -E.ENOSPC;
       const r = this.store.fill(offset, length, this.charge);
       if (r < 0) return r;
     } else if (!this.allocatePages(offset, end)) {
@@ -204,7 +213,7 @@ export class TmpfsRegular extends TmpfsInode implements SharedOwner {
     for (let i = 0; i < idx.length;) {
       let j = i + 1;
       while (j < idx.length && idx[j] === idx[j - 1] + 1) j++;
-      const r = store.fill(idx[i] * PAGE_SIZE, (j - i) * PAGE_SIZE, () => true);
+      const r = store.fill(idx[i] * PAGE_SIZE, (j - i) * PAGE_SIZE, FREE_PAGES);
       if (r < 0) { store.clear(); return r; }
       for (let k = i; k < j; k++) store.writeHeld(idx[k] * PAGE_SIZE, this.pages.get(idx[k])!);
       i = j;
