@@ -184,16 +184,10 @@ function mincore(t: Task): number {
   for (let first = 0; first < pages; first += BATCH) {
     const n = Math.min(BATCH, pages - first);
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = t.mm.resident(addr + (first + i) * M.PAGE_SIZE);
-      if (r < 0) {
-        // The pages before the hole are reported; then ENOMEM.
-        if (i > 0 && t.mm.copyOutFull(vec + first, out.subarray(0, i)) < 0) return -E.EFAULT;
-        return r;
-      }
-      out[i] = r;
-    }
-    if (t.mm.copyOutFull(vec + first, out) < 0) return -E.EFAULT;
+    const mapped = t.mm.resident(addr + first * M.PAGE_SIZE, out);
+    // The pages before a hole are reported; then ENOMEM.
+    if (mapped > 0 && t.mm.copyOutFull(vec + first, out.subarray(0, mapped)) < 0) return -E.EFAULT;
+    if (mapped < n) return -E.ENOMEM;
   }
   return 0;
 }

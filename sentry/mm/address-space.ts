@@ -397,15 +397,22 @@ export class AddressSpace {
   }
 
   /**
-   * mincore(2)'s answer for the page at addr: 1 if it holds data (it was
-   * touched since it was mapped or last dropped), 0 if not, -ENOMEM if
-   * unmapped.
+   * mincore(2): out[i] is 1 if page i from addr holds data (it was touched
+   * since it was mapped or last dropped), 0 if not. Returns how many pages
+   * are mapped from addr on (fewer than out.length at a hole).
    */
-  resident(addr: number): number {
-    const v = this.find(addr);
-    if (v === null) return -E.ENOMEM;
-    if (v.backing < 0) return 0;
-    return this.memoryFile.hasData(v.backing + (addr - v.start)) ? 1 : 0;
+  resident(addr: number, out: Uint8Array): number {
+    let done = 0;
+    while (done < out.length) {
+      const a = addr + done * PAGE_SIZE;
+      const v = this.find(a);
+      if (v === null) break;
+      const n = Math.min(out.length - done, (v.end - a) / PAGE_SIZE);
+      const part = out.subarray(done, done + n);
+      if (v.backing < 0) part.fill(0); else this.memoryFile.dataPages(v.backing + (a - v.start), part);
+      done += n;
+    }
+    return done;
   }
 
   /**

@@ -114,11 +114,19 @@ export class MemoryFile {
     if (pageEnd >= pageStart && offset + length > pageEnd) this.bytesAt(pageEnd, offset + length - pageEnd).fill(0);
   }
 
-  /** Whether the page holding offset has data (was written, or read through a mapping), for mincore. */
-  hasData(offset: number): boolean {
-    const page = offset - (offset % PAGE_SIZE);
-    const data = seekSparse(this.fd, page, SEEK_DATA);
-    return data >= 0 && data < page + PAGE_SIZE;
+  /** Marks in out[i] (1 or 0) whether page i of [offset, offset + out.length pages) has data: mincore. */
+  dataPages(offset: number, out: Uint8Array): void {
+    out.fill(0);
+    const end = offset + out.length * PAGE_SIZE;
+    let pos = offset;
+    while (pos < end) {
+      const data = seekSparse(this.fd, pos, SEEK_DATA);
+      if (data < 0 || data >= end) return;
+      let hole = seekSparse(this.fd, data, SEEK_HOLE);
+      if (hole < 0 || hole > end) hole = end;
+      out.fill(1, Math.floor((data - offset) / PAGE_SIZE), Math.ceil((hole - offset) / PAGE_SIZE));
+      pos = hole;
+    }
   }
 
   private mapChunk(index: number): void {

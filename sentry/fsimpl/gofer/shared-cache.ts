@@ -16,7 +16,8 @@
 // the file longer: stores past the end of the file are dropped, as Linux
 // drops them.
 //
-// Limits: the clean copy doubles the memory a mapped range takes; changes
+// Limits: the clean copy doubles the memory a range mapped writable takes
+// (read-only mappings need none); changes
 // made to the host file behind the Sentry's back are not seen by pages
 // already cached; two inodes for one host file (hard links) have a cache
 // each.
@@ -77,8 +78,13 @@ export class GoferSharedCache implements SharedOwner {
       const n = file.readInto(pos, bytes);
       return n < 0 ? n : 0;
     });
-    for (const e of this.store.extents) {
-      if (!this.clean.has(e.mem)) this.clean.set(e.mem, this.store.mf.bytesAt(e.mem.offset, e.mem.length).slice());
+    // Only a writable mapping can change pages, so read-only ones need no
+    // clean copy; pages cached before the first writable mapping still
+    // hold the file's bytes when it comes.
+    if (this.writer !== null) {
+      for (const e of this.store.extents) {
+        if (!this.clean.has(e.mem)) this.clean.set(e.mem, this.store.mf.bytesAt(e.mem.offset, e.mem.length).slice());
+      }
     }
     if (r < 0) { this.dropUnused(); return r; }
     return this.store.share(offset, length);
