@@ -271,21 +271,39 @@ function munlockall(t: Task): number {
 
 // ---- membarrier ----
 // Application threads run in parallel on host threads, so a barrier must
-// reach them where they run: every barrier command is the host's
-// MEMBARRIER_CMD_GLOBAL, which waits until every running thread on the
-// host has passed a full barrier (slower than the expedited commands,
-// never weaker). Without it on the host, only QUERY is served.
+// reach them where they run, through the host's membarrier:
+// - PRIVATE_EXPEDITED: the caller's stub registers for the host's
+//   expedited barriers (once), then the host's GLOBAL_EXPEDITED reaches
+//   every CPU running a thread of a registered stub, the caller's included;
+// - GLOBAL and GLOBAL_EXPEDITED: the host's GLOBAL, which waits until every
+//   running thread on the host has passed a barrier (slow, never weaker:
+//   the processes GLOBAL_EXPEDITED must reach include forked children that
+//   inherited a registration without ever calling membarrier).
+// Without the host's GLOBAL, only QUERY is served.
 
 const BARRIERS = B.MEMBARRIER_CMD_GLOBAL | B.MEMBARRIER_CMD_GLOBAL_EXPEDITED | B.MEMBARRIER_CMD_PRIVATE_EXPEDITED;
 const REGISTERS = B.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | B.MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
-let hostHasGlobal: boolean | null = null;
+let hostCommands: number | null = null;
+/** Stubs registered with the host for its expedited barriers. */
+const registeredStubs = new WeakSet<object>();
 
 function supportedBarriers(): number {
-  if (hostHasGlobal === null) {
-    const q = hostMembarrier(B.MEMBARRIER_CMD_QUERY);
-    hostHasGlobal = q > 0 && (q & B.MEMBARRIER_CMD_GLOBAL) !== 0;
+  hostCommands ??= Math.max(hostMembarrier(B.MEMBARRIER_CMD_QUERY), 0);
+  return hostCommands & B.MEMBARRIER_CMD_GLOBAL ? BARRIERS | REGISTERS | B.MEMBARRIER_CMD_GET_REGISTRATIONS : 0;
+}
+
+/** A barrier on every running thread of t's process, the fast way when the host allows it. */
+function privateBarrier(t: Task): number {
+  const backend = t.mm.backend;
+  if ((hostCommands ?? 0) & B.MEMBARRIER_CMD_GLOBAL_EXPEDITED && backend.registerForBarriers !== undefined) {
+    if (!registeredStubs.has(backend) && backend.registerForBarriers() === 0) registeredStubs.add(backend);
+    if (registeredStubs.has(backend)) {
+      const r = hostMembarrier(B.MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+      if (r >= 0) return 0;
+    }
   }
-  return hostHasGlobal ? BARRIERS | REGISTERS | B.MEMBARRIER_CMD_GET_REGISTRATIONS : 0;
+  const r = hostMembarrier(B.MEMBARRIER_CMD_GLOBAL);
+  return r < 0 ? r : 0;
 }
 
 function membarrier(t: Task): number {
@@ -296,8 +314,11 @@ function membarrier(t: Task): number {
   if (!(cmd & supported) || (cmd & (cmd - 1)) !== 0) return -E.EINVAL;
   if (cmd & REGISTERS) { t.mm.membarrierRegistered |= cmd; return 0; }
   if (cmd === B.MEMBARRIER_CMD_GET_REGISTRATIONS) return t.mm.membarrierRegistered;
-  // The expedited commands serve only a process that registered for them.
-  if (cmd === B.MEMBARRIER_CMD_PRIVATE_EXPEDITED && !(t.mm.membarrierRegistered & B.MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) return -E.EPERM;
+  if (cmd === B.MEMBARRIER_CMD_PRIVATE_EXPEDITED) {
+    // The expedited commands serve only a process that registered for them.
+    if (!(t.mm.membarrierRegistered & B.MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) return -E.EPERM;
+    return privateBarrier(t);
+  }
   const r = hostMembarrier(B.MEMBARRIER_CMD_GLOBAL);
   return r < 0 ? r : 0;
 }
@@ -337,6 +358,6 @@ export const mmSyscalls: SyscallGroup = {
   munlock: sys(munlock, 'xu'),
   mlockall: sys(mlockall, 'x'),
   munlockall: sys(munlockall, ''),
-  membarrier: sys(membarrier, 'iui', 'every barrier is the host\'s MEMBARRIER_CMD_GLOBAL; no SYNC_CORE or RSEQ commands'),
+  membarrier: sys(membarrier, 'iui', 'no SYNC_CORE or RSEQ commands; GLOBAL_EXPEDITED is as slow as GLOBAL'),
   remap_file_pages: sys(remapFilePages, 'xuxux'),
 };

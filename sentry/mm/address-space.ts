@@ -457,6 +457,8 @@ export class AddressSpace {
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
     child.mmapTop = this.mmapTop;
+    // membarrier registrations go with the memory (mlock's do not).
+    child.membarrierRegistered = this.membarrierRegistered;
     for (const v of this.vmas) {
       const c = v.slice(v.start, v.end);
       if (v.backing >= 0) {

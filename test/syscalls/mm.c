@@ -148,10 +148,18 @@ static void membarrier_cmds(void) {
     ERR("membarrier_private_unregistered", syscall(SYS_membarrier, 8, 0, 0), EPERM);
     OK("membarrier_register_private", syscall(SYS_membarrier, 16, 0, 0));
     OK("membarrier_private", syscall(SYS_membarrier, 8, 0, 0));
+    /* The registration goes with the memory to a forked child. */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) _exit(syscall(SYS_membarrier, 8, 0, 0) == 0 ? 0 : 1);
+    int st;
+    waitpid(pid, &st, 0);
+    EQ("membarrier_private_in_child", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
   } else {
     SHOW("membarrier_private_unregistered", "-1 EPERM");
     SHOW("membarrier_register_private", "ok");
     SHOW("membarrier_private", "ok");
+    SHOW("membarrier_private_in_child", "0");
   }
   if (q & 4) OK("membarrier_register_global", syscall(SYS_membarrier, 4, 0, 0));
   else SHOW("membarrier_register_global", "ok");
