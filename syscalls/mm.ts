@@ -116,6 +116,7 @@ function madvise(t: Task): number {
     case M.MADV_FREE: case M.MADV_REMOVE: case M.MADV_DONTFORK: case M.MADV_DOFORK: case M.MADV_MERGEABLE:
     case M.MADV_UNMERGEABLE: case M.MADV_HUGEPAGE: case M.MADV_NOHUGEPAGE: case M.MADV_DONTDUMP: case M.MADV_DODUMP:
     case M.MADV_COLD: case M.MADV_PAGEOUT: case M.MADV_POPULATE_READ: case M.MADV_POPULATE_WRITE:
+    case M.MADV_WIPEONFORK: case M.MADV_KEEPONFORK:
       break;
     default: return -E.EINVAL;
   }
@@ -130,11 +131,17 @@ function madvise(t: Task): number {
       if (!v.shared || t.mm.locked.overlap(v.start, v.end) > 0) return -E.EINVAL;
       if (!(v.prot & M.PROT_WRITE)) return -E.EACCES;
     }
-    // Populating needs the access it asks for (PROT_NONE has none).
-    if (advice === M.MADV_POPULATE_READ && v.prot === M.PROT_NONE) return -E.ENOMEM;
-    if (advice === M.MADV_POPULATE_WRITE && !(v.prot & M.PROT_WRITE)) return v.prot === M.PROT_NONE ? -E.ENOMEM : -E.EFAULT;
+    // Populating needs the access it asks for: PROT_NONE has none, a read-only mapping cannot be populated for writing.
+    if (advice === M.MADV_POPULATE_READ && v.prot === M.PROT_NONE) return -E.EINVAL;
+    if (advice === M.MADV_POPULATE_WRITE && !(v.prot & M.PROT_WRITE)) return -E.EINVAL;
   }
   if (advice === M.MADV_DONTNEED) t.mm.discard(addr, end - addr);
+  const forkFlag = advice === M.MADV_DONTFORK || advice === M.MADV_DOFORK ? 'dontFork'
+    : advice === M.MADV_WIPEONFORK || advice === M.MADV_KEEPONFORK ? 'wipeOnFork' : null;
+  if (forkFlag !== null) {
+    const r = t.mm.setForkFlag(addr, end, forkFlag, advice === M.MADV_DONTFORK || advice === M.MADV_WIPEONFORK);
+    if (r < 0) return r;
+  }
   if (advice === M.MADV_REMOVE) {
     // The range becomes a hole in the shared object: the file's pages are punched, anonymous ones zeroed.
     const r = t.mm.removePages(addr, end, (v, off, len) => punchHole(v.file, off, len));
@@ -350,7 +357,7 @@ export const mmSyscalls: SyscallGroup = {
   mprotect: sys(mprotect, 'xux'),
   mremap: sys(mremap, 'xuuxx'),
   brk: sys((t) => t.mm.brk(t.arg(0)), 'x'),
-  madvise: sys(madvise, 'xui', 'MADV_DONTNEED zeroes, MADV_REMOVE punches; MADV_DONTFORK and MADV_WIPEONFORK are not applied at fork'),
+  madvise: sys(madvise, 'xui', 'MADV_DONTNEED zeroes, MADV_REMOVE punches, fork obeys DONTFORK and WIPEONFORK; other advice is checked and ignored'),
   msync: sys(msync, 'xux'),
   mincore: sys(mincore, 'xup'),
   mlock: sys(mlock, 'xu'),

@@ -10,7 +10,7 @@ import {
 import type { AddressSpaceBackend } from '../../platform/platform.js';
 import { CHUNK_SIZE, MemoryFile } from './memory-file.js';
 import { RangeSet } from './range-set.js';
-import { Vma, type MappableFile } from './vma.js';
+import { Vma, type ForkFlag, type MappableFile } from './vma.js';
 
 /** On x86 every accessible page is readable: PROT_WRITE and PROT_EXEC imply PROT_READ. */
 const READABLE = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -434,6 +434,31 @@ export class AddressSpace {
     return 0;
   }
 
+  /**
+   * Sets what fork does with the mapped parts of [addr, end) (MADV_DONTFORK,
+   * MADV_WIPEONFORK and their undoing), splitting VMAs at the edges.
+   * Returns -EINVAL, with the VMAs before it changed, at the first VMA that
+   * cannot take it (wiping is for private anonymous memory only).
+   */
+  setForkFlag(addr: number, end: number, flag: ForkFlag, value: boolean): number {
+    const next: Vma[] = [];
+    let err = 0;
+    for (const v of this.vmas) {
+      if (err < 0 || v.end <= addr || v.start >= end) { next.push(v); continue; }
+      if (flag === 'wipeOnFork' && (v.shared || v.file !== null)) { err = -E.EINVAL; next.push(v); continue; }
+      if (v[flag] === value) { next.push(v); continue; }
+      if (v.shared && v.backing >= 0) v.sharedRefs.refs += (v.start < addr ? 1 : 0) + (v.end > end ? 1 : 0);
+      if (v.start < addr) next.push(v.slice(v.start, addr));
+      const mid = v.slice(Math.max(v.start, addr), Math.min(v.end, end));
+      mid[flag] = value;
+      next.push(mid);
+      if (v.end > end) next.push(v.slice(end, v.end));
+    }
+    this.vmas = next;
+    this.lastHit = null;
+    return err;
+  }
+
   /** Zeroes bytes whatever the protection: the loader's bss tail. */
   zeroForLoader(addr: number, length: number): void {
     const v = this.find(addr);
@@ -460,6 +485,7 @@ export class AddressSpace {
     // membarrier registrations go with the memory (mlock's do not).
     child.membarrierRegistered = this.membarrierRegistered;
     for (const v of this.vmas) {
+      if (v.dontFork) continue;
       const c = v.slice(v.start, v.end);
       if (v.backing >= 0) {
         if (v.shared) {
@@ -468,13 +494,16 @@ export class AddressSpace {
         } else {
           const offset = this.memoryFile.allocate(v.length);
           if (offset < 0) { child.clear(); return offset; }
-          this.memoryFile.copy(v.backing, offset, v.length);
+          // MADV_WIPEONFORK: the child's pages start zeroed.
+          if (!v.wipeOnFork) this.memoryFile.copy(v.backing, offset, v.length);
           c.backing = offset;
         }
+        child.vmas.push(c);
         const r = backend.map(c.start, c.length, c.prot, c.backing);
         if (r < 0) { child.clear(); return r; }
+      } else {
+        child.vmas.push(c);
       }
-      child.vmas.push(c);
     }
     return child;
   }

@@ -35,9 +35,16 @@ export interface SharedOwner {
  */
 export interface SharedBacking { offset: number; length: number; refs: number; owner?: SharedOwner }
 
+/** What fork does with a VMA besides copying (or sharing) it: leave it out, or give the child zeros. */
+export type ForkFlag = 'dontFork' | 'wipeOnFork';
+
 export class Vma {
   /** For shared mappings: the allocation and its users. */
   sharedRefs: SharedBacking = { offset: -1, length: 0, refs: 0 };
+  /** MADV_DONTFORK: the child does not get this VMA. */
+  dontFork = false;
+  /** MADV_WIPEONFORK: the child's pages start zeroed. */
+  wipeOnFork = false;
 
   constructor(
     public start: number,
@@ -61,6 +68,8 @@ export class Vma {
     const v = new Vma(start, end, this.prot, this.backing < 0 ? -1 : this.backing + delta, this.shared, this.file,
       this.fileOffset + delta, this.label);
     v.sharedRefs = this.sharedRefs;
+    v.dontFork = this.dontFork;
+    v.wipeOnFork = this.wipeOnFork;
     return v;
   }
 }

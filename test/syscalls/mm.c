@@ -54,6 +54,54 @@ static void *map(void *addr, long len, int prot, int flags, int fd, long off) {
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define RW (PROT_READ | PROT_WRITE)
 
+/* madvise advice that fork obeys, and advice that is only checked. */
+static void fork_advice(void) {
+  unsigned char *d = map(NULL, 3 * PG, RW, ANON, -1, 0);
+  memset(d, 5, 3 * PG);
+  OK("madv_dontfork", madvise(d + PG, PG, MADV_DONTFORK));
+  unsigned char *w = map(NULL, 2 * PG, RW, ANON, -1, 0);
+  memset(w, 6, 2 * PG);
+  OK("madv_wipeonfork", madvise(w, PG, MADV_WIPEONFORK));
+  unsigned char *s = map(NULL, PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ERR("madv_wipeonfork_shared", madvise(s, PG, MADV_WIPEONFORK), EINVAL);
+  OK("madv_dontfork_shared", madvise(s, PG, MADV_DONTFORK));
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* 1: the DONTFORK page is gone, its neighbours are there; 2: wiped page zero, next kept; 4: shared DONTFORK gone. */
+    int a = !readable(d + PG) && readable(d) && d[0] == 5 && d[2 * PG] == 5;
+    int b = w[0] == 0 && w[PG - 1] == 0 && w[PG] == 6;
+    int c = !readable(s);
+    _exit(a + 2 * b + 4 * c);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  EQ("fork_obeys_advice", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 7);
+  FACT("parent_keeps_wiped", w[0] == 6);
+  OK("madv_dofork", madvise(d, 3 * PG, MADV_DOFORK));
+  OK("madv_keeponfork", madvise(w, 2 * PG, MADV_KEEPONFORK));
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) _exit(readable(d + PG) && d[PG] == 5 && w[0] == 6 ? 0 : 1);
+  waitpid(pid, &st, 0);
+  EQ("fork_after_undo", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+  OK("madv_cold", madvise(w, PG, MADV_COLD));
+  OK("madv_pageout", madvise(w, PG, MADV_PAGEOUT));
+  FACT("pageout_keeps_data", w[0] == 6);
+  OK("madv_populate_read", madvise(w, 2 * PG, MADV_POPULATE_READ));
+  OK("madv_populate_write", madvise(w, 2 * PG, MADV_POPULATE_WRITE));
+  unsigned char *n = map(NULL, PG, PROT_NONE, ANON, -1, 0);
+  VAL("madv_populate_read_none", madvise(n, PG, MADV_POPULATE_READ));
+  unsigned char *r = map(NULL, PG, PROT_READ, ANON, -1, 0);
+  VAL("madv_populate_write_readonly", madvise(r, PG, MADV_POPULATE_WRITE));
+  OK("madv_populate_read_readonly", madvise(r, PG, MADV_POPULATE_READ));
+  munmap(d, 3 * PG);
+  munmap(w, 2 * PG);
+  munmap(s, PG);
+  munmap(n, PG);
+  munmap(r, PG);
+}
+
 /* msync flags and ranges; mincore's vector for touched, untouched, dropped and unmapped pages. */
 static void msync_and_mincore(unsigned char *m, unsigned char *mh) {
   ERR("msync_invalidate_both", msync(m, PG, MS_INVALIDATE | MS_SYNC | MS_ASYNC), EINVAL);
@@ -445,6 +493,7 @@ int main(void) {
   OK("mlock", mlock(m, PG));
   OK("munlock", munlock(m, PG));
   ERR("mlock_unmapped", mlock(mh + PG, PG), ENOMEM);
+  fork_advice();
   msync_and_mincore(m, mh);
   mlock_family(m, mh);
   membarrier_cmds();
