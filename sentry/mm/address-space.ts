@@ -315,7 +315,7 @@ export class AddressSpace {
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -E.EINVAL;
     const oldLen = pageRoundUp(oldLength), newLen = pageRoundUp(newLength);
     const vma = this.find(oldAddr);
-    if (vma === null || oldAddr + oldLen > vma.end) return -E.EFAULT;
+    if (vma === null || oldAddr + oldLen > this.mappingEnd(vma)) return -E.EFAULT;
     if (!(flags & MREMAP_FIXED)) {
       if (newLen <= oldLen) {
         if (newLen < oldLen) this.removeRange(oldAddr + newLen, oldAddr + oldLen);
@@ -344,6 +344,19 @@ export class AddressSpace {
     }
     this.removeRange(oldAddr, oldAddr + oldLen);
     return target;
+  }
+
+  /**
+   * Where the mapping vma belongs to ends: a shared file mapping is one VMA
+   * per run of the file's pages, and Linux's one VMA for it is what
+   * mremap works on.
+   */
+  private mappingEnd(vma: Vma): number {
+    let end = vma.end;
+    if (!vma.shared || vma.file === null) return end;
+    for (let v = this.find(end); v !== null && v.file === vma.file && v.shared && v.prot === vma.prot &&
+      v.fileOffset === vma.fileOffset + (v.start - vma.start); v = this.find(end)) end = v.end;
+    return end;
   }
 
   /** Grows a whole VMA in place by moving its backing to a larger extent. */

@@ -154,6 +154,24 @@ int main(int argc, char **argv) {
   /* What growing the file then shows of the stores past the old end depends on the host file system: not compared. */
   munmap(ms, PG);
 
+  /* ---- mremap of a shared file mapping (in the sandbox, tmpfs may make it of several runs of pages). ---- */
+  int fg = make_file(at(rw, "g"), 3 * PG, 'g');
+  unsigned char *g1 = map(NULL, PG, RW, MAP_SHARED, fg, 0);
+  unsigned char *g2 = map(NULL, 4 * PG, RW, MAP_SHARED, fg, 0);   /* its last page is past the end */
+  FACT("grow_maps_ok", g1 != MAP_FAILED && g2 != MAP_FAILED);
+  g2[2 * PG] = 'M';
+  unsigned char *g3 = mremap(g2, 4 * PG, 6 * PG, MREMAP_MAYMOVE);
+  FACT("mremap_shared_grow", g3 != MAP_FAILED);
+  if (g3 != MAP_FAILED) {
+    FACT("mremap_shared_keeps_pages", g3[0] == 'g' && g3[2 * PG] == 'M');
+    g3[5] = 'N';
+    EQ("mremap_shared_still_shared", g1[5], 'N');
+    EQ("mremap_shared_store_in_file", byte_at(fg, 5), 'N');
+    OK("mremap_shared_shrink", res(mremap(g3, 6 * PG, PG, 0)));
+    munmap(g3, PG);
+  }
+  munmap(g1, PG);
+
   /* ---- Permissions. ---- */
   int ro = open(at(rw, "a"), O_RDONLY);
   ERR("shared_write_on_rdonly", res(map(NULL, PG, RW, MAP_SHARED, ro, 0)), EACCES);

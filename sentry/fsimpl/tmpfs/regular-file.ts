@@ -196,7 +196,7 @@ export class TmpfsRegular extends TmpfsInode implements SharedOwner {
    */
   sharePages(mf: MemoryFile, offset: number, length: number): SharedPiece[] | number {
     if (this.store === null) {
-      const r = this.moveTo(mf);
+      const r = this.moveTo(mf, offset, length);
       if (r < 0) return r;
     }
     const store = this.store!;
@@ -206,18 +206,28 @@ export class TmpfsRegular extends TmpfsInode implements SharedOwner {
     return store.share(offset, length);
   }
 
-  /** Moves the heap pages into mf, a run of pages per extent; the page count stays charged. */
-  private moveTo(mf: MemoryFile): number {
+  /**
+   * Moves the heap pages into mf. Each run of pages, with the range about
+   * to be mapped counted in, becomes one extent (so mapping a whole file is
+   * one VMA); the heap pages stay charged, the mapped range's new pages are
+   * charged here.
+   */
+  private moveTo(mf: MemoryFile, offset: number, length: number): number {
+    const first = Math.floor(offset / PAGE_SIZE), last = Math.ceil((offset + length) / PAGE_SIZE);
+    const extra = last - first - [...this.pages.keys()].filter((i) => i >= first && i < last).length;
+    if (!this.fs.takePages(extra)) return -E.ENOSPC;
+    const idx = new Set(this.pages.keys());
+    for (let i = first; i < last; i++) idx.add(i);
+    const sorted = [...idx].sort((a, b) => a - b);
     const store = new FilePages(mf, this);
-    const idx = [...this.pages.keys()].sort((a, b) => a - b);
-    for (let i = 0; i < idx.length;) {
+    for (let i = 0; i < sorted.length;) {
       let j = i + 1;
-      while (j < idx.length && idx[j] === idx[j - 1] + 1) j++;
-      const r = store.fill(idx[i] * PAGE_SIZE, (j - i) * PAGE_SIZE, FREE_PAGES);
-      if (r < 0) { store.clear(); return r; }
-      for (let k = i; k < j; k++) store.writeHeld(idx[k] * PAGE_SIZE, this.pages.get(idx[k])!);
+      while (j < sorted.length && sorted[j] === sorted[j - 1] + 1) j++;
+      const r = store.fill(sorted[i] * PAGE_SIZE, (j - i) * PAGE_SIZE, FREE_PAGES);
+      if (r < 0) { store.clear(); this.fs.returnPages(extra); return r; }
       i = j;
     }
+    for (const [i, page] of this.pages) store.writeHeld(i * PAGE_SIZE, page);
     this.pages.clear();
     this.store = store;
     return 0;
