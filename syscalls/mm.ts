@@ -352,7 +352,7 @@ function remapFilePages(t: Task): number {
 }
 
 export const mmSyscalls: SyscallGroup = {
-  mmap: sys(mmap, 'xuxxfx'),
+  mmap: sys(mmap, 'xuxxfx', 'no SIGBUS past the end of a shared file; Gofer files\' shared pages are a cache written back on msync/munmap/exit and read(2)'),
   munmap: sys(munmap, 'xu'),
   mprotect: sys(mprotect, 'xux'),
   mremap: sys(mremap, 'xuuxx'),
