@@ -71,3 +71,12 @@ export function writeAll(fd: number, buf: Uint8Array): number {
 export function close(fd: number): number {
   return check(closeFn(fd) as number);
 }
+
+const membarrierFn = libc.func('long syscall(long nr, long cmd, long flags, long cpu)');
+const SYS_membarrier = 324;
+
+/** membarrier(2) on the host: the command's result, or -errno. */
+export function hostMembarrier(cmd: number): number {
+  const r = Number(membarrierFn(SYS_membarrier, cmd, 0, 0));
+  return r === -1 ? -koffi.errno() : r;
+}

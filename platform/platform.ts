@@ -16,6 +16,11 @@ export interface AddressSpaceBackend {
   map(addr: number, len: number, prot: number, offset: number): number;
   unmap(addr: number, len: number): number;
   protect(addr: number, len: number, prot: number): number;
+  /**
+   * Registers the address space for the host's expedited membarrier
+   * (MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED): 0 or -errno. Optional.
+   */
+  registerForBarriers?(): number;
   /** The thread that runs code in this address space. */
   readonly mainThread: PlatformThread;
   destroy(): void;

@@ -10,6 +10,7 @@ import { fsMutateSyscalls } from './fs-mutate.js';
 import { futexSyscalls } from './futex.js';
 import { ipcSyscalls } from './ipc.js';
 import { memfdSyscalls } from './memfd.js';
+import { mmRemoteSyscalls } from './mm-remote.js';
 import { mmSyscalls } from './mm.js';
 import { mqueueSyscalls } from './mqueue.js';
 import { pidfdSyscalls } from './pidfd.js';
@@ -39,8 +40,9 @@ export interface TableRow {
 
 const groups: SyscallGroup[] = [
   credentialSyscalls, eventSyscalls, fileHintSyscalls, fileSyscalls, fsMutateSyscalls, futexSyscalls, ipcSyscalls, memfdSyscalls,
-  mmSyscalls, mqueueSyscalls, pidfdSyscalls, pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls, schedSyscalls,
-  seccompSyscalls, signalSyscalls, socketSyscalls, spliceSyscalls, systemSyscalls, taskSyscalls, timeSyscalls, xattrSyscalls,
+  mmRemoteSyscalls, mmSyscalls, mqueueSyscalls, pidfdSyscalls, pipeSyscalls, pollSyscalls, posixTimerSyscalls, processSyscalls,
+  schedSyscalls, seccompSyscalls, signalSyscalls, socketSyscalls, spliceSyscalls, systemSyscalls, taskSyscalls, timeSyscalls,
+  xattrSyscalls,
 ];
 
 function build(): TableRow[] {

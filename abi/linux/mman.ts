@@ -57,3 +57,16 @@ export const PAGE_SIZE = 4096;
 export const PAGE_MASK = PAGE_SIZE - 1;
 export function pageRoundDown(n: number): number { return n - (n % PAGE_SIZE); }
 export function pageRoundUp(n: number): number { return Math.ceil(n / PAGE_SIZE) * PAGE_SIZE; }
+
+export const MADV_WIPEONFORK = 18;
+export const MADV_KEEPONFORK = 19;
+export const MADV_COLD = 20;
+export const MADV_PAGEOUT = 21;
+export const MADV_POPULATE_READ = 22;
+export const MADV_POPULATE_WRITE = 23;
+
+/** mlockall(2) flags and mlock2(2)'s one flag. */
+export const MCL_CURRENT = 1;
+export const MCL_FUTURE = 2;
+export const MCL_ONFAULT = 4;
+export const MLOCK_ONFAULT = 1;

@@ -23,6 +23,8 @@ export const STUB_MEMFD = 3;
 /** The host system calls the Sentry may inject into an address-space stub: nothing else passes the filter. */
 export const INJECTABLE_SYSCALLS: readonly number[] = [
   SYS.mmap, SYS.munmap, SYS.mprotect, SYS.clone, SYS.exit, SYS.exit_group,
+  // Registration for the host's expedited memory barriers (the application's membarrier(2)).
+  SYS.membarrier,
 ];
 
 /** What one stub image allows: its injectable calls, and how many fds past STUB_MEMFD it keeps. */

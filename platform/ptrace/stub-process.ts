@@ -337,6 +337,11 @@ export class StubProcess implements AddressSpaceBackend {
     return t;
   }
 
+  registerForBarriers(): number {
+    const MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4;
+    return this.inject(SYS.membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0);
+  }
+
   map(addr: number, len: number, prot: number, offset: number): number {
     const r = this.inject(SYS.mmap, addr, len, prot, MAP_SHARED | MAP_FIXED, STUB_MEMFD, offset);
     return r === addr ? 0 : (r < 0 ? r : -1);

@@ -9,7 +9,8 @@ import {
 } from '../../abi/linux/mman.js';
 import type { AddressSpaceBackend } from '../../platform/platform.js';
 import { CHUNK_SIZE, MemoryFile } from './memory-file.js';
-import { Vma, type MappableFile, type SharedBacking } from './vma.js';
+import { RangeSet } from './range-set.js';
+import { Vma, type ForkFlag, type MappableFile, type SharedBacking } from './vma.js';
 
 /** On x86 every accessible page is readable: PROT_WRITE and PROT_EXEC imply PROT_READ. */
 const READABLE = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -37,6 +38,12 @@ export class AddressSpace {
   mmapTop: number;
   /** Tasks using this address space (threads, vfork children). */
   users = 1;
+  /** The mlock(2)ed ranges; not inherited by fork, gone with exec. */
+  readonly locked = new RangeSet();
+  /** mlockall(MCL_FUTURE): new mappings are locked too. */
+  lockFuture = false;
+  /** membarrier(2) registrations (MEMBARRIER_CMD_REGISTER_* bits) of this process. */
+  membarrierRegistered = 0;
 
   constructor(
     readonly memoryFile: MemoryFile,
@@ -95,10 +102,16 @@ export class AddressSpace {
     this.vmas.splice(i, 0, vma);
   }
 
-  /** Backs vma with fresh pages (and file contents) and maps it in the platform. */
-  private populate(vma: Vma): number {
-    if (vma.prot === PROT_NONE) return 0;
+  /**
+   * Backs vma with pages and maps it in the platform: fresh pages (with a
+   * copy of the file's bytes for a private file mapping), or the file's own
+   * pages for a shared mapping of a file that has them, which may make it
+   * several VMAs. Returns the VMAs to insert, or -errno with nothing mapped.
+   */
+  private populate(vma: Vma): Vma[] | number {
+    if (vma.prot === PROT_NONE) return [vma];
     if (vma.length > CHUNK_SIZE) return -E.ENOMEM;
+    if (vma.shared && vma.file?.sharePages !== undefined) return this.populateFromFile(vma, vma.file.sharePages.bind(vma.file));
     const offset = this.memoryFile.allocate(vma.length);
     if (offset < 0) return offset;
     vma.backing = offset;
@@ -107,7 +120,31 @@ export class AddressSpace {
       const r = this.fillFromFile(vma, offset);
       if (r < 0) { this.memoryFile.release(offset, vma.length); vma.backing = -1; return r; }
     }
-    return this.backend.map(vma.start, vma.length, vma.prot, offset);
+    const r = this.backend.map(vma.start, vma.length, vma.prot, offset);
+    if (r < 0) { this.memoryFile.release(offset, vma.length); vma.backing = -1; return r; }
+    return [vma];
+  }
+
+  private populateFromFile(vma: Vma, share: NonNullable<MappableFile['sharePages']>): Vma[] | number {
+    const pieces = share(this.memoryFile, vma.fileOffset, vma.length);
+    if (typeof pieces === 'number') return pieces;
+    const out: Vma[] = [];
+    let err = 0;
+    for (const p of pieces) {
+      const start = vma.start + (p.fileOffset - vma.fileOffset);
+      const v = vma.slice(start, start + p.length);
+      v.backing = p.memOffset;
+      v.sharedRefs = p.backing;
+      out.push(v);
+      if (err === 0) {
+        const r = this.backend.map(v.start, v.length, v.prot, v.backing);
+        if (r < 0) err = r;
+      }
+    }
+    if (err === 0) return out;
+    for (const v of out) this.adjustShared(v, -1);
+    this.backend.unmap(vma.start, vma.length);
+    return err;
   }
 
   private fillFromFile(vma: Vma, offset: number): number {
@@ -131,6 +168,7 @@ export class AddressSpace {
     const ref = v.sharedRefs;
     ref.refs += delta;
     if (ref.refs === 0) this.memoryFile.release(ref.offset, ref.length);
+    else if (delta < 0) ref.owner?.unmapped(ref);
   }
 
   /** Removes [start, end) from the map, releasing its pages. */
@@ -150,6 +188,7 @@ export class AddressSpace {
       }
     }
     if (touched) { this.vmas = kept; this.lastHit = null; this.backend.unmap(start, end - start); }
+    this.locked.remove(start, end);
   }
 
   mmap(req: MmapRequest): number {
@@ -182,9 +221,10 @@ export class AddressSpace {
     for (let start = addr; start < addr + length; start += CHUNK_SIZE) {
       const piece = whole.slice(start, Math.min(start + CHUNK_SIZE, addr + length));
       const r = this.populate(piece);
-      if (r < 0) { this.removeRange(addr, start); return r; }
-      this.insert(piece);
+      if (typeof r === 'number') { this.removeRange(addr, start); return r; }
+      for (const v of r) this.insert(v);
     }
+    if (this.lockFuture) this.locked.add(addr, addr + length);
     return addr;
   }
 
@@ -221,23 +261,36 @@ export class AddressSpace {
     return addr;
   }
 
+  /**
+   * mprotect(2) as Linux does it: the VMAs from addr on change one by one
+   * until the range ends or a hole stops it; a hole (or an unmapped addr)
+   * is ENOMEM, with the VMAs before it already changed.
+   */
   mprotect(addr: number, length: number, prot: number): number {
     if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000)) return -E.EINVAL;
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
     const end = addr + pageRoundUp(length);
     if (length === 0) return 0;
-    // Every page must be mapped.
+    // The mapped run from addr on, up to the first hole.
     let cursor = addr;
     for (const v of this.vmas) {
       if (v.end <= cursor || v.start >= end) continue;
-      if (v.start > cursor) return -E.ENOMEM;
+      if (v.start > cursor) break;
       cursor = v.end;
     }
-    if (cursor < end) return -E.ENOMEM;
+    const stop = Math.min(cursor, end);
+    const r = stop > addr ? this.protectRange(addr, stop, prot) : 0;
+    if (r < 0) return r;
+    return stop < end ? -E.ENOMEM : 0;
+  }
+
+  /** Sets prot on [addr, end), which is wholly mapped. */
+  private protectRange(addr: number, end: number, prot: number): number {
     const next: Vma[] = [];
+    let err = 0;
     for (const v of this.vmas) {
-      if (v.end <= addr || v.start >= end || v.prot === prot) { next.push(v); continue; }
+      if (err < 0 || v.end <= addr || v.start >= end || v.prot === prot) { next.push(v); continue; }
       if (v.shared && v.backing >= 0) v.sharedRefs.refs += (v.start < addr ? 1 : 0) + (v.end > end ? 1 : 0);
       if (v.start < addr) next.push(v.slice(v.start, addr));
       const mid = v.slice(Math.max(v.start, addr), Math.min(v.end, end));
@@ -246,8 +299,13 @@ export class AddressSpace {
         for (let start = mid.start; start < mid.end; start += CHUNK_SIZE) {
           const piece = mid.slice(start, Math.min(start + CHUNK_SIZE, mid.end));
           const r = this.populate(piece);
-          if (r < 0) return r;
-          next.push(piece);
+          if (typeof r === 'number') {
+            // The rest stays as it was: PROT_NONE, unbacked.
+            err = r;
+            next.push(v.slice(start, Math.min(v.end, end)));
+            break;
+          }
+          next.push(...r);
         }
       } else {
         this.backend.protect(mid.start, mid.length, prot);
@@ -257,7 +315,7 @@ export class AddressSpace {
     }
     this.vmas = next;
     this.lastHit = null;
-    return 0;
+    return err;
   }
 
   /** brk(2): returns the new break, or the old one on failure, as Linux does. */
@@ -282,7 +340,7 @@ export class AddressSpace {
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -E.EINVAL;
     const oldLen = pageRoundUp(oldLength), newLen = pageRoundUp(newLength);
     const vma = this.find(oldAddr);
-    if (vma === null || oldAddr + oldLen > vma.end) return -E.EFAULT;
+    if (vma === null || oldAddr + oldLen > this.mappingEnd(vma)) return -E.EFAULT;
     if (!(flags & MREMAP_FIXED)) {
       if (newLen <= oldLen) {
         if (newLen < oldLen) this.removeRange(oldAddr + newLen, oldAddr + oldLen);
@@ -302,13 +360,28 @@ export class AddressSpace {
     if (target < 0) return target;
     const src = this.find(oldAddr)!;
     const dst = this.find(target)!;
-    if (src.backing >= 0 && dst.backing >= 0) {
+    // A shared file mapping moved maps the file's same pages: nothing to copy.
+    const samePages = vma.shared && vma.file?.sharePages !== undefined;
+    if (!samePages && src.backing >= 0 && dst.backing >= 0) {
       const n = Math.min(oldLen, newLen);
       const from = this.memoryFile.bytesAt(src.backing + (oldAddr - src.start), n);
       this.memoryFile.bytesAt(dst.backing, n).set(from);
     }
     this.removeRange(oldAddr, oldAddr + oldLen);
     return target;
+  }
+
+  /**
+   * Where the mapping vma belongs to ends: a shared file mapping is one VMA
+   * per run of the file's pages, and Linux's one VMA for it is what
+   * mremap works on.
+   */
+  private mappingEnd(vma: Vma): number {
+    let end = vma.end;
+    if (!vma.shared || vma.file === null) return end;
+    for (let v = this.find(end); v !== null && v.file === vma.file && v.shared && v.prot === vma.prot &&
+      v.fileOffset === vma.fileOffset + (v.start - vma.start); v = this.find(end)) end = v.end;
+    return end;
   }
 
   /** Grows a whole VMA in place by moving its backing to a larger extent. */
@@ -339,6 +412,91 @@ export class AddressSpace {
     return 0;
   }
 
+  /**
+   * msync(2): each shared file mapping in [addr, end) writes back through
+   * its file. ENOMEM if part of the range is unmapped (after syncing the
+   * rest, as Linux does); a write-back error is returned as is.
+   */
+  sync(addr: number, end: number): number {
+    let err = 0;
+    let cursor = addr;
+    for (const v of [...this.vmas]) {
+      if (v.end <= addr || v.start >= end) continue;
+      if (v.start > cursor) err = -E.ENOMEM;
+      cursor = v.end;
+      const owner = v.sharedRefs.owner;
+      if (!v.shared || v.backing < 0 || owner === undefined) continue;
+      const s = Math.max(v.start, addr), e = Math.min(v.end, end);
+      const r = owner.sync(v.sharedRefs, v.backing + (s - v.start), e - s);
+      if (r < 0 && err === 0) err = r;
+    }
+    if (cursor < end) err = -E.ENOMEM;
+    return err;
+  }
+
+  /**
+   * mincore(2): out[i] is 1 if page i from addr holds data (it was touched
+   * since it was mapped or last dropped), 0 if not. Returns how many pages
+   * are mapped from addr on (fewer than out.length at a hole).
+   */
+  resident(addr: number, out: Uint8Array): number {
+    let done = 0;
+    while (done < out.length) {
+      const a = addr + done * PAGE_SIZE;
+      const v = this.find(a);
+      if (v === null) break;
+      const n = Math.min(out.length - done, (v.end - a) / PAGE_SIZE);
+      const part = out.subarray(done, done + n);
+      if (v.backing < 0) part.fill(0); else this.memoryFile.dataPages(v.backing + (a - v.start), part);
+      done += n;
+    }
+    return done;
+  }
+
+  /**
+   * MADV_REMOVE: the shared pages of [addr, end) are dropped, as a hole
+   * punched in the file (a file mapping's owner does the punching, through
+   * punchFile); anonymous shared pages read as zeros again.
+   */
+  removePages(addr: number, end: number, punchFile: (v: Vma, fileOffset: number, length: number) => number): number {
+    for (const v of this.vmas) {
+      if (v.end <= addr || v.start >= end || !v.shared) continue;
+      const s = Math.max(v.start, addr), e = Math.min(v.end, end);
+      if (v.file !== null) {
+        const r = punchFile(v, v.fileOffset + (s - v.start), e - s);
+        if (r < 0) return r;
+      } else if (v.backing >= 0) {
+        this.memoryFile.zero(v.backing + (s - v.start), e - s);
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Sets what fork does with the mapped parts of [addr, end) (MADV_DONTFORK,
+   * MADV_WIPEONFORK and their undoing), splitting VMAs at the edges.
+   * Returns -EINVAL, with the VMAs before it changed, at the first VMA that
+   * cannot take it (wiping is for private anonymous memory only).
+   */
+  setForkFlag(addr: number, end: number, flag: ForkFlag, value: boolean): number {
+    const next: Vma[] = [];
+    let err = 0;
+    for (const v of this.vmas) {
+      if (err < 0 || v.end <= addr || v.start >= end) { next.push(v); continue; }
+      if (flag === 'wipeOnFork' && (v.shared || v.file !== null)) { err = -E.EINVAL; next.push(v); continue; }
+      if (v[flag] === value) { next.push(v); continue; }
+      if (v.shared && v.backing >= 0) v.sharedRefs.refs += (v.start < addr ? 1 : 0) + (v.end > end ? 1 : 0);
+      if (v.start < addr) next.push(v.slice(v.start, addr));
+      const mid = v.slice(Math.max(v.start, addr), Math.min(v.end, end));
+      mid[flag] = value;
+      next.push(mid);
+      if (v.end > end) next.push(v.slice(end, v.end));
+    }
+    this.vmas = next;
+    this.lastHit = null;
+    return err;
+  }
+
   /** Zeroes bytes whatever the protection: the loader's bss tail. */
   zeroForLoader(addr: number, length: number): void {
     const v = this.find(addr);
@@ -362,7 +520,10 @@ export class AddressSpace {
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
     child.mmapTop = this.mmapTop;
+    // membarrier registrations go with the memory (mlock's do not).
+    child.membarrierRegistered = this.membarrierRegistered;
     for (const v of this.vmas) {
+      if (v.dontFork) continue;
       const c = v.slice(v.start, v.end);
       if (v.backing >= 0) {
         if (v.shared) {
@@ -371,13 +532,16 @@ export class AddressSpace {
         } else {
           const offset = this.memoryFile.allocate(v.length);
           if (offset < 0) { child.clear(); return offset; }
-          this.memoryFile.copy(v.backing, offset, v.length);
+          // MADV_WIPEONFORK: the child's pages start zeroed.
+          if (!v.wipeOnFork) this.memoryFile.copy(v.backing, offset, v.length);
           c.backing = offset;
         }
+        child.vmas.push(c);
         const r = backend.map(c.start, c.length, c.prot, c.backing);
         if (r < 0) { child.clear(); return r; }
+      } else {
+        child.vmas.push(c);
       }
-      child.vmas.push(c);
     }
     return child;
   }
@@ -390,6 +554,16 @@ export class AddressSpace {
     }
     this.vmas = [];
     this.lastHit = null;
+    this.locked.clear();
+    this.lockFuture = false;
+    this.membarrierRegistered = 0;
+  }
+
+  /** Bytes mapped in all: mlockall(MCL_CURRENT)'s count against RLIMIT_MEMLOCK. */
+  get totalMapped(): number {
+    let n = 0;
+    for (const v of this.vmas) n += v.length;
+    return n;
   }
 
   // ---- Copy-in / copy-out ----

@@ -114,6 +114,21 @@ export class MemoryFile {
     if (pageEnd >= pageStart && offset + length > pageEnd) this.bytesAt(pageEnd, offset + length - pageEnd).fill(0);
   }
 
+  /** Marks in out[i] (1 or 0) whether page i of [offset, offset + out.length pages) has data: mincore. */
+  dataPages(offset: number, out: Uint8Array): void {
+    out.fill(0);
+    const end = offset + out.length * PAGE_SIZE;
+    let pos = offset;
+    while (pos < end) {
+      const data = seekSparse(this.fd, pos, SEEK_DATA);
+      if (data < 0 || data >= end) return;
+      let hole = seekSparse(this.fd, data, SEEK_HOLE);
+      if (hole < 0 || hole > end) hole = end;
+      out.fill(1, Math.floor((data - offset) / PAGE_SIZE), Math.ceil((hole - offset) / PAGE_SIZE));
+      pos = hole;
+    }
+  }
+
   private mapChunk(index: number): void {
     const ab = mapShared(this.fd, index * CHUNK_SIZE, CHUNK_SIZE);
     if (typeof ab === 'number') throw new Error(`mmap of MemoryFile chunk ${index}: errno ${-ab}`);

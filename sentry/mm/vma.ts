@@ -1,6 +1,7 @@
 // A virtual memory area: a page-aligned range with one protection and one
 // backing. Every byte of a backed VMA is a MemoryFile byte at
 // `backing + (addr - start)`.
+import type { MemoryFile } from './memory-file.js';
 
 /** What a file-backed mapping needs from the file: its bytes. */
 export interface MappableFile {
@@ -8,14 +9,42 @@ export interface MappableFile {
   readInto(offset: number, dst: Uint8Array): number;
   /** The path shown in /proc/self/maps. */
   readonly mappingName: string;
+  /**
+   * The file's own pages for [offset, offset+length), for MAP_SHARED: in
+   * file order, covering the range, each piece already counted once for the
+   * caller (the mapping). A file without it is mapped shared as a copy.
+   */
+  sharePages?(mf: MemoryFile, offset: number, length: number): SharedPiece[] | number;
 }
 
-/** The pages of a shared mapping, counted by the VMAs (in any address space) that map them. */
-export interface SharedBacking { offset: number; length: number; refs: number }
+/** A run of file pages in one SharedBacking. */
+export interface SharedPiece { fileOffset: number; length: number; memOffset: number; backing: SharedBacking }
+
+/** Who keeps a SharedBacking besides its mappings: a file's page store. */
+export interface SharedOwner {
+  /** A mapping of b went away (munmap, exit, exec); a cached file writes back. */
+  unmapped(b: SharedBacking): void;
+  /** msync(2) of MemoryFile bytes [memOffset, memOffset+length) in b; 0 or -errno. */
+  sync(b: SharedBacking, memOffset: number, length: number): number;
+}
+
+/**
+ * Pages counted by the VMAs (in any address space) that map them, and by
+ * their owner (a file) if they have one; they go back to the MemoryFile
+ * when the count reaches zero.
+ */
+export interface SharedBacking { offset: number; length: number; refs: number; owner?: SharedOwner }
+
+/** What fork does with a VMA besides copying (or sharing) it: leave it out, or give the child zeros. */
+export type ForkFlag = 'dontFork' | 'wipeOnFork';
 
 export class Vma {
   /** For shared mappings: the allocation and its users. */
   sharedRefs: SharedBacking = { offset: -1, length: 0, refs: 0 };
+  /** MADV_DONTFORK: the child does not get this VMA. */
+  dontFork = false;
+  /** MADV_WIPEONFORK: the child's pages start zeroed. */
+  wipeOnFork = false;
 
   constructor(
     public start: number,
@@ -39,6 +68,8 @@ export class Vma {
     const v = new Vma(start, end, this.prot, this.backing < 0 ? -1 : this.backing + delta, this.shared, this.file,
       this.fileOffset + delta, this.label);
     v.sharedRefs = this.sharedRefs;
+    v.dontFork = this.dontFork;
+    v.wipeOnFork = this.wipeOnFork;
     return v;
   }
 }

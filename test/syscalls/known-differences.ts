@@ -39,7 +39,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'removexattr_missing', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
   { program: 'rename', key: 'exchange_files', sandbox: '-1 EINVAL', reason: 'RENAME_EXCHANGE on a Gofer mount: 9P2000.L\'s Trenameat has no flags (gVisor\'s gofer answers EINVAL too); tmpfs and the overlay exchange. The fix needs a renameat2 message in gofer/p9' },
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
-  { program: 'mm', key: 'mprotect_across_hole_first_page', sandbox: 'rw', reason: 'AddressSpace.mprotect checks the whole range for holes before it changes anything; Linux changes the VMAs before the hole, then fails with ENOMEM. Repro: p = mmap(3 pages, RW); munmap(p+4096, 4096); mprotect(p, 3*4096, PROT_READ) = ENOMEM, then p is read-only on Linux, still writable in the sandbox' },
   { program: 'time', key: 'getres_clock_5', sandbox: '0.000000001', reason: COARSE },
   { program: 'time', key: 'getres_clock_6', sandbox: '0.000000001', reason: COARSE },
 ];

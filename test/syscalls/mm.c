@@ -1,5 +1,6 @@
 /*
- * mmap, munmap, mprotect, mremap, brk, madvise, msync, mlock: placement
+ * mmap, munmap, mprotect, mremap, brk, madvise, msync, mincore, mlock,
+ * membarrier, process_vm_readv/writev: placement
  * rules, protections, file contents, splitting and merging, and every error
  * path. Addresses are never printed; their relations are.
  *
@@ -12,6 +13,9 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 
 #define PG 4096L
 
@@ -49,6 +53,233 @@ static void *map(void *addr, long len, int prot, int flags, int fd, long off) {
 
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define RW (PROT_READ | PROT_WRITE)
+
+/* madvise advice that fork obeys, and advice that is only checked. */
+static void fork_advice(void) {
+  unsigned char *d = map(NULL, 3 * PG, RW, ANON, -1, 0);
+  memset(d, 5, 3 * PG);
+  OK("madv_dontfork", madvise(d + PG, PG, MADV_DONTFORK));
+  unsigned char *w = map(NULL, 2 * PG, RW, ANON, -1, 0);
+  memset(w, 6, 2 * PG);
+  OK("madv_wipeonfork", madvise(w, PG, MADV_WIPEONFORK));
+  unsigned char *s = map(NULL, PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ERR("madv_wipeonfork_shared", madvise(s, PG, MADV_WIPEONFORK), EINVAL);
+  OK("madv_dontfork_shared", madvise(s, PG, MADV_DONTFORK));
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* 1: the DONTFORK page is gone, its neighbours are there; 2: wiped page zero, next kept; 4: shared DONTFORK gone. */
+    int a = !readable(d + PG) && readable(d) && d[0] == 5 && d[2 * PG] == 5;
+    int b = w[0] == 0 && w[PG - 1] == 0 && w[PG] == 6;
+    int c = !readable(s);
+    _exit(a + 2 * b + 4 * c);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  EQ("fork_obeys_advice", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 7);
+  FACT("parent_keeps_wiped", w[0] == 6);
+  OK("madv_dofork", madvise(d, 3 * PG, MADV_DOFORK));
+  OK("madv_keeponfork", madvise(w, 2 * PG, MADV_KEEPONFORK));
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) _exit(readable(d + PG) && d[PG] == 5 && w[0] == 6 ? 0 : 1);
+  waitpid(pid, &st, 0);
+  EQ("fork_after_undo", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+  OK("madv_cold", madvise(w, PG, MADV_COLD));
+  OK("madv_pageout", madvise(w, PG, MADV_PAGEOUT));
+  FACT("pageout_keeps_data", w[0] == 6);
+  OK("madv_populate_read", madvise(w, 2 * PG, MADV_POPULATE_READ));
+  OK("madv_populate_write", madvise(w, 2 * PG, MADV_POPULATE_WRITE));
+  unsigned char *n = map(NULL, PG, PROT_NONE, ANON, -1, 0);
+  VAL("madv_populate_read_none", madvise(n, PG, MADV_POPULATE_READ));
+  unsigned char *r = map(NULL, PG, PROT_READ, ANON, -1, 0);
+  VAL("madv_populate_write_readonly", madvise(r, PG, MADV_POPULATE_WRITE));
+  OK("madv_populate_read_readonly", madvise(r, PG, MADV_POPULATE_READ));
+  munmap(d, 3 * PG);
+  munmap(w, 2 * PG);
+  munmap(s, PG);
+  munmap(n, PG);
+  munmap(r, PG);
+}
+
+/* msync flags and ranges; mincore's vector for touched, untouched, dropped and unmapped pages. */
+static void msync_and_mincore(unsigned char *m, unsigned char *mh) {
+  ERR("msync_invalidate_both", msync(m, PG, MS_INVALIDATE | MS_SYNC | MS_ASYNC), EINVAL);
+  OK("msync_invalidate", msync(m, PG, MS_INVALIDATE));
+  EQ("msync_len_0", msync(m, 0, MS_SYNC), 0);
+  ERR("msync_across_hole", msync(mh, 3 * PG, MS_SYNC), ENOMEM);
+  ERR("msync_negative_len", syscall(SYS_msync, m, -PG, MS_SYNC), ENOMEM);
+
+  unsigned char *c = map(NULL, 4 * PG, RW, ANON, -1, 0);
+  unsigned char vec[8];
+  c[0] = 1;
+  c[2 * PG] = 1;
+  memset(vec, 0xee, sizeof vec);
+  OK("mincore", syscall(SYS_mincore, c, 4 * PG, vec));
+  SHOW("mincore_vec", "%d%d%d%d %d", vec[0] & 1, vec[1] & 1, vec[2] & 1, vec[3] & 1, vec[4]);
+  madvise(c, PG, MADV_DONTNEED);
+  OK("mincore_after_dontneed", syscall(SYS_mincore, c, PG, vec));
+  EQ("mincore_dropped_page", vec[0] & 1, 0);
+  OK("mincore_partial_len", syscall(SYS_mincore, c + 2 * PG, 1, vec));
+  EQ("mincore_partial_len_page", vec[0] & 1, 1);
+  ERR("mincore_unaligned", syscall(SYS_mincore, c + 1, PG, vec), EINVAL);
+  EQ("mincore_len_0", syscall(SYS_mincore, c, 0, vec), 0);
+  ERR("mincore_unmapped", syscall(SYS_mincore, mh + PG, PG, vec), ENOMEM);
+  ERR("mincore_across_hole", syscall(SYS_mincore, mh, 3 * PG, vec), ENOMEM);
+  ERR("mincore_bad_vec", syscall(SYS_mincore, c, PG, BAD_PTR), EFAULT);
+  ERR("mincore_kernel_range", syscall(SYS_mincore, KERNEL_PTR, PG, vec), ENOMEM);
+  munmap(c, 4 * PG);
+}
+
+/* mlock2, mlockall, munlockall, and RLIMIT_MEMLOCK for a non-root child. */
+static void mlock_family(unsigned char *m, unsigned char *mh) {
+  OK("mlock2", syscall(SYS_mlock2, m, PG, 0));
+  OK("mlock2_onfault", syscall(SYS_mlock2, m, PG, MLOCK_ONFAULT));
+  ERR("mlock2_bad_flags", syscall(SYS_mlock2, m, PG, 2), EINVAL);
+  ERR("mlock2_unmapped", syscall(SYS_mlock2, mh + PG, PG, 0), ENOMEM);
+  ERR("munlock_across_hole", munlock(mh, 3 * PG), ENOMEM);
+  EQ("mlock_len_0", mlock(m, 0), 0);
+  OK("mlock_unaligned_addr", mlock(m + 10, 10));
+  ERR("mlockall_0", mlockall(0), EINVAL);
+  ERR("mlockall_onfault_alone", mlockall(MCL_ONFAULT), EINVAL);
+  ERR("mlockall_bad_flags", mlockall(MCL_CURRENT | 8), EINVAL);
+  OK("mlockall_future", mlockall(MCL_FUTURE));
+  OK("munlockall", munlockall());
+  OK("munlockall_again", munlockall());
+  /* Everyone's limit for the part below (root, with CAP_IPC_LOCK, ignores it). */
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = {0, 0};
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) _exit(10);
+    if (mlock(m, PG) != 0) _exit(11);   /* still root: not limited */
+    munlock(m, PG);
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(12);
+    int a = mlock(m, PG) == -1 && errno == EPERM;
+    int b = mlockall(MCL_CURRENT) == -1 && errno == EPERM;
+    int c = syscall(SYS_mlock2, m, PG, 2) == -1 && errno == EINVAL;   /* flags before the limit */
+    int d = munlock(m, PG) == 0;
+    _exit(a && b && c && d ? 0 : 20 + a + 2 * b + 4 * c);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  EQ("mlock_nonroot_zero_limit", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = {PG, PG};
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) _exit(10);
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(12);
+    unsigned char *x = map(NULL, 2 * PG, RW, ANON, -1, 0);
+    int a = mlock(x, PG) == 0;
+    int b = mlock(x, PG) == 0;                                /* already locked: not counted twice */
+    int c = mlock(x, 2 * PG) == -1 && errno == ENOMEM;       /* one page over */
+    int d = munlock(x, PG) == 0 && mlock(x + PG, PG) == 0;   /* unlocking gives room back */
+    int e = mlockall(MCL_CURRENT) == -1 && errno == ENOMEM;  /* everything mapped is far more */
+    _exit(a && b && c && d && e ? 0 : 20 + a + 2 * b + 4 * c + 8 * d);
+  }
+  waitpid(pid, &st, 0);
+  EQ("mlock_nonroot_one_page_limit", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+}
+
+/* membarrier: what QUERY reports works; bad commands and flags are EINVAL. */
+static void membarrier_cmds(void) {
+  long q = syscall(SYS_membarrier, 0, 0, 0);
+  FACT("membarrier_query", q >= 0);
+  if (q < 0) return;
+  ERR("membarrier_query_flags", syscall(SYS_membarrier, 0, 1, 0), EINVAL);
+  ERR("membarrier_unknown", syscall(SYS_membarrier, 1 << 20, 0, 0), EINVAL);
+  ERR("membarrier_two_cmds", syscall(SYS_membarrier, 1 | 2, 0, 0), EINVAL);
+  if (q & 1) OK("membarrier_global", syscall(SYS_membarrier, 1, 0, 0));
+  else SHOW("membarrier_global", "ok");
+  if (q & 8) {
+    ERR("membarrier_private_unregistered", syscall(SYS_membarrier, 8, 0, 0), EPERM);
+    OK("membarrier_register_private", syscall(SYS_membarrier, 16, 0, 0));
+    OK("membarrier_private", syscall(SYS_membarrier, 8, 0, 0));
+    /* The registration goes with the memory to a forked child. */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) _exit(syscall(SYS_membarrier, 8, 0, 0) == 0 ? 0 : 1);
+    int st;
+    waitpid(pid, &st, 0);
+    EQ("membarrier_private_in_child", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+  } else {
+    SHOW("membarrier_private_unregistered", "-1 EPERM");
+    SHOW("membarrier_register_private", "ok");
+    SHOW("membarrier_private", "ok");
+    SHOW("membarrier_private_in_child", "0");
+  }
+  if (q & 4) OK("membarrier_register_global", syscall(SYS_membarrier, 4, 0, 0));
+  else SHOW("membarrier_register_global", "ok");
+  if (q & 2) OK("membarrier_global_expedited", syscall(SYS_membarrier, 2, 0, 0));
+  else SHOW("membarrier_global_expedited", "ok");
+  if (q & 512) FACT("membarrier_registrations", (syscall(SYS_membarrier, 512, 0, 0) & (16 | 4)) == ((q & 16) | (q & 4)));
+  else SHOW("membarrier_registrations", "1");
+}
+
+/* process_vm_readv/writev with a child that waits on a pipe. */
+static void process_vm(unsigned char *m) {
+  int ready[2], done[2];
+  static unsigned char cbuf[64] = "child-data";
+  if (pipe(ready) != 0 || pipe(done) != 0) return;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char c;
+    write(ready[1], "r", 1);
+    read(done[0], &c, 1);
+    _exit(memcmp(cbuf, "PARENT", 6) == 0 ? 0 : 1);
+  }
+  char c;
+  read(ready[0], &c, 1);
+  unsigned char buf[64] = {0};
+  struct iovec l = {buf, 10}, r = {cbuf, 10};
+  EQ("pvm_readv", syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0), 10);
+  FACT("pvm_readv_data", memcmp(buf, "child-data", 10) == 0);
+  struct iovec l2[2] = {{buf, 3}, {buf + 3, 7}}, r2[2] = {{cbuf, 5}, {cbuf + 5, 5}};
+  memset(buf, 0, sizeof buf);
+  EQ("pvm_readv_split", syscall(SYS_process_vm_readv, pid, l2, 2, r2, 2, 0), 10);
+  FACT("pvm_readv_split_data", memcmp(buf, "child-data", 10) == 0);
+  struct iovec w = {"PARENT", 6};
+  EQ("pvm_writev", syscall(SYS_process_vm_writev, pid, &w, 1, &r, 1, 0), 6);
+  ERR("pvm_flags", syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 1), EINVAL);
+  struct iovec rbad = {BAD_PTR, 10};
+  ERR("pvm_remote_fault", syscall(SYS_process_vm_readv, pid, &l, 1, &rbad, 1, 0), EFAULT);
+  struct iovec lbad = {BAD_PTR, 10};
+  ERR("pvm_local_fault", syscall(SYS_process_vm_readv, pid, &lbad, 1, &r, 1, 0), EFAULT);
+  ERR("pvm_bad_lvec", syscall(SYS_process_vm_readv, pid, BAD_PTR, 1, &r, 1, 0), EFAULT);
+  ERR("pvm_bad_rvec", syscall(SYS_process_vm_readv, pid, &l, 1, BAD_PTR, 1, 0), EFAULT);
+  ERR("pvm_too_many", syscall(SYS_process_vm_readv, pid, &l, 1025, &r, 1, 0), EINVAL);
+  EQ("pvm_empty_local", syscall(SYS_process_vm_readv, pid, &l, 0, &r, 1, 0), 0);
+  EQ("pvm_empty_local_no_pid", syscall(SYS_process_vm_readv, 0x3fffffff, &l, 0, &r, 1, 0), 0);
+  ERR("pvm_no_pid", syscall(SYS_process_vm_readv, 0x3fffffff, &l, 1, &r, 1, 0), ESRCH);
+  /* Partial: the remote range runs into a hole after 2 bytes. */
+  unsigned char *edge = map(NULL, 2 * PG, RW, ANON, -1, 0);
+  munmap(edge + PG, PG);
+  struct iovec redge = {edge + PG - 2, 10};
+  EQ("pvm_partial", syscall(SYS_process_vm_readv, getpid(), &l, 1, &redge, 1, 0), 2);
+  struct iovec wro = {"x", 1}, rro = {m, 1};
+  mprotect(m, PG, PROT_READ);
+  ERR("pvm_write_readonly", syscall(SYS_process_vm_writev, getpid(), &wro, 1, &rro, 1, 0), EFAULT);
+  mprotect(m, PG, RW);
+  write(done[1], "d", 1);
+  int st;
+  waitpid(pid, &st, 0);
+  EQ("pvm_child_saw_write", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+  /* A non-root child may not reach its root parent. */
+  pid_t parent = getpid();
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(12);
+    unsigned char b2[4];
+    struct iovec l3 = {b2, 4}, r3 = {cbuf, 4};
+    long rr = syscall(SYS_process_vm_readv, parent, &l3, 1, &r3, 1, 0);
+    _exit(rr == -1 && errno == EPERM ? 0 : 1);
+  }
+  waitpid(pid, &st, 0);
+  EQ("pvm_nonroot_eperm", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+}
 
 int main(void) {
   /* ---- Anonymous mappings. ---- */
@@ -262,5 +493,10 @@ int main(void) {
   OK("mlock", mlock(m, PG));
   OK("munlock", munlock(m, PG));
   ERR("mlock_unmapped", mlock(mh + PG, PG), ENOMEM);
+  fork_advice();
+  msync_and_mincore(m, mh);
+  mlock_family(m, mh);
+  membarrier_cmds();
+  process_vm(m);
   return compat_done();
 }

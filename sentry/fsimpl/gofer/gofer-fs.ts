@@ -11,7 +11,9 @@ import {
   GETATTR_BASIC, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
   SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID,
 } from '../../../gofer/p9/messages.js';
-import type { MappableFile } from '../../mm/vma.js';
+import type { MemoryFile } from '../../mm/memory-file.js';
+import type { MappableFile, SharedPiece } from '../../mm/vma.js';
+import { GoferSharedCache } from './shared-cache.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { Created, DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
 import { Fifo } from '../pipe/fifo.js';
@@ -71,6 +73,8 @@ export class GoferFs {
  */
 export class GoferInode implements Inode {
   private refs = 1;
+  /** The pages MAP_SHARED mappings of this file use, while there are any. */
+  sharedCache: GoferSharedCache | null = null;
 
   constructor(readonly fs: GoferFs, public fid: number, readonly type: number, readonly path: string) {}
 
@@ -254,7 +258,9 @@ export class GoferInode implements Inode {
 
   setattr(attr: SetAttr): number {
     if (this.readonly) return -E.EROFS;
-    return this.client.setattr(this.fid, toP9SetAttr(attr));
+    const r = this.client.setattr(this.fid, toP9SetAttr(attr));
+    if (r >= 0 && attr.size !== undefined) this.sharedCache?.truncated(attr.size);
+    return r;
   }
 
   /** The Gofer serves no Txattrcreate yet: attributes are read-only through it. */
@@ -309,8 +315,31 @@ export class GoferFile extends FileDescription implements MappableFile {
     return done;
   }
 
+  /**
+   * A MAP_SHARED mapping maps the inode's cached pages (shared-cache.ts),
+   * read from the file the first time.
+   */
+  sharePages(mf: MemoryFile, offset: number, length: number): SharedPiece[] | number {
+    const inode = this.inode;
+    if (inode.sharedCache === null) inode.sharedCache = new GoferSharedCache(mf, () => { inode.sharedCache = null; });
+    else if (inode.sharedCache.store.mf !== mf) return -E.ENODEV;
+    return inode.sharedCache.share(this, offset, length);
+  }
+
+  /** The size the Gofer reports, for write-back. */
+  fileSize(): number {
+    const st = this.stat();
+    return typeof st === 'number' ? st : st.size;
+  }
+
   override read(dst: Uint8Array, offset: number): number {
     const at = offset < 0 ? this.offset : offset;
+    // What shared mappings changed reaches the file before read(2) looks.
+    const cache = this.inode.sharedCache;
+    if (cache !== null) {
+      const r = cache.flush(at, dst.length);
+      if (r < 0) return r;
+    }
     const n = this.readInto(at, dst);
     if (n > 0 && offset < 0) this.offset += n;
     return n;
@@ -332,11 +361,16 @@ export class GoferFile extends FileDescription implements MappableFile {
       done += n;
     }
     if (offset < 0) this.offset = at + done;
+    if (done > 0) this.inode.sharedCache?.wrote(at, src.subarray(0, done));
     return done;
   }
 
   /** Through the open fid, so the Gofer truncates the file it opened for writing. */
-  override truncate(size: number): number { return this.client.setattr(this.fid, toP9SetAttr({ size })); }
+  override truncate(size: number): number {
+    const r = this.client.setattr(this.fid, toP9SetAttr({ size }));
+    if (r >= 0) this.inode.sharedCache?.truncated(size);
+    return r;
+  }
   override fsync(datasync: boolean): number { return this.client.fsync(this.fid, datasync); }
 
   /**

@@ -24,7 +24,8 @@ import { O_ACCMODE, O_APPEND, O_DIRECTORY, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY }
 import { RENAME_EXCHANGE } from '../../../abi/linux/fs.js';
 import { DT_CHR, DT_DIR, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, type Stat } from '../../../abi/linux/stat.js';
 import { XATTR_USER_PREFIX } from '../../../abi/linux/xattr.js';
-import type { MappableFile } from '../../mm/vma.js';
+import type { MemoryFile } from '../../mm/memory-file.js';
+import type { MappableFile, SharedPiece } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { Created, DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
 import { Fifo } from '../pipe/fifo.js';
@@ -660,6 +661,13 @@ export class OverlayFile extends FileDescription implements MappableFile {
   readInto(offset: number, dst: Uint8Array): number {
     const f = this.current() as FileDescription & Partial<MappableFile>;
     return f.readInto ? f.readInto(offset, dst) : -E.ENODEV;
+  }
+
+  /** A shared mapping maps the pages of the layer's file (the upper's once copied up). */
+  sharePages(mf: MemoryFile, offset: number, length: number): SharedPiece[] | number {
+    const f = this.current() as FileDescription & Partial<MappableFile>;
+    if (f.sharePages !== undefined) return f.sharePages(mf, offset, length);
+    return -E.ENODEV;
   }
 
   override read(dst: Uint8Array, offset: number): number {

@@ -9,6 +9,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import { memoryUsage } from '../../kernel/memory-usage.js';
 import type { Task } from '../../kernel/task.js';
 import { stringToBytes } from '../../mm/address-space.js';
+import type { Vma } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { Inode } from '../../vfs/inode.js';
 import { SyntheticDir, SyntheticInode, SyntheticSymlink, syntheticStat } from '../synthetic/synthetic.js';
@@ -49,7 +50,18 @@ function protString(prot: number, shared: boolean): string {
 }
 
 function maps(t: Task): string {
-  return t.mm.mappings().map((v) => {
+  // A file mapping the Sentry keeps as several VMAs (one per run of the file's pages) is one line, as in Linux.
+  const merged: Array<{ start: number; end: number; prot: number; shared: boolean; fileOffset: number; file: Vma['file']; label: string }> = [];
+  for (const v of t.mm.mappings()) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && v.file !== null && last.file === v.file && last.end === v.start && last.prot === v.prot &&
+      last.shared === v.shared && last.fileOffset + (last.end - last.start) === v.fileOffset) {
+      last.end = v.end;
+      continue;
+    }
+    merged.push({ start: v.start, end: v.end, prot: v.prot, shared: v.shared, fileOffset: v.fileOffset, file: v.file, label: v.label });
+  }
+  return merged.map((v) => {
     const name = v.file?.mappingName ?? v.label;
     const range = `${v.start.toString(16).padStart(8, '0')}-${v.end.toString(16).padStart(8, '0')}`;
     const line = `${range} ${protString(v.prot, v.shared)} ${v.fileOffset.toString(16).padStart(8, '0')} 00:00 0`;

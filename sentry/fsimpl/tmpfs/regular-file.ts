@@ -1,21 +1,30 @@
 // tmpfs regular files: data in 4 KiB pages, allocated when first written
 // (a hole reads as zeros and takes no space), and the open file that reads,
-// writes and maps them. Mappings are private copies made from readInto,
-// as for the Gofer's files.
+// writes and maps them.
+//
+// A file starts with its pages on the JavaScript heap. The first MAP_SHARED
+// mapping moves them into the MemoryFile (FilePages) for good: from then on
+// read, write and every shared mapping use the same pages, so a store
+// through a mapping is what read(2) returns and a write(2) shows in every
+// mapping, in every process. Private mappings are copies made from readInto.
 import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../../../abi/linux/falloc.js';
 import { O_APPEND } from '../../../abi/linux/fcntl.js';
 import { S_IFREG, type Stat } from '../../../abi/linux/stat.js';
-import type { MappableFile } from '../../mm/vma.js';
+import { FilePages, FREE_PAGES, type PageCharge } from '../../mm/file-pages.js';
+import type { MemoryFile } from '../../mm/memory-file.js';
+import type { MappableFile, SharedBacking, SharedOwner, SharedPiece } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import { PAGE_SIZE, type Tmpfs, TmpfsInode } from './fs.js';
 
 /** The largest size a file may reach: offsets stay exact JavaScript numbers. */
 export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
 
-export class TmpfsRegular extends TmpfsInode {
-  /** Page index to page; a missing page is a hole. */
+export class TmpfsRegular extends TmpfsInode implements SharedOwner {
+  /** Page index to page; a missing page is a hole. Empty once the file is in the MemoryFile. */
   private readonly pages = new Map<number, Uint8Array>();
+  /** The file's pages once it has been mapped shared; null until then. */
+  private store: FilePages | null = null;
   private length = 0;
   /** Open file descriptions: they keep an unlinked file's data. */
   opens = 0;
@@ -25,7 +34,7 @@ export class TmpfsRegular extends TmpfsInode {
   }
 
   protected override get size(): number { return this.length; }
-  protected override get blocks(): number { return this.pages.size * (PAGE_SIZE / 512); }
+  protected override get blocks(): number { return (this.store?.pages ?? this.pages.size) * (PAGE_SIZE / 512); }
   get fileSize(): number { return this.length; }
 
   open(flags: number): TmpfsFile {
@@ -36,6 +45,7 @@ export class TmpfsRegular extends TmpfsInode {
   readAt(offset: number, dst: Uint8Array): number {
     if (offset >= this.length) return 0;
     const n = Math.min(dst.length, this.length - offset);
+    if (this.store !== null) { this.store.read(offset, dst.subarray(0, n)); return n; }
     let done = 0;
     while (done < n) {
       const pos = offset + done;
@@ -59,7 +69,8 @@ export class TmpfsRegular extends TmpfsInode {
     if (offset >= MAX_FILE_SIZE) return -E.EFBIG;
     const count = Math.min(src.length, MAX_FILE_SIZE - offset);
     let done = 0;
-    while (done < count) {
+    if (this.store !== null) done = this.writeStore(offset, src.subarray(0, count));
+    while (done < count && this.store === null) {
       const pos = offset + done;
       const idx = Math.floor(pos / PAGE_SIZE), at = pos % PAGE_SIZE;
       const k = Math.min(PAGE_SIZE - at, count - done);
@@ -78,6 +89,26 @@ export class TmpfsRegular extends TmpfsInode {
     return done;
   }
 
+  /** writeAt for a file in the MemoryFile: as many bytes as pages could be had for. */
+  private writeStore(offset: number, src: Uint8Array): number {
+    const store = this.store!;
+    store.fill(offset, src.length, this.charge);
+    // On ENOSPC, the part from offset that has pages is written.
+    let held = 0;
+    store.forEach(offset, src.length, (_e, _m, pos, n) => { if (pos === offset + held) held += n; });
+    store.writeHeld(offset, src.subarray(0, held));
+    return held;
+  }
+
+  /** Pages from the file system's limit: as many as are left, for a write that may stop short. */
+  private readonly charge: PageCharge = {
+    take: (pages) => {
+      const n = Math.min(pages, this.fs.freePages);
+      return n > 0 && this.fs.takePages(n) ? n : 0;
+    },
+    give: (pages) => this.fs.returnPages(pages),
+  };
+
   /** Shrinking frees the pages past the end and zeroes the rest of the last one; growing makes a hole. */
   protected override resize(size: number): number {
     if (size > MAX_FILE_SIZE) return -E.EFBIG;
@@ -90,6 +121,7 @@ export class TmpfsRegular extends TmpfsInode {
 
   /** Drops every page from byte `from` on (pages past the end included) and zeroes the rest of the page holding it. */
   private zeroFrom(from: number): void {
+    if (this.store !== null) { this.fs.returnPages(this.store.truncate(from)); return; }
     const keep = Math.ceil(from / PAGE_SIZE);
     for (const idx of [...this.pages.keys()]) {
       if (idx >= keep) { this.pages.delete(idx); this.fs.returnPages(1); }
@@ -113,11 +145,14 @@ export class TmpfsRegular extends TmpfsInode {
       return 0;
     }
     if (mode & ~FALLOC_FL_KEEP_SIZE) return -E.EOPNOTSUPP;
-    const first = Math.floor(offset / PAGE_SIZE), last = Math.ceil(end / PAGE_SIZE);
-    let missing = 0;
-    for (let i = first; i < last; i++) if (!this.pages.has(i)) missing++;
-    if (!this.fs.takePages(missing)) return -E.ENOSPC;
-    for (let i = first; i < last; i++) if (!this.pages.has(i)) this.pages.set(i, new Uint8Array(PAGE_SIZE));
+    if (this.store !== null) {
+      // All the pages or none, as shmem's fallocate.
+      if (this.store.missing(offset, length) > this.fs.freePages) return -E.ENOSPC;
+      const r = this.store.fill(offset, length, this.charge);
+      if (r < 0) return r;
+    } else if (!this.allocatePages(offset, end)) {
+      return -E.ENOSPC;
+    }
     if (!(mode & FALLOC_FL_KEEP_SIZE) && end > this.length) {
       this.length = end;
       this.touchMtime();
@@ -127,7 +162,19 @@ export class TmpfsRegular extends TmpfsInode {
     return 0;
   }
 
+  /** Takes the heap pages of [offset, end): all of them, or none when the file system is full. */
+  private allocatePages(offset: number, end: number): boolean {
+    const first = Math.floor(offset / PAGE_SIZE), last = Math.ceil(end / PAGE_SIZE);
+    let missing = 0;
+    for (let i = first; i < last; i++) if (!this.pages.has(i)) missing++;
+    if (!this.fs.takePages(missing)) return false;
+    for (let i = first; i < last; i++) if (!this.pages.has(i)) this.pages.set(i, new Uint8Array(PAGE_SIZE));
+    return true;
+  }
+
+  /** A hole in a file in the MemoryFile keeps its extents (a mapping may use them); their pages are dropped. */
   private punch(start: number, end: number): void {
+    if (this.store !== null) { this.store.zero(start, end); return; }
     let pos = start;
     while (pos < end) {
       const idx = Math.floor(pos / PAGE_SIZE), at = pos % PAGE_SIZE;
@@ -142,7 +189,65 @@ export class TmpfsRegular extends TmpfsInode {
 
   protected override inUse(): boolean { return this.opens > 0; }
 
+  /**
+   * The file's pages for a MAP_SHARED mapping of [offset, offset+length):
+   * the first one moves the file into mf. Pages past the end of the file
+   * are made too (they are the file's when it grows), and charged.
+   */
+  sharePages(mf: MemoryFile, offset: number, length: number): SharedPiece[] | number {
+    if (this.store === null) {
+      const r = this.moveTo(mf, offset, length);
+      if (r < 0) return r;
+    }
+    const store = this.store!;
+    if (store.mf !== mf) return -E.ENODEV;
+    const r = store.fill(offset, length, this.charge);
+    if (r < 0) return r;
+    return store.share(offset, length);
+  }
+
+  /**
+   * Moves the heap pages into mf. Each run of pages, with the range about
+   * to be mapped counted in, becomes one extent (so mapping a whole file is
+   * one VMA); the heap pages stay charged, the mapped range's new pages are
+   * charged here.
+   */
+  private moveTo(mf: MemoryFile, offset: number, length: number): number {
+    const first = Math.floor(offset / PAGE_SIZE), last = Math.ceil((offset + length) / PAGE_SIZE);
+    const extra = last - first - [...this.pages.keys()].filter((i) => i >= first && i < last).length;
+    if (!this.fs.takePages(extra)) return -E.ENOSPC;
+    const idx = new Set(this.pages.keys());
+    for (let i = first; i < last; i++) idx.add(i);
+    const sorted = [...idx].sort((a, b) => a - b);
+    const store = new FilePages(mf, this);
+    for (let i = 0; i < sorted.length;) {
+      let j = i + 1;
+      while (j < sorted.length && sorted[j] === sorted[j - 1] + 1) j++;
+      const r = store.fill(sorted[i] * PAGE_SIZE, (j - i) * PAGE_SIZE, FREE_PAGES);
+      if (r < 0) { store.clear(); this.fs.returnPages(extra); return r; }
+      i = j;
+    }
+    for (const [i, page] of this.pages) store.writeHeld(i * PAGE_SIZE, page);
+    this.pages.clear();
+    this.store = store;
+    return 0;
+  }
+
+  /** SharedOwner: pages past the end that the last mapping let go of go back. */
+  unmapped(b: SharedBacking): void {
+    if (b.refs !== 1 || this.store === null) return;
+    const e = this.store.extentOf(b);
+    if (e !== undefined && e.fileStart >= this.length + ((PAGE_SIZE - (this.length % PAGE_SIZE)) % PAGE_SIZE)) {
+      this.store.remove(e);
+      this.fs.returnPages(e.length / PAGE_SIZE);
+    }
+  }
+
+  /** SharedOwner: the pages are the file's; there is nothing to write back. */
+  sync(): number { return 0; }
+
   protected override free(): void {
+    if (this.store !== null) { this.fs.returnPages(this.store.clear()); this.store = null; }
     this.fs.returnPages(this.pages.size);
     this.pages.clear();
     this.length = 0;
@@ -150,7 +255,7 @@ export class TmpfsRegular extends TmpfsInode {
   }
 }
 
-/** An open tmpfs regular file. implements MappableFile: mmap copies from readInto. */
+/** An open tmpfs regular file: private mappings copy from readInto, shared ones map the file's pages. */
 export class TmpfsFile extends FileDescription implements MappableFile {
   constructor(readonly inode: TmpfsRegular, flags: number) {
     super(flags);
@@ -165,6 +270,10 @@ export class TmpfsFile extends FileDescription implements MappableFile {
   stat(): Stat { return this.inode.stat(); }
 
   readInto(offset: number, dst: Uint8Array): number { return this.inode.readAt(offset, dst); }
+
+  sharePages(mf: MemoryFile, offset: number, length: number): SharedPiece[] | number {
+    return this.inode.sharePages(mf, offset, length);
+  }
 
   override read(dst: Uint8Array, offset: number): number {
     const at = offset < 0 ? this.offset : offset;
