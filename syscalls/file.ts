@@ -21,6 +21,8 @@ import { sys, type SyscallGroup } from './types.js';
 import { blockIfAgain, writeResult } from './blocking-io.js';
 import { createFile } from '../sentry/vfs/ops.js';
 import { FifoEnd } from '../sentry/fsimpl/pipe/fifo.js';
+import { UnixSocket } from '../sentry/fsimpl/unix/socket.js';
+import { socketIo } from './socket-msg.js';
 
 const BOUNCE_LIMIT = 1 << 20;
 
@@ -112,6 +114,8 @@ function doRead(t: Task, fd: number, addr: number, count: number, offset: number
   if (!file.readable || (file instanceof PathFile)) return -E.EBADF;
   if (!accessOk(addr, count)) return -E.EFAULT;
   if (file.dentry?.inode.type === S_IFDIR) return -E.EISDIR;
+  // Sockets move data themselves: message boundaries, timeouts, their own SIGPIPE rule.
+  if (file instanceof UnixSocket) return socketIo(t, file, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }], false);
   return blockIfAgain(t, file, false, readInto(t, file, addr, count, offset));
 }
 
@@ -120,6 +124,7 @@ function doWrite(t: Task, fd: number, addr: number, count: number, offset: numbe
   if (typeof file === 'number') return file;
   if (!file.writable || (file instanceof PathFile)) return -E.EBADF;
   if (!accessOk(addr, count)) return -E.EFAULT;
+  if (file instanceof UnixSocket) return socketIo(t, file, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }], true);
   return writeResult(t, file, count, (done) => writeFrom(t, file, addr + done, count - done, offset < 0 ? -1 : offset + done));
 }
 
@@ -132,6 +137,7 @@ function doVector(t: Task, fd: number, iovAddr: number, iovCount: number, offset
   if (typeof iovs === 'number') return iovs;
   if (write ? !file.writable : !file.readable) return -E.EBADF;
   if (!write && file.dentry?.inode.type === S_IFDIR && iovs.some((v) => v.len > 0)) return -E.EISDIR;
+  if (file instanceof UnixSocket) return socketIo(t, file, iovs, write);
   const transfer = (skip: number): number => {
     let total = 0;
     for (const iov of iovs as Iovec[]) {
