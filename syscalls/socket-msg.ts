@@ -537,12 +537,14 @@ export function socketIo(t: Task, s: UnixSocket, iovs: Iovec[], write: boolean):
   return r.ret;
 }
 
+const SEND_NOTE = 'MSG_OOB is EOPNOTSUPP; sockets in flight (SCM_RIGHTS) that carry each other are never collected';
+
 export const socketMsgSyscalls: SyscallGroup = {
-  sendto: sys(sendto, 'fpuxpi'),
+  sendto: sys(sendto, 'fpuxpi', SEND_NOTE),
   recvfrom: sys(recvfrom, 'fpuxpp'),
-  sendmsg: sys(sendmsg, 'fpx'),
+  sendmsg: sys(sendmsg, 'fpx', SEND_NOTE),
   recvmsg: sys(recvmsg, 'fpx'),
-  sendmmsg: sys((t) => multi(t, false), 'fpux'),
+  sendmmsg: sys((t) => multi(t, false), 'fpux', SEND_NOTE),
   recvmmsg: sys((t) => multi(t, true), 'fpuxp'),
 };
 

@@ -160,5 +160,5 @@ function setsockopt(t: Task): number {
 
 export const socketOptionSyscalls: SyscallGroup = {
   getsockopt: sys(getsockopt, 'fiipp'),
-  setsockopt: sys(setsockopt, 'fiipi'),
+  setsockopt: sys(setsockopt, 'fiipi', 'the SOL_SOCKET options AF_UNIX uses; SO_PEEK_OFF, timestamps, filters and SO_BINDTODEVICE are ENOPROTOOPT'),
 };

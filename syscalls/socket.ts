@@ -185,11 +185,11 @@ function shutdown(t: Task): number {
 export const socketSyscalls: SyscallGroup = {
   socket: sys(socket, 'ixi', 'AF_UNIX only: other families are EAFNOSUPPORT until the network stack arrives'),
   socketpair: sys(socketpair, 'ixip', 'AF_UNIX only'),
-  bind: sys(bind, 'fpi', 'AF_UNIX: a path on a Gofer mount makes a host socket node, but the endpoint stays in the Sentry'),
+  bind: sys(bind, 'fpi', 'AF_UNIX: on a Gofer mount the name is a host socket node, but the endpoint stays in the Sentry: host processes cannot connect to it'),
   listen: sys(listen, 'fi'),
   accept: sys((t) => accept4(t, 0), 'fpp'),
   accept4: sys((t) => accept4(t, t.argInt(3)), 'fppx'),
-  connect: sys(connect, 'fpi', 'AF_UNIX: connects only to sockets bound in the sandbox, never to a host socket'),
+  connect: sys(connect, 'fpi', 'AF_UNIX: reaches only sockets bound in the sandbox, never a host socket (ECONNREFUSED)'),
   shutdown: sys(shutdown, 'fi'),
   getsockname: sys((t) => reportName(t, false), 'fpp'),
   getpeername: sys((t) => reportName(t, true), 'fpp'),
