@@ -329,6 +329,13 @@ static void test_listen_accept(void) {
   EQ("accepted_reply", write(a1, "pong!", 5), 5);
   EQ("client_read", read(c[0], buf, sizeof buf), 5);
   FACT("client_read_data", memcmp(buf, "pong!", 5) == 0);
+  /* A listener shut down for reading takes no more connections. */
+  int sl = listener("l-shut", SOCK_STREAM, 1);
+  OK("listener_shutdown_rd", shutdown(sl, SHUT_RD));
+  ERR("accept_after_shutdown_rd", accept(sl, NULL, NULL), EINVAL);
+  ERR("connect_to_shut_listener", ({ int cc = socket(AF_UNIX, SOCK_STREAM, 0); struct sockaddr_un sa;
+        int r = connect(cc, (struct sockaddr *)&sa, path_addr(&sa, "l-shut")); int e = errno; close(cc); errno = e; r; }), ECONNREFUSED);
+  close(sl);
   /* Closing a listener with a connection nobody accepted resets the client. */
   int c5 = socket(AF_UNIX, SOCK_STREAM, 0);
   connect(c5, (struct sockaddr *)&a, l);

@@ -183,7 +183,8 @@ export class UnixSocket extends FileDescription {
     if (this.type === SOCK_DGRAM) return -E.EOPNOTSUPP;
     if (this.state !== 'listening') return -E.EINVAL;
     const s = this.backlog.shift();
-    if (s === undefined) return -E.EAGAIN;
+    // A listener shut down for reading has nothing more to wait for (unix_accept's EINVAL).
+    if (s === undefined) return this.shutdownFlags & RCV_SHUTDOWN ? -E.EINVAL : -E.EAGAIN;
     this.peerWait.wakeAll();
     // unix_sock_inherit_flags.
     s.passcred = this.passcred;
