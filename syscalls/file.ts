@@ -25,6 +25,8 @@ import { blockIfAgain, writeResult } from './blocking-io.js';
 import { createFile, createTmpfile } from '../sentry/vfs/ops.js';
 import { FifoEnd } from '../sentry/fsimpl/pipe/fifo.js';
 import { addSeals, sealsOf } from '../sentry/fsimpl/tmpfs/memfd.js';
+import { UnixSocket } from '../sentry/fsimpl/unix/socket.js';
+import { socketIo } from './socket-msg.js';
 
 const BOUNCE_LIMIT = 1 << 20;
 
@@ -129,6 +131,8 @@ function doRead(t: Task, fd: number, addr: number, count: number, offset: number
   if (!file.readable || (file instanceof PathFile)) return -E.EBADF;
   if (!accessOk(addr, count)) return -E.EFAULT;
   if (file.dentry?.inode.type === S_IFDIR) return -E.EISDIR;
+  // Sockets move data themselves: message boundaries, timeouts, their own SIGPIPE rule.
+  if (file instanceof UnixSocket) return socketIo(t, file, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }], false);
   return blockIfAgain(t, file, false, readInto(t, file, addr, count, offset));
 }
 
@@ -137,6 +141,7 @@ function doWrite(t: Task, fd: number, addr: number, count: number, offset: numbe
   if (typeof file === 'number') return file;
   if (!file.writable || (file instanceof PathFile)) return -E.EBADF;
   if (!accessOk(addr, count)) return -E.EFAULT;
+  if (file instanceof UnixSocket) return socketIo(t, file, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }], true);
   return writeResult(t, file, count, (done) => writeFrom(t, file, addr + done, count - done, offset < 0 ? -1 : offset + done));
 }
 
@@ -176,6 +181,7 @@ export function doVector(t: Task, fd: number, iovAddr: number, iovCount: number,
     const r = checkRwFlags(rwf);
     if (r < 0) return r;
   }
+  if (file instanceof UnixSocket) return socketIo(t, file, iovs, write);
   const wanted = (iovs as Iovec[]).reduce((n, v) => n + v.len, 0);
   // RLIMIT_FSIZE is checked once for the whole vector, as Linux's generic_write_checks does.
   let budget = wanted;

@@ -1,33 +1,77 @@
-// Sockets, for now: connected AF_UNIX stream pairs (socketpair) and the
-// send/recv family on them. socket(2) answers EAFNOSUPPORT until the network
-// stack and named AF_UNIX sockets arrive (issues 5 and the network one).
+// Sockets: socket, socketpair, bind, listen, accept, connect, shutdown,
+// getsockname and getpeername. Only AF_UNIX exists (sentry/fsimpl/unix);
+// other families answer EAFNOSUPPORT until the network stack comes. Data
+// moves in socket-msg.ts; options are in socket-options.ts.
+//
+// Binding to a path makes an S_IFSOCK inode through the VFS's mknod, on
+// whatever file system holds the directory, and the socket is found again
+// through that inode (UnixNet.byInode). On tmpfs and the overlay the inode
+// lives in the Sentry. On a Gofer mount mknod makes a plain socket node on
+// the host (the name stays after close, as on Linux), but the endpoint
+// never leaves the Sentry: a host process connecting to that node finds
+// nobody listening, and a sandbox connect to a host socket node the
+// sandbox did not bind answers ECONNREFUSED, so no host socket is ever
+// reached from inside.
 import { E } from '../abi/linux/errno.js';
 import { O_NONBLOCK } from '../abi/linux/fcntl.js';
-import { UnixStreamSocket, newStreamPair } from '../sentry/fsimpl/unix/stream-pair.js';
+import {
+  AF_UNIX, AF_UNSPEC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK,
+  SUN_PATH_OFFSET,
+} from '../abi/linux/socket.js';
+import { S_IFSOCK } from '../abi/linux/stat.js';
+import type { Kernel } from '../sentry/kernel/kernel.js';
 import type { Task } from '../sentry/kernel/task.js';
-import { blockIfAgain, writeResult } from './blocking-io.js';
-import { readIovecs } from './args.js';
+import { encodeUnixAddress, parseUnixAddress, type ParsedAddress } from '../sentry/fsimpl/unix/address.js';
+import { newSocketPair, UnixSocket } from '../sentry/fsimpl/unix/socket.js';
+import * as vfs from '../sentry/vfs/ops.js';
+import { lookupChild, resolveParent } from '../sentry/vfs/path-walk.js';
+import {
+  creatorOf, findUnixSocket, peerCredOf, readSockaddr, socketOf, socketWait, unixNetOf, writeSockaddr,
+} from './socket-common.js';
+import { socketMsgSyscalls } from './socket-msg.js';
+import { socketOptionSyscalls } from './socket-options.js';
 import { sys, type SyscallGroup } from './types.js';
 
-const AF_UNIX = 1;
-const SOCK_STREAM = 1, SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
-const MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
-const SOL_SOCKET = 1;
-const SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_DOMAIN = 39, SO_ACCEPTCONN = 30, SO_PROTOCOL = 38;
+/** NPROTO (AF_MAX): families at or past it are EAFNOSUPPORT before the type is looked at. */
+const AF_MAX = 46;
+const SOCK_MAX = 11;
 
-function socketOf(t: Task, fd: number): UnixStreamSocket | number {
-  const f = t.fdTable.get(fd);
-  if (f === null) return -E.EBADF;
-  return f instanceof UnixStreamSocket ? f : -E.ENOTSOCK;
+const warnedInet = new WeakSet<Kernel>();
+
+/** __sys_socket's checks and unix_create's: the socket's type, or an errno. */
+function checkSocketArgs(t: Task, domain: number, typeArg: number, protocol: number): number {
+  if ((typeArg & ~SOCK_TYPE_MASK) & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -E.EINVAL;
+  if (domain < 0 || domain >= AF_MAX) return -E.EAFNOSUPPORT;
+  let type = typeArg & SOCK_TYPE_MASK;
+  if (type >= SOCK_MAX) return -E.EINVAL;
+  if (domain !== AF_UNIX) {
+    if (!warnedInet.has(t.kernel)) {
+      warnedInet.add(t.kernel);
+      t.kernel.log.info({ domain }, 'socket family not served: only AF_UNIX sockets exist until the network stack (netstack) arrives');
+    }
+    return -E.EAFNOSUPPORT;
+  }
+  if (protocol !== 0 && protocol !== AF_UNIX) return -E.EPROTONOSUPPORT;
+  // unix_create turns SOCK_RAW into SOCK_DGRAM.
+  if (type === SOCK_RAW) type = SOCK_DGRAM;
+  if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_SEQPACKET) return -E.ESOCKTNOSUPPORT;
+  return type;
+}
+
+function socket(t: Task): number {
+  const typeArg = t.argInt(1);
+  const type = checkSocketArgs(t, t.argInt(0), typeArg, t.argInt(2));
+  if (type < 0) return type;
+  const s = new UnixSocket(unixNetOf(t.kernel), type, creatorOf(t), typeArg & SOCK_NONBLOCK ? O_NONBLOCK : 0);
+  return t.fdTable.add(s, (typeArg & SOCK_CLOEXEC) !== 0);
 }
 
 function socketpair(t: Task): number {
-  const domain = t.argInt(0), type = t.argInt(1), protocol = t.argInt(2), addr = t.arg(3);
-  if (domain !== AF_UNIX) return -E.EAFNOSUPPORT;
-  if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== SOCK_STREAM) return -E.EOPNOTSUPP;
-  if (protocol !== 0) return -E.EPROTONOSUPPORT;
-  const [a, b] = newStreamPair(type & SOCK_NONBLOCK ? O_NONBLOCK : 0);
-  const cloexec = (type & SOCK_CLOEXEC) !== 0;
+  const typeArg = t.argInt(1), addr = t.arg(3);
+  const type = checkSocketArgs(t, t.argInt(0), typeArg, t.argInt(2));
+  if (type < 0) return type;
+  const [a, b] = newSocketPair(unixNetOf(t.kernel), type, creatorOf(t), peerCredOf(t), typeArg & SOCK_NONBLOCK ? O_NONBLOCK : 0);
+  const cloexec = (typeArg & SOCK_CLOEXEC) !== 0;
   const fa = t.fdTable.add(a, cloexec);
   if (fa < 0) { b.decRef(); return fa; }
   const fb = t.fdTable.add(b, cloexec);
@@ -38,137 +82,117 @@ function socketpair(t: Task): number {
   return 0;
 }
 
-/** recv into one buffer, honouring MSG_PEEK and MSG_DONTWAIT. */
-function recvInto(t: Task, s: UnixStreamSocket, addr: number, len: number, flags: number): number {
-  const buf = new Uint8Array(Math.min(len, 1 << 20));
-  const n = flags & MSG_PEEK ? s.peek(buf) : s.read(buf);
-  if (n > 0 && t.mm.copyOutFull(addr, buf.subarray(0, n)) < 0) return -E.EFAULT;
-  if (n === -E.EAGAIN && (flags & MSG_DONTWAIT)) return n;
-  return blockIfAgain(t, s, false, n);
+/**
+ * unix_bind_bsd: the node is made first (an existing name is EADDRINUSE),
+ * and removed again if the socket turns out to be bound already (EINVAL).
+ */
+function bindPath(t: Task, s: UnixSocket, parsed: ParsedAddress & { kind: 'path' }): number {
+  const p = resolveParent(t.fs, t.fs.cwd, parsed.path, t.creds);
+  if (typeof p === 'number') return p;
+  const r = vfs.mknod(t.creds, p.parent, p.name, p.trailingSlash, S_IFSOCK | (0o777 & ~t.umask), 0);
+  if (r < 0) return r === -E.EEXIST ? -E.EADDRINUSE : r;
+  if (s.address !== null) { vfs.unlink(t.creds, p.parent, p.name, false); return -E.EINVAL; }
+  const d = lookupChild(p.parent, p.name);
+  if (typeof d === 'number') return d;
+  s.bindInode(parsed.address, d.inode);
+  return 0;
 }
 
-function sendFrom(t: Task, s: UnixStreamSocket, addr: number, len: number, flags: number): number {
-  const attempt = (done: number): number => {
-    const buf = new Uint8Array(Math.min(len - done, 1 << 20));
-    if (t.mm.copyInFull(addr + done, buf) < 0) return -E.EFAULT;
-    return s.write(buf);
-  };
-  if (flags & MSG_DONTWAIT) return attempt(0);
-  const r = writeResult(t, flags & MSG_NOSIGNAL ? quiet(s) : s, len, attempt);
-  return r;
-}
-
-/** The same socket, but EPIPE raises no SIGPIPE (MSG_NOSIGNAL). */
-function quiet(s: UnixStreamSocket): UnixStreamSocket {
-  return Object.create(s, { raisesSigpipe: { get: () => false } }) as UnixStreamSocket;
-}
-
-function msgIov(t: Task, msgAddr: number): { iovs: Array<{ base: number; len: number }> } | number {
-  const b = new Uint8Array(56);
-  if (t.mm.copyInFull(msgAddr, b) < 0) return -E.EFAULT;
-  const dv = new DataView(b.buffer);
-  const iovs = readIovecs(t, Number(dv.getBigUint64(16, true)), Number(dv.getBigUint64(24, true)));
-  if (typeof iovs === 'number') return iovs;
-  return { iovs };
-}
-
-function sendmsg(t: Task): number {
+function bind(t: Task): number {
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
-  const m = msgIov(t, t.arg(1));
-  if (typeof m === 'number') return m;
-  // Gather into one buffer: a stream carries no boundaries.
-  const total = m.iovs.reduce((n, v) => n + v.len, 0);
-  const buf = new Uint8Array(total);
-  let at = 0;
-  for (const v of m.iovs) { if (t.mm.copyInFull(v.base, buf.subarray(at, at + v.len)) < 0) return -E.EFAULT; at += v.len; }
-  const flags = t.argInt(2);
-  const attempt = (done: number): number => s.write(buf.subarray(done));
-  if (flags & MSG_DONTWAIT) return attempt(0);
-  return writeResult(t, flags & MSG_NOSIGNAL ? quiet(s) : s, total, attempt);
+  const raw = readSockaddr(t, t.arg(1), t.argInt(2));
+  if (typeof raw === 'number') return raw;
+  // Just the family: autobind (a no-op for a bound socket).
+  if (raw.length === SUN_PATH_OFFSET && (raw[0] | (raw[1] << 8)) === AF_UNIX) return s.address ? 0 : s.bindAbstract(null);
+  const parsed = parseUnixAddress(raw);
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.kind === 'abstract') return s.bindAbstract(parsed.address);
+  return bindPath(t, s, parsed);
 }
 
-function recvmsg(t: Task): number {
+function listen(t: Task): number {
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
-  const msgAddr = t.arg(1), flags = t.argInt(2);
-  const m = msgIov(t, msgAddr);
-  if (typeof m === 'number') return m;
-  const total = m.iovs.reduce((n, v) => n + v.len, 0);
-  const buf = new Uint8Array(total);
-  const n = flags & MSG_PEEK ? s.peek(buf) : s.read(buf);
-  if (n < 0) return n === -E.EAGAIN && (flags & MSG_DONTWAIT) ? n : blockIfAgain(t, s, false, n);
-  let at = 0;
-  for (const v of m.iovs) {
-    if (at >= n) break;
-    const k = Math.min(v.len, n - at);
-    if (t.mm.copyOutFull(v.base, buf.subarray(at, at + k)) < 0) return -E.EFAULT;
-    at += k;
+  return s.listen(t.argInt(1), peerCredOf(t));
+}
+
+function connect(t: Task): number {
+  const s = socketOf(t, t.argInt(0));
+  if (typeof s === 'number') return s;
+  const raw = readSockaddr(t, t.arg(1), t.argInt(2));
+  if (typeof raw === 'number') return raw;
+  if (s.type === SOCK_DGRAM) {
+    if (raw.length < SUN_PATH_OFFSET) return -E.EINVAL;
+    if ((raw[0] | (raw[1] << 8)) === AF_UNSPEC) return s.connectDgram(null);
   }
-  // No address, no control data, no flags.
-  const hdr = new Uint8Array(56);
-  if (t.mm.copyInFull(msgAddr, hdr) < 0) return -E.EFAULT;
-  const dv = new DataView(hdr.buffer);
-  dv.setInt32(8, 0, true);           // msg_namelen
-  dv.setBigUint64(40, 0n, true);     // msg_controllen
-  dv.setInt32(48, 0, true);          // msg_flags
-  if (t.mm.copyOutFull(msgAddr, hdr) < 0) return -E.EFAULT;
-  return n;
+  const parsed = parseUnixAddress(raw);
+  if (typeof parsed === 'number') return parsed;
+  const auto = s.autobindForCreds();
+  if (auto < 0) return auto;
+  const target = findUnixSocket(t, parsed, s.type);
+  if (typeof target === 'number') return target;
+  if (s.type === SOCK_DGRAM) return s.connectDgram(target);
+  const r = s.connectTo(target, peerCredOf(t), () => new UnixSocket(s.net, s.type, creatorOf(t), 0));
+  if (r !== -E.EAGAIN) return r;
+  return socketWait(t, [target.peerWait], s.flags & O_NONBLOCK ? 0 : s.sndtimeo);
 }
 
-function getsockopt(t: Task): number {
+function accept4(t: Task, flags: number): number {
+  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -E.EINVAL;
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
-  const level = t.argInt(1), name = t.argInt(2), valAddr = t.arg(3), lenAddr = t.arg(4);
-  if (level !== SOL_SOCKET) return -E.ENOPROTOOPT;
-  let v: number;
-  switch (name) {
-    case SO_TYPE: v = SOCK_STREAM; break;
-    case SO_ERROR: v = 0; break;
-    case SO_SNDBUF: case SO_RCVBUF: v = 65536; break;
-    case SO_DOMAIN: v = AF_UNIX; break;
-    case SO_ACCEPTCONN: v = 0; break;
-    case SO_PROTOCOL: v = 0; break;
-    default: return -E.ENOPROTOOPT;
+  const addr = t.arg(1), lenAddr = t.arg(2);
+  const n = s.accept();
+  if (n === -E.EAGAIN) return socketWait(t, [s.events], s.flags & O_NONBLOCK ? 0 : s.rcvtimeo);
+  if (typeof n === 'number') return n;
+  if (flags & SOCK_NONBLOCK) n.flags |= O_NONBLOCK;
+  const fd = t.fdTable.add(n, (flags & SOCK_CLOEXEC) !== 0);
+  if (fd < 0) return fd;
+  if (addr !== 0) {
+    const w = writeSockaddr(t, addr, lenAddr, encodeUnixAddress(n.peer?.address ?? null));
+    if (w < 0) { t.fdTable.close(fd); return w; }
   }
-  const len = t.mm.readU32(lenAddr);
-  if (len === null) return -E.EFAULT;
-  if ((len | 0) < 0) return -E.EINVAL;
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setInt32(0, v, true);
-  const n = Math.min(len, 4);
-  if (t.mm.copyOutFull(valAddr, out.subarray(0, n)) < 0) return -E.EFAULT;
-  return t.mm.writeU32(lenAddr, n);
+  return fd;
 }
 
-function unnamedAddress(t: Task): number {
+/** getsockname / getpeername: move_addr_to_user with the address the socket reports. */
+function reportName(t: Task, peer: boolean): number {
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
+  let sa: Uint8Array;
+  if (peer) {
+    if (s.peer === null || s.state !== 'connected') return -E.ENOTCONN;
+    sa = encodeUnixAddress(s.peer.address);
+  } else {
+    sa = encodeUnixAddress(s.address);
+  }
   const addr = t.arg(1), lenAddr = t.arg(2);
   const len = t.mm.readU32(lenAddr);
   if (len === null) return -E.EFAULT;
   if ((len | 0) < 0) return -E.EINVAL;
-  const sa = Uint8Array.of(AF_UNIX, 0);
-  if (len > 0 && t.mm.copyOutFull(addr, sa.subarray(0, Math.min(len, 2))) < 0) return -E.EFAULT;
-  return t.mm.writeU32(lenAddr, 2);
+  const n = Math.min(len, sa.length);
+  if (n > 0 && t.mm.copyOutFull(addr, sa.subarray(0, n)) < 0) return -E.EFAULT;
+  return t.mm.writeU32(lenAddr, sa.length) < 0 ? -E.EFAULT : 0;
+}
+
+function shutdown(t: Task): number {
+  const s = socketOf(t, t.argInt(0));
+  if (typeof s === 'number') return s;
+  return s.shutdown(t.argInt(1));
 }
 
 export const socketSyscalls: SyscallGroup = {
-  socket: sys((t) => (t.argInt(0) === AF_UNIX ? -E.EAFNOSUPPORT : -E.EAFNOSUPPORT), 'iii', 'no socket(2) yet: named AF_UNIX and inet sockets come with their issues; socketpair works'),
-  socketpair: sys(socketpair, 'iiip', 'AF_UNIX SOCK_STREAM only'),
-  sendto: sys((t) => { const s = socketOf(t, t.argInt(0)); return typeof s === 'number' ? s : sendFrom(t, s, t.arg(1), t.arg(2), t.argInt(3)); }, 'fpuxpu'),
-  recvfrom: sys((t) => {
-    const s = socketOf(t, t.argInt(0));
-    if (typeof s === 'number') return s;
-    const r = recvInto(t, s, t.arg(1), t.arg(2), t.argInt(3));
-    if (r >= 0 && t.arg(5) !== 0) t.mm.writeU32(t.arg(5), 0);
-    return r;
-  }, 'fpuxpp'),
-  sendmsg: sys(sendmsg, 'fpx', 'no control messages (SCM_RIGHTS) yet'),
-  recvmsg: sys(recvmsg, 'fpx', 'no control messages (SCM_RIGHTS) yet'),
-  shutdown: sys((t) => { const s = socketOf(t, t.argInt(0)); return typeof s === 'number' ? s : s.shutdown(t.argInt(1)); }, 'fi'),
-  getsockopt: sys(getsockopt, 'fiipp'),
-  setsockopt: sys((t) => { const s = socketOf(t, t.argInt(0)); return typeof s === 'number' ? s : 0; }, 'fiipu', 'options are accepted and not acted on'),
-  getsockname: sys(unnamedAddress, 'fpp'),
-  getpeername: sys(unnamedAddress, 'fpp'),
+  socket: sys(socket, 'ixi', 'AF_UNIX only: other families are EAFNOSUPPORT until the network stack arrives'),
+  socketpair: sys(socketpair, 'ixip', 'AF_UNIX only'),
+  bind: sys(bind, 'fpi', 'AF_UNIX: on a Gofer mount the name is a host socket node, but the endpoint stays in the Sentry: host processes cannot connect to it'),
+  listen: sys(listen, 'fi'),
+  accept: sys((t) => accept4(t, 0), 'fpp'),
+  accept4: sys((t) => accept4(t, t.argInt(3)), 'fppx'),
+  connect: sys(connect, 'fpi', 'AF_UNIX: reaches only sockets bound in the sandbox, never a host socket (ECONNREFUSED)'),
+  shutdown: sys(shutdown, 'fi'),
+  getsockname: sys((t) => reportName(t, false), 'fpp'),
+  getpeername: sys((t) => reportName(t, true), 'fpp'),
+  ...socketMsgSyscalls,
+  ...socketOptionSyscalls,
 };

@@ -94,7 +94,8 @@ function taskDir(t: Task, kernel: Kernel): SyntheticDir {
         if (f === null) return -E.ENOENT;
         if (f.dentry) return f.dentry.path(kernel.root) + (f.dentry.unlinked ? ' (deleted)' : '');
         const st = f.stat();
-        const kind = typeof st !== 'number' && (st.mode & 0o170000) === 0o010000 ? 'pipe' : 'anon_inode';
+        const fmt = typeof st === 'number' ? 0 : st.mode & 0o170000;
+        const kind = fmt === 0o010000 ? 'pipe' : fmt === 0o140000 ? 'socket' : 'anon_inode';
         return `${kind}:[${typeof st === 'number' ? 0 : st.ino}]`;
       }, () => t.fdTable.get(fd)?.dentry ?? null));
     }
