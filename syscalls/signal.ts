@@ -119,8 +119,9 @@ function kill(t: Task): number {
   if (signo < 0 || signo > NSIG) return -E.EINVAL;
   const groups = t.kernel.threadGroups;
   if (pid > 0) {
+    // A zombie is still there until reaped: the signal is accepted and goes nowhere, as on Linux.
     const tg = groups.get(pid);
-    if (!tg || !tg.alive) return -E.ESRCH;
+    if (!tg) return -E.ESRCH;
     return killGroup(t, tg, signo);
   }
   let targets: ThreadGroup[];

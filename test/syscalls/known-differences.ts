@@ -29,6 +29,12 @@ const NO_XATTRCREATE = 'the Gofer serves no Txattrcreate (gofer/p9/server.ts ans
 const GOFER_SETID = 'the Gofer strips set-user-ID and set-group-ID bits from every mode it is given (hardening: no set-id file is ever made on '
   + 'the host), so the bits set by chmod through a Gofer mount are gone; a Sentry-side record of them would be the fix';
 
+const READ_CONSUMES = 'read(2) into a bad buffer: the Sentry reads from the file into its own buffer, then fails the copy-out with EFAULT, so a '
+  + 'pipe has lost the bytes; Linux copies straight from the pipe buffer and consumes nothing it could not copy. The fix belongs in the read '
+  + 'path (syscalls/file.ts): probe the destination before reading from a file that cannot rewind';
+const PROC_FD_MAGIC = '/proc/self/fd/N is an ordinary symlink to its text ("pipe:[ino]") in the sandbox; on Linux it is a magic link that '
+  + 'opens the file itself, so a pipe end can be reopened through it. The fix belongs in the path walk (sentry/vfs) with procfs';
+
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'chmod_setid_mode', sandbox: '1005', reason: GOFER_SETID },
   { program: 'attrs', key: 'setgid_without_gexec_mode', sandbox: '485', reason: GOFER_SETID },
@@ -46,6 +52,9 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'mm', key: 'mprotect_across_hole_first_page', sandbox: 'rw', reason: 'AddressSpace.mprotect checks the whole range for holes before it changes anything; Linux changes the VMAs before the hole, then fails with ENOMEM. Repro: p = mmap(3 pages, RW); munmap(p+4096, 4096); mprotect(p, 3*4096, PROT_READ) = ENOMEM, then p is read-only on Linux, still writable in the sandbox' },
   { program: 'time', key: 'getres_clock_5', sandbox: '0.000000001', reason: COARSE },
   { program: 'time', key: 'getres_clock_6', sandbox: '0.000000001', reason: COARSE },
+  { program: 'pipe', key: 'byte_kept_after_efault', sandbox: '-1 EAGAIN', reason: READ_CONSUMES },
+  { program: 'pipe', key: 'reopen_write_end', sandbox: '-1 ENOENT', reason: PROC_FD_MAGIC },
+  { program: 'pipe', key: 'read_via_reopened', sandbox: '-1 EAGAIN', reason: PROC_FD_MAGIC },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {
