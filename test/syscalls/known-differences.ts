@@ -35,6 +35,9 @@ const READ_CONSUMES = 'read(2) into a bad buffer: the Sentry reads from the file
 const PROC_FD_MAGIC = '/proc/self/fd/N is an ordinary symlink to its text ("pipe:[ino]") in the sandbox; on Linux it is a magic link that '
   + 'opens the file itself, so a pipe end can be reopened through it. The fix belongs in the path walk (sentry/vfs) with procfs';
 
+const NO_SIGBUS = 'a file mapping read past the page that holds the end of the file gives zeros in the sandbox; Linux raises SIGBUS '
+  + '(BUS_ADRERR at the address). The fix belongs in the mm fault path (sentry/mm): fault in a file page beyond EOF as SIGBUS';
+
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'chmod_setid_mode', sandbox: '1005', reason: GOFER_SETID },
   { program: 'attrs', key: 'setgid_without_gexec_mode', sandbox: '485', reason: GOFER_SETID },
@@ -55,6 +58,9 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'pipe', key: 'byte_kept_after_efault', sandbox: '-1 EAGAIN', reason: READ_CONSUMES },
   { program: 'pipe', key: 'reopen_write_end', sandbox: '-1 ENOENT', reason: PROC_FD_MAGIC },
   { program: 'pipe', key: 'read_via_reopened', sandbox: '-1 EAGAIN', reason: PROC_FD_MAGIC },
+  { program: 'faults', key: 'sigbus_signo', sandbox: '0', reason: NO_SIGBUS },
+  { program: 'faults', key: 'sigbus_code', sandbox: '0', reason: NO_SIGBUS },
+  { program: 'faults', key: 'sigbus_addr_offset', sandbox: '-1 0', reason: NO_SIGBUS },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {
