@@ -255,6 +255,17 @@ export class StubProcess implements AddressSpaceBackend {
 
   hostPid(t: StubThread): number { return this.pidOf.get(t) ?? t.hostTid; }
 
+  /**
+   * Whether t leads a host process that has other threads: such a leader
+   * cannot be made to exit(2) alone (it would stay a zombie its tracer
+   * never sees end), so it is left stopped until the process goes.
+   */
+  leadsOtherThreads(t: StubThread): boolean {
+    if (this.hostPid(t) !== t.hostTid) return false;
+    for (const o of this.threads) if (o !== t && this.hostPid(o) === t.hostTid) return true;
+    return false;
+  }
+
   /** Runs one host system call through the injector thread. Returns its raw result. */
   inject(nr: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
     const regs = this.prepare(nr, a0, a1, a2, a3, a4, a5);

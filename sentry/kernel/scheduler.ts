@@ -176,10 +176,8 @@ export class Scheduler {
     if (t.tg.tasks.size === 1) { this.exitGroup(t.tg, (code & 0xff) << 8); return; }
     this.releaseTaskState(t);
     t.tg.tasks.delete(t);
-    // The host thread goes too: it runs exit(2) from the injection point.
-    const stub = t.mm.backend as StubProcess;
-    stub.injector = t.thread;
-    stub.inject(SYS.exit, 0);
+    // The host thread goes too: it runs exit(2) from the injection point (a leader stays stopped, killHost).
+    this.killHost(t);
     this.releaseMm(t);
   }
 
@@ -259,6 +257,8 @@ export class Scheduler {
     if (t.mm.users <= 1) return; // releaseMm destroys the stub
     if (stub.threads.has(t.thread)) {
       t.thread.stopNow();
+      // A host leader with live threads stays stopped until its stub is destroyed.
+      if (stub.leadsOtherThreads(t.thread)) return;
       stub.injector = t.thread;
       stub.inject(SYS.exit, 0);
     }
