@@ -155,7 +155,8 @@ function futex(t: Task): number {
   const addr = t.arg(0), op = t.argInt(1), val = t.argU32(2), timeout = t.arg(3), addr2 = t.arg(4), val3 = t.argU32(5);
   const cmd = op & FX.FUTEX_CMD_MASK;
   const realtime = (op & FX.FUTEX_CLOCK_REALTIME) !== 0;
-  if (realtime && cmd !== FX.FUTEX_WAIT && cmd !== FX.FUTEX_WAIT_BITSET && cmd !== FX.FUTEX_LOCK_PI2) return -E.ENOSYS;
+  // As Linux: FUTEX_CLOCK_REALTIME only where the timeout is absolute (FUTEX_WAIT's is relative: ENOSYS).
+  if (realtime && cmd !== FX.FUTEX_WAIT_BITSET && cmd !== FX.FUTEX_WAIT_REQUEUE_PI && cmd !== FX.FUTEX_LOCK_PI2) return -E.ENOSYS;
   switch (cmd) {
     case FX.FUTEX_WAIT: return wait(t, addr, val, 0xffffffff, timeout, false, realtime);
     case FX.FUTEX_WAIT_BITSET: return wait(t, addr, val, val3, timeout, true, realtime);

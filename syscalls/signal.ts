@@ -121,8 +121,9 @@ function kill(t: Task): number {
   if (signo < 0 || signo > NSIG) return -E.EINVAL;
   const groups = t.kernel.threadGroups;
   if (pid > 0) {
+    // A zombie is still there until reaped: the signal is accepted and goes nowhere, as on Linux.
     const tg = groups.get(pid);
-    if (!tg || !tg.alive) return -E.ESRCH;
+    if (!tg) return -E.ESRCH;
     return killGroup(t, tg, signo);
   }
   let targets: ThreadGroup[];
@@ -147,7 +148,9 @@ function tgkill(t: Task, tgid: number, tid: number, signo: number): number {
   return 0;
 }
 
-function queueInfo(t: Task, tgid: number, tid: number, signo: number, infoAddr: number): number {
+/** rt_sigqueueinfo (tid null) and rt_tgsigqueueinfo. */
+function queueInfo(t: Task, tgid: number, tid: number | null, signo: number, infoAddr: number): number {
+  if (tid !== null && (tid <= 0 || tgid <= 0)) return -E.EINVAL;
   if (signo < 0 || signo > NSIG) return -E.EINVAL;
   const info = new Uint8Array(SIGINFO_SIZE);
   if (t.mm.copyInFull(infoAddr, info) < 0) return -E.EFAULT;
@@ -156,9 +159,9 @@ function queueInfo(t: Task, tgid: number, tid: number, signo: number, infoAddr: 
   // Only the kernel may forge SI_USER/positive codes for another process (as Linux checks).
   if ((code >= 0 || code === SI_TKILL) && tgid !== t.tgid) return -E.EPERM;
   dv.setInt32(0, signo, true);
-  if (tid < 0) {
+  if (tid === null) {
     const tg = t.kernel.threadGroups.get(tgid);
-    if (!tg || !tg.alive) return -E.ESRCH;
+    if (!tg) return -E.ESRCH; // a zombie takes the signal and drops it, as kill(2)
     if (!mayKill(t, tg)) return -E.EPERM;
     sendToGroup(tg, signo, info);
   } else {
@@ -333,7 +336,7 @@ export const signalSyscalls: SyscallGroup = {
   kill: sys(kill, 'ii'),
   tkill: sys((t) => tgkill(t, -1, t.argInt(0), t.argInt(1)), 'ii'),
   tgkill: sys((t) => tgkill(t, t.argInt(0), t.argInt(1), t.argInt(2)), 'iii'),
-  rt_sigqueueinfo: sys((t) => queueInfo(t, t.argInt(0), -1, t.argInt(1), t.arg(2)), 'iip'),
+  rt_sigqueueinfo: sys((t) => queueInfo(t, t.argInt(0), null, t.argInt(1), t.arg(2)), 'iip'),
   rt_tgsigqueueinfo: sys((t) => queueInfo(t, t.argInt(0), t.argInt(1), t.argInt(2), t.arg(3)), 'iiip'),
   rt_sigsuspend: sys(rtSigsuspend, 'pu'),
   rt_sigpending: sys(rtSigpending, 'pu'),

@@ -30,12 +30,17 @@ function cloneSyscall(t: Task): number {
 }
 
 const CLONE_ARGS_SIZE_VER0 = 64;
+/** struct clone_args as this kernel knows it (VER2: up to cgroup). */
+const CLONE_ARGS_SIZE_KNOWN = 88;
 
 function clone3(t: Task): number {
   const addr = t.arg(0), size = t.arg(1);
   if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) return -E.EINVAL;
-  const b = new Uint8Array(Math.min(size, 88));
-  if (t.mm.copyInFull(addr, b) < 0) return -E.EFAULT;
+  const whole = new Uint8Array(size);
+  if (t.mm.copyInFull(addr, whole) < 0) return -E.EFAULT;
+  // A newer program's larger struct is fine as long as the fields we do not know are zero.
+  if (whole.subarray(CLONE_ARGS_SIZE_KNOWN).some((x) => x !== 0)) return -E.E2BIG;
+  const b = whole.subarray(0, Math.min(size, CLONE_ARGS_SIZE_KNOWN)).slice();
   const dv = new DataView(b.buffer);
   const u = (o: number): number => Number(dv.getBigUint64(o, true));
   const flags = dv.getBigUint64(0, true);
@@ -83,13 +88,17 @@ function execveAt(t: Task, dirfd: number, pathIdx: number, argvAddr: number, env
     const start = dirfdStart(t, dirfd, path);
     if (typeof start === 'number') return start;
     dentry = resolvePath(t.fs, start, path, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+    // Linux names a file found relative to a directory fd /dev/fd/N/path (an interpreter gets that name).
+    if (dirfd !== AT_FDCWD && !path.startsWith('/')) shownPath = `/dev/fd/${dirfd}/${path}`;
   }
   if (typeof dentry === 'number') return dentry;
+  // Through a close-on-exec fd the name dies with the exec: a script's interpreter could not open it.
+  const pathInaccessible = dirfd !== AT_FDCWD && !path.startsWith('/') && t.fdTable.getCloexec(dirfd);
   const argv = readStringArray(t, argvAddr);
   if (typeof argv === 'number') return argv;
   const envp = readStringArray(t, envpAddr);
   if (typeof envp === 'number') return envp;
-  return execve(t, { dentry, path: shownPath, argv, envp });
+  return execve(t, { dentry, path: shownPath, argv, envp, pathInaccessible });
 }
 
 // ---- wait ----

@@ -108,7 +108,8 @@ function sleep(t: Task, clock: number, flags: number, reqAddr: number, remAddr: 
         const left = Math.max(0, deadline - monotonicNs());
         dv16.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
         dv16.setBigInt64(8, BigInt(left % 1e9), true);
-        t.mm.copyOutFull(rem, buf16);
+        // A rem Linux cannot write turns the EINTR into EFAULT (the handler still runs).
+        if (t.mm.copyOutFull(rem, buf16) < 0) t.regs.rax = -E.EFAULT;
       };
       return t.block([sleepers], -ERESTART_RESTARTBLOCK);
     }
@@ -120,8 +121,9 @@ export const timeSyscalls: SyscallGroup = {
   nanosleep: sys((t) => sleep(t, CLOCK_MONOTONIC, 0, t.arg(0), t.arg(1)), 'pp', 'an interrupted sleep restarted without a handler sleeps its whole length again'),
   clock_nanosleep: sys((t) => {
     const clock = t.argInt(0);
-    if (clock === CLOCK_THREAD_CPUTIME_ID) return -E.EINVAL;
     if (nowNs(t, clock) === null) return -E.EINVAL;
+    // Clocks Linux knows but cannot sleep on: the thread CPU clock, MONOTONIC_RAW and the coarse ones.
+    if (clock === CLOCK_THREAD_CPUTIME_ID || clock === CLOCK_MONOTONIC_RAW || clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE) return -E.EOPNOTSUPP;
     const r = sleep(t, clock, t.argInt(1), t.arg(2), t.arg(3));
     return r;
   }, 'ixpp', 'an interrupted sleep restarted without a handler sleeps its whole length again'),

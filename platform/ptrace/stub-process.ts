@@ -266,6 +266,16 @@ export class StubProcess implements AddressSpaceBackend {
 
   hostPid(t: StubThread): number { return this.pidOf.get(t) ?? t.hostTid; }
 
+  /**
+   * Whether t leads a host process that has other threads: such a leader's
+   * exit(2) leaves a zombie that waitpid cannot collect until the others end.
+   */
+  leadsOtherThreads(t: StubThread): boolean {
+    if (this.hostPid(t) !== t.hostTid) return false;
+    for (const o of this.threads) if (o !== t && this.hostPid(o) === t.hostTid) return true;
+    return false;
+  }
+
   /** Runs one host system call through the injector thread. Returns its raw result. */
   inject(nr: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
     const regs = this.prepare(nr, a0, a1, a2, a3, a4, a5);
@@ -282,9 +292,7 @@ export class StubProcess implements AddressSpaceBackend {
    * waitpid(-1) collects it with the rest of the process.
    */
   exitThread(t: StubThread): void {
-    const leaderWithOthers = this.hostPid(t) === t.hostTid
-      && [...this.threads].some((o) => o !== t && this.hostPid(o) === t.hostTid);
-    if (!leaderWithOthers) {
+    if (!this.leadsOtherThreads(t)) {
       this.injector = t;
       this.inject(SYS.exit, 0);
       return;

@@ -80,6 +80,7 @@ export function clone(t: Task, a: CloneArgs): number {
   if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND)) return -E.EINVAL;
   if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) return -E.EINVAL;
   if ((f & CLONE_FS) && (f & CLONE_NEWNS)) return -E.EINVAL;
+  if ((f & CLONE_FS) && (f & CLONE_NEWUSER)) return -E.EINVAL; // a new user namespace cannot share root and cwd
   if ((f & CLONE_THREAD) && (f & CLONE_PARENT)) { /* allowed: sibling thread */ }
   if ((f & CLONE_PIDFD) && (f & (CLONE_THREAD | CLONE_DETACHED))) return -E.EINVAL;
   if (f & NAMESPACE_FLAGS) return -E.EPERM;

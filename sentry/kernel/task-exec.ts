@@ -4,7 +4,7 @@
 import { randomFillSync } from 'node:crypto';
 import { E } from '../../abi/linux/errno.js';
 import { O_RDONLY, X_OK } from '../../abi/linux/fcntl.js';
-import { S_IFDIR, S_IFREG } from '../../abi/linux/stat.js';
+import { S_IFDIR, S_IFLNK, S_IFREG } from '../../abi/linux/stat.js';
 import { STUB_BASE } from '../../platform/ptrace/stub-elf.js';
 import type { StubProcess } from '../../platform/ptrace/stub-process.js';
 import { loadExecutable } from '../loader/load.js';
@@ -29,10 +29,13 @@ export interface ExecRequest {
   path: string;
   argv: string[];
   envp: string[];
+  /** The path names a close-on-exec fd (execveat): a "#!" script is ENOENT, as its interpreter could not open it. */
+  pathInaccessible?: boolean;
 }
 
 /** Opens a file for exec: regular, executable by the task, not a directory. */
 export function openForExec(t: Task, d: Dentry): MappableFile | number {
+  if (d.inode.type === S_IFLNK) return -E.ELOOP; // resolved without following (AT_SYMLINK_NOFOLLOW), as O_NOFOLLOW
   if (d.inode.type === S_IFDIR) return -E.EACCES;
   if (d.inode.type !== S_IFREG) return -E.EACCES;
   const st = d.inode.stat();
@@ -78,6 +81,7 @@ export function execve(t: Task, req: ExecRequest): number {
     const script = parseShebang(head.subarray(0, n));
     if (script === null) break;
     releaseFile(file);
+    if (req.pathInaccessible) return -E.ENOENT;
     const interp = resolvePath(t.fs, t.fs.cwd, script.interp, true);
     if (typeof interp === 'number') return interp;
     argv = [script.interp, ...(script.arg !== null ? [script.arg] : []), path, ...argv.slice(1)];

@@ -28,6 +28,23 @@ const NO_XATTRCREATE = 'the Gofer serves no Txattrcreate (gofer/p9/server.ts ans
 const GOFER_SETID = 'the Gofer strips set-user-ID and set-group-ID bits from every mode it is given (hardening: no set-id file is ever made on '
   + 'the host), so the bits set by chmod through a Gofer mount are gone; a Sentry-side record of them would be the fix';
 
+const READ_CONSUMES = 'read(2) into a bad buffer: the Sentry reads from the file into its own buffer, then fails the copy-out with EFAULT, so a '
+  + 'pipe has lost the bytes; Linux copies straight from the pipe buffer and consumes nothing it could not copy. The fix belongs in the read '
+  + 'path (syscalls/file.ts): probe the destination before reading from a file that cannot rewind';
+const PROC_FD_MAGIC = '/proc/self/fd/N is an ordinary symlink to its text ("pipe:[ino]") in the sandbox; on Linux it is a magic link that '
+  + 'opens the file itself, so a pipe end can be reopened through it. The fix belongs in the path walk (sentry/vfs) with procfs';
+
+const NO_SIGBUS = 'a file mapping read past the page that holds the end of the file gives zeros in the sandbox; Linux raises SIGBUS '
+  + '(BUS_ADRERR at the address). The fix belongs in the mm fault path (sentry/mm): fault in a file page beyond EOF as SIGBUS';
+
+const FUTEX_KEYS = 'futex keys are MemoryFile offsets for private and shared operations alike, so a FUTEX_WAKE_PRIVATE on a MAP_SHARED '
+  + 'word wakes a shared waiter in another process; Linux keys a private futex by (mm, address), apart from the shared key. The fix '
+  + 'belongs in syscalls/futex.ts and sentry/kernel/futex.ts: a private key per address space';
+
+const PRCTL_NNP = 'prctl keeps no_new_privs in a per-task table (syscalls/task.ts prctlState): PR_SET/GET_NO_NEW_PRIVS do not check that the '
+  + 'unused arguments are zero (EINVAL on Linux), and the flag is not inherited by fork; a wrong call in the program leaves it set in the '
+  + 'parent. The fix belongs with the task credentials, where seccomp(2) (in progress) needs the flag too';
+
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'chmod_setid_mode', sandbox: '1005', reason: GOFER_SETID },
   { program: 'attrs', key: 'setgid_without_gexec_mode', sandbox: '485', reason: GOFER_SETID },
@@ -41,6 +58,22 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
   { program: 'time', key: 'getres_clock_5', sandbox: '0.000000001', reason: COARSE },
   { program: 'time', key: 'getres_clock_6', sandbox: '0.000000001', reason: COARSE },
+  { program: 'pipe', key: 'byte_kept_after_efault', sandbox: '-1 EAGAIN', reason: READ_CONSUMES },
+  { program: 'pipe', key: 'reopen_write_end', sandbox: '-1 ENOENT', reason: PROC_FD_MAGIC },
+  { program: 'pipe', key: 'read_via_reopened', sandbox: '-1 EAGAIN', reason: PROC_FD_MAGIC },
+  { program: 'faults', key: 'sigbus_signo', sandbox: '0', reason: NO_SIGBUS },
+  { program: 'faults', key: 'sigbus_code', sandbox: '0', reason: NO_SIGBUS },
+  { program: 'faults', key: 'sigbus_addr_offset', sandbox: '-1 0', reason: NO_SIGBUS },
+  { program: 'threads', key: 'robust_owner_died', sandbox: '2', reason: 'a process-shared robust mutex (in a MAP_SHARED mapping) whose holder process exits: the waiter in another process times out (ETIMEDOUT) instead of getting EOWNERDEAD, so the lock word is not marked FUTEX_OWNER_DIED at the holder\'s exit. Not yet diagnosed; the fix belongs in sentry/kernel/robust-list.ts or in how the holder\'s exit reaches it' },
+  { program: 'futex', key: 'requeue_same_address_pi', sandbox: '-1 ENOSYS', reason: 'FUTEX_CMP_REQUEUE_PI (and FUTEX_WAIT_REQUEUE_PI) have no implementation in syscalls/futex.ts: ENOSYS before any argument check' },
+  { program: 'futex', key: 'private_wake_misses_other_process', sandbox: '1', reason: FUTEX_KEYS },
+  { program: 'futex', key: 'shared_waiter_timed_out', sandbox: '1', reason: FUTEX_KEYS },
+  { program: 'sleep', key: 'getitimer_virtual_armed', sandbox: '0', reason: 'ITIMER_VIRTUAL and ITIMER_PROF are accepted and read back as disarmed: the Sentry does not account user and system CPU time per process yet (syscalls/signal.ts setitimer/getitimer, with sentry/kernel timers)' },
+  { program: 'prctl', key: 'pdeathsig_delivered', sandbox: 'n', reason: 'PR_SET_PDEATHSIG is kept but not acted on (syscalls/task.ts): no signal when the parent dies. The fix belongs in the exit path (sentry/kernel/scheduler.ts exitGroup, when children are reparented)' },
+  { program: 'prctl', key: 'set_nnp_bad_args', sandbox: '0', reason: PRCTL_NNP },
+  { program: 'prctl', key: 'get_nnp_bad_args', sandbox: '1', reason: PRCTL_NNP },
+  { program: 'prctl', key: 'nnp_set_and_inherited', sandbox: '3', reason: PRCTL_NNP },
+  { program: 'prctl', key: 'nnp_parent_unchanged', sandbox: '1', reason: PRCTL_NNP },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {

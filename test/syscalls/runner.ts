@@ -108,6 +108,25 @@ export function checkNative(label: string, r: RunResult): Line[] {
   return lines;
 }
 
+/** Keys whose expectation failed in a run (the harness's "COMPAT-EXPECT-FAIL key: ..." lines). */
+export function failedExpectations(stderr: string): Set<string> {
+  const keys = new Set<string>();
+  for (const m of stderr.matchAll(new RegExp(`^${EXPECT_FAIL_MARKER} ([a-z0-9_]+): `, 'gm'))) keys.add(m[1]);
+  return keys;
+}
+
+/** Keys the sandbox printed with the same value as the native run. */
+export function agreedKeys(nativeLines: Line[], sandbox: RunResult): Set<string> {
+  let sandboxLines: Line[];
+  try {
+    sandboxLines = parseOutput('sandbox', sandbox.stdout);
+  } catch {
+    return new Set();
+  }
+  const got = new Map(sandboxLines.map((l) => [l.key, l.value]));
+  return new Set(nativeLines.filter((l) => got.get(l.key) === l.value).map((l) => l.key));
+}
+
 export interface Comparison {
   /** "key: linux=… sandbox=…" for each disagreement not in the known list, and each stale entry of it. */
   problems: string[];

@@ -57,6 +57,8 @@ export class Pipe {
   }
 
   write(src: Uint8Array): number {
+    // Linux returns before it looks for readers: an empty write never raises EPIPE.
+    if (src.length === 0) return 0;
     // Up to PIPE_BUF bytes go in whole or not at all.
     if (src.length <= PIPE_BUF && this.buf.length - this.length < src.length && this.readers > 0) return -E.EAGAIN;
     return this.writeStream(src);
@@ -80,6 +82,9 @@ export class Pipe {
 
   /** F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the data would not fit. */
   resize(size: number): number {
+    // fcntl's argument is an unsigned int here; beyond 2^31 no power of two fits it (EINVAL, before EPERM).
+    size %= 2 ** 32;
+    if (size > 2 ** 31) return -E.EINVAL;
     if (size <= 0) size = 4096;
     if (size > PIPE_MAX_SIZE) return -E.EPERM;
     let n = 4096;

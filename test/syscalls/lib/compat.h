@@ -16,10 +16,23 @@
  *   VAL(key, expr)        the result, whatever it is (Linux decides).    key=v | key=-1 EXXX
  *   FACT(key, cond)       cond must hold.                                key=1
  *   SHOW(key, fmt, ...)   a derived value, no expectation.               key=...
+ *   ABOUT("name")         the system call the following FACT and SHOW lines
+ *                         are about (see "Which system call a case tests").
  *
  * Never print what legitimately differs between two runs or between the
  * host and the sandbox: pids, inode and device numbers, times, addresses,
  * host names. Print a fact derived from them instead (see README.md).
+ *
+ * Which system call a case tests (for docs/compatibility.md): the runner
+ * reads each case's expression, as the macros stringify it (#expr), from
+ * the native run (COMPAT_CASES=1 makes every macro write "COMPAT-CASE key
+ * macro about expr" on stderr) and names the first system call in it:
+ * syscall(SYS_x, ...) is x, a glibc wrapper is the call it makes (stat is
+ * newfstatat), a helper defined in the program is the call in its body.
+ * FACT and SHOW state a result, not a call: they count for the ABOUT("x")
+ * in force, else for the call in their expression. ERR, OK, EQ and VAL
+ * count for their call, else for ABOUT. A case naming neither is listed as
+ * unattributed, never guessed (test/syscalls/attribution.ts).
  *
  * Call the system call itself (syscall(SYS_x, ...)) where glibc's wrapper
  * would hide it: wrappers pick other syscalls (stat -> newfstatat), check
@@ -45,6 +58,15 @@
 #define KERNEL_PTR ((void *)0xffffffff81000000UL)
 
 static int compat_failed;
+/* The system call the FACT and SHOW lines that follow are about; NULL for none. */
+static const char *compat_about;
+/* Whether to describe each case on stderr for the runner (COMPAT_CASES=1, native runs only). */
+static int compat_trace_cases;
+
+static void compat_case(const char *key, const char *macro, const char *expr) {
+  if (compat_trace_cases)
+    fprintf(stderr, "COMPAT-CASE\t%s\t%s\t%s\t%s\n", key, macro, compat_about ? compat_about : "-", expr);
+}
 
 static const char *ename(int e) {
   static char buf[16];
@@ -103,21 +125,30 @@ static void compat_fact(const char *key, int cond) {
   if (!cond) compat_expect_fail(key, "0", "1");
 }
 
-#define COMPAT_CALL(fn, key, expr, ...) \
-  do { errno = 0; long _r = (long)(expr); int _e = errno; fn(key, _r, _e, ##__VA_ARGS__); } while (0)
+/* The expression is stringified here, not in COMPAT_CALL, where it would arrive macro-expanded (SYS_read as 0). */
+#define COMPAT_CALL(fn, macro, key, text, expr, ...) \
+  do { \
+    errno = 0; long _r = (long)(expr); int _e = errno; \
+    compat_case(key, macro, text); fn(key, _r, _e, ##__VA_ARGS__); \
+  } while (0)
 
-#define ERR(key, expr, want) COMPAT_CALL(compat_err, key, expr, want)
-#define OK(key, expr) COMPAT_CALL(compat_ok, key, expr)
-#define EQ(key, expr, want) COMPAT_CALL(compat_eq, key, expr, (long)(want))
-#define VAL(key, expr) COMPAT_CALL(compat_val, key, expr)
-#define FACT(key, cond) compat_fact(key, !!(cond))
-#define SHOW(key, ...) do { printf("%s=", key); printf(__VA_ARGS__); printf("\n"); } while (0)
+#define ERR(key, expr, want) COMPAT_CALL(compat_err, "ERR", key, #expr, expr, want)
+#define OK(key, expr) COMPAT_CALL(compat_ok, "OK", key, #expr, expr)
+#define EQ(key, expr, want) COMPAT_CALL(compat_eq, "EQ", key, #expr, expr, (long)(want))
+#define VAL(key, expr) COMPAT_CALL(compat_val, "VAL", key, #expr, expr)
+#define FACT(key, cond) do { int _c = !!(cond); compat_case(key, "FACT", #cond); compat_fact(key, _c); } while (0)
+#define SHOW(key, ...) do { compat_case(key, "SHOW", #__VA_ARGS__); printf("%s=", key); printf(__VA_ARGS__); printf("\n"); } while (0)
+#define ABOUT(name) (compat_about = (name))
 
 /*
  * Line-buffered stdout: a crash loses at most the line being written, and
  * the output shows how far the program got.
  */
-__attribute__((constructor)) static void compat_init(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+__attribute__((constructor)) static void compat_init(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  const char *t = getenv("COMPAT_CASES");
+  compat_trace_cases = t != NULL && strcmp(t, "1") == 0;
+}
 
 /* Ends main: "done=1" proves the program ran to the end. */
 static int compat_done(void) {
