@@ -1,6 +1,7 @@
 // getsockopt(2) and setsockopt(2) at SOL_SOCKET, as Linux's sk_getsockopt
 // and sk_setsockopt answer them for an AF_UNIX socket. AF_UNIX has no
 // options of its own at other levels (EOPNOTSUPP there).
+import { ConsoleFile } from '../sentry/fsimpl/host/console-file.js';
 import { E } from '../abi/linux/errno.js';
 import * as S from '../abi/linux/socket.js';
 import type { Task } from '../sentry/kernel/task.js';
@@ -69,15 +70,28 @@ function optionValue(t: Task, s: UnixSocket, name: number): Uint8Array | number 
   return -E.ENOPROTOOPT;
 }
 
+/** The options a console on a host socket answers: it is a connected, unnamed AF_UNIX stream socket. */
+function consoleOption(name: number): Uint8Array | number {
+  const int = (v: number): Uint8Array => { const b = new Uint8Array(4); new DataView(b.buffer).setInt32(0, v, true); return b; };
+  switch (name) {
+    case S.SO_TYPE: return int(S.SOCK_STREAM);
+    case S.SO_DOMAIN: return int(S.AF_UNIX);
+    case S.SO_PROTOCOL: case S.SO_ACCEPTCONN: case S.SO_ERROR: return int(0);
+    default: return -E.ENOPROTOOPT;
+  }
+}
+
 function getsockopt(t: Task): number {
   const s = socketOf(t, t.argInt(0));
-  if (typeof s === 'number') return s;
+  const f = t.fdTable.get(t.argInt(0));
+  const console = s === -E.ENOTSOCK && f instanceof ConsoleFile && f.isHostSocket;
+  if (typeof s === 'number' && !console) return s;
   const level = t.argInt(1), name = t.argInt(2), valAddr = t.arg(3), lenAddr = t.arg(4);
   if (level !== S.SOL_SOCKET) return -E.EOPNOTSUPP;
   const len = t.mm.readU32(lenAddr);
   if (len === null) return -E.EFAULT;
   if ((len | 0) < 0) return -E.EINVAL;
-  const v = optionValue(t, s, name);
+  const v = typeof s === 'number' ? consoleOption(name) : optionValue(t, s, name);
   if (typeof v === 'number') return v;
   const n = Math.min(len, v.length);
   if (n > 0 && t.mm.copyOutFull(valAddr, v.subarray(0, n)) < 0) return -E.EFAULT;

@@ -12,6 +12,7 @@
 // nobody listening, and a sandbox connect to a host socket node the
 // sandbox did not bind answers ECONNREFUSED, so no host socket is ever
 // reached from inside.
+import { ConsoleFile } from '../sentry/fsimpl/host/console-file.js';
 import { E } from '../abi/linux/errno.js';
 import { O_NONBLOCK } from '../abi/linux/fcntl.js';
 import {
@@ -159,9 +160,13 @@ function accept4(t: Task, flags: number): number {
 /** getsockname / getpeername: move_addr_to_user with the address the socket reports. */
 function reportName(t: Task, peer: boolean): number {
   const s = socketOf(t, t.argInt(0));
-  if (typeof s === 'number') return s;
   let sa: Uint8Array;
-  if (peer) {
+  if (typeof s === 'number') {
+    // A console on a host socket reads as an unnamed, connected AF_UNIX socket.
+    const f = t.fdTable.get(t.argInt(0));
+    if (s !== -E.ENOTSOCK || !(f instanceof ConsoleFile) || !f.isHostSocket) return s;
+    sa = encodeUnixAddress(null);
+  } else if (peer) {
     if (s.peer === null || s.state !== 'connected') return -E.ENOTCONN;
     sa = encodeUnixAddress(s.peer.address);
   } else {

@@ -4,7 +4,7 @@
 import { E } from '../../../abi/linux/errno.js';
 import { O_RDWR } from '../../../abi/linux/fcntl.js';
 import { TCGETS, TCSETS, TCSETSF, TCSETSW, TERMIOS_SIZE, TIOCGWINSZ, TIOCSWINSZ, WINSIZE_SIZE, TIOCGPGRP } from '../../../abi/linux/ioctl.js';
-import type { Stat } from '../../../abi/linux/stat.js';
+import { S_IFMT, S_IFSOCK, type Stat } from '../../../abi/linux/stat.js';
 import { fdatasync, fstat, fsync } from '../../../host/fs.js';
 import { ioctlWithBuffer, read, write } from '../../../host/io.js';
 import { FileDescription, type IoctlIo } from '../../vfs/file-description.js';
@@ -32,6 +32,16 @@ export class ConsoleFile extends FileDescription {
   override seekable(): boolean { return false; }
   /** Whatever the host fd is (a terminal, a pipe, a file) answers. */
   override fsync(datasync: boolean): number { return datasync ? fdatasync(this.hostFd) : fsync(this.hostFd); }
+
+  /**
+   * Whether the host fd is a socket (runsc's stdio is often a socketpair, as
+   * Node's child_process makes). The sandbox then sees a connected, unnamed
+   * AF_UNIX stream socket: getsockname and getpeername answer for it.
+   */
+  get isHostSocket(): boolean {
+    const s = fstat(this.hostFd);
+    return typeof s !== 'number' && (s.mode & S_IFMT) === S_IFSOCK;
+  }
 
   stat(): Stat | number {
     const s = fstat(this.hostFd);
