@@ -8,6 +8,8 @@ import type { BootSpec, GoferSpec } from './boot-spec.js';
 import { FIRST_PASSED_FD } from './boot-spec.js';
 import { ConfigError, readOciSpec, type OciSpec } from './oci-config.js';
 import { runForeground, type GlobalOptions } from './sandbox.js';
+import { renderSyscallDoc, renderSyscallJson, renderSyscallText } from '../syscalls/docs.js';
+import type { Support } from '../syscalls/types.js';
 
 const program = new Command();
 program
@@ -73,6 +75,16 @@ program.command('do')
       rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
     };
     process.exitCode = await runForeground(`do-${process.pid}`, spec, globals(), opts.overlay);
+  });
+
+program.command('syscalls')
+  .description('list the x86-64 system calls and whether the Sentry implements each (supported, partial, unimplemented)')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+  .addOption(new Option('--support <support>', 'only syscalls with this support').choices(['supported', 'partial', 'unimplemented']))
+  .action((opts: { format: 'text' | 'markdown' | 'json'; support?: Support }) => {
+    if (opts.format === 'markdown') process.stdout.write(renderSyscallDoc());
+    else if (opts.format === 'json') process.stdout.write(renderSyscallJson());
+    else process.stdout.write(renderSyscallText(opts.support ?? null));
   });
 
 program.command('gofer', { hidden: true })

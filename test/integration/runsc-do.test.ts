@@ -84,3 +84,22 @@ describe.skipIf(!ptrace.ok)(`runsc do (ptrace)${ptrace.ok ? '' : ` — skipped: 
     expect(r.stderr).toMatch(/Read-only file system/);
   });
 });
+
+describe('runsc syscalls', () => {
+  it('prints the syscall table with its counts, at least 240 implemented, and filters by support', async () => {
+    const all = await runsc(['syscalls']);
+    expect(all.status).toBe(0);
+    const m = /^(\d+) implemented \((\d+) supported, (\d+) partial\), (\d+) unimplemented, of (\d+) x86-64 syscalls$/m.exec(all.stdout);
+    expect(m, all.stdout.slice(0, 200)).not.toBeNull();
+    const [implemented, supported, partial, unimplemented, total] = m!.slice(1).map(Number);
+    expect(implemented).toBe(supported + partial);
+    expect(implemented + unimplemented).toBe(total);
+    expect(implemented).toBeGreaterThanOrEqual(240);
+    expect(all.stdout).toMatch(/^ {2}0 {2}read +supported/m);
+    const unimpl = await runsc(['syscalls', '--support', 'unimplemented']);
+    expect(unimpl.stdout.trim().split('\n').length - 1).toBe(unimplemented);
+    expect(unimpl.stdout).not.toMatch(/ supported /);
+    const json = JSON.parse((await runsc(['syscalls', '--format', 'json'])).stdout) as Array<{ support: string }>;
+    expect(json.filter((r) => r.support !== 'unimplemented').length).toBe(implemented);
+  });
+});

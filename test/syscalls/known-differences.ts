@@ -41,9 +41,6 @@ const FUTEX_KEYS = 'futex keys are MemoryFile offsets for private and shared ope
   + 'word wakes a shared waiter in another process; Linux keys a private futex by (mm, address), apart from the shared key. The fix '
   + 'belongs in syscalls/futex.ts and sentry/kernel/futex.ts: a private key per address space';
 
-const PRCTL_NNP = 'prctl keeps no_new_privs in a per-task table (syscalls/task.ts prctlState): PR_SET/GET_NO_NEW_PRIVS do not check that the '
-  + 'unused arguments are zero (EINVAL on Linux), and the flag is not inherited by fork; a wrong call in the program leaves it set in the '
-  + 'parent. The fix belongs with the task credentials, where seccomp(2) (in progress) needs the flag too';
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'chmod_setid_mode', sandbox: '1005', reason: GOFER_SETID },
@@ -68,12 +65,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'futex', key: 'requeue_same_address_pi', sandbox: '-1 ENOSYS', reason: 'FUTEX_CMP_REQUEUE_PI (and FUTEX_WAIT_REQUEUE_PI) have no implementation in syscalls/futex.ts: ENOSYS before any argument check' },
   { program: 'futex', key: 'private_wake_misses_other_process', sandbox: '1', reason: FUTEX_KEYS },
   { program: 'futex', key: 'shared_waiter_timed_out', sandbox: '1', reason: FUTEX_KEYS },
-  { program: 'sleep', key: 'getitimer_virtual_armed', sandbox: '0', reason: 'ITIMER_VIRTUAL and ITIMER_PROF are accepted and read back as disarmed: the Sentry does not account user and system CPU time per process yet (syscalls/signal.ts setitimer/getitimer, with sentry/kernel timers)' },
-  { program: 'prctl', key: 'pdeathsig_delivered', sandbox: 'n', reason: 'PR_SET_PDEATHSIG is kept but not acted on (syscalls/task.ts): no signal when the parent dies. The fix belongs in the exit path (sentry/kernel/scheduler.ts exitGroup, when children are reparented)' },
-  { program: 'prctl', key: 'set_nnp_bad_args', sandbox: '0', reason: PRCTL_NNP },
-  { program: 'prctl', key: 'get_nnp_bad_args', sandbox: '1', reason: PRCTL_NNP },
-  { program: 'prctl', key: 'nnp_set_and_inherited', sandbox: '3', reason: PRCTL_NNP },
-  { program: 'prctl', key: 'nnp_parent_unchanged', sandbox: '1', reason: PRCTL_NNP },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {
