@@ -29,7 +29,7 @@ const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [option
   --smoke            every workload once per runner with tiny iteration counts
                      (a check that everything runs; figures meaningless);
                      writes to bench/out/smoke/ unless --out-dir is given
-  --reps R           timed runs per runner and workload, after one warm-up (default 5)
+  --reps R           timed runs per runner and workload, after one warm-up (default 7)
   --timeout S        seconds allowed for one run (default 120; smoke 60)
   --workloads LIST   comma-separated subset of: ${WORKLOADS.map((w) => w.id).join(', ')}
   --runners LIST     comma-separated subset of runner names (native, runc,
@@ -40,7 +40,7 @@ const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [option
 `;
 
 function parseArgs(argv) {
-  const o = { smoke: false, reps: 5, timeout: null, workloads: null, runners: null, outDir: null, keep: false, oursRunsc: path.join(REPO_DIR, 'bin', 'runsc.js') };
+  const o = { smoke: false, reps: 7, timeout: null, workloads: null, runners: null, outDir: null, keep: false, oursRunsc: path.join(REPO_DIR, 'bin', 'runsc.js') };
   const bad = (msg) => { process.stderr.write(`${msg}\n${USAGE}`); process.exit(2); };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -103,7 +103,7 @@ const parseKeys = (stdout) => Object.fromEntries([...stdout.matchAll(/^(\w+)=(\S
 
 async function runWorkload(ctx, w, runners) {
   const size = w.sizes[ctx.opts.smoke ? 'smoke' : 'full'];
-  const argvFor = w.startup ? (where) => [where.true] : (where) => [path.join(where.bin, w.program), ...w.args(where, size)];
+  const argvFor = w.startup ? () => ['/bin/true'] : (where) => [path.join(where.bin, w.program), ...w.args(where, size)];
   const entry = { id: w.id, group: w.group, skip: w.skip ?? null, command: w.skip ? null : shown(ctx, argvFor(ctx.hostWhere)), rows: [] };
   entry.rows = w.metrics.map((m) => ({ key: m.key, label: m.label, unit: m.unit, goal: m.goal ?? null, cells: {} }));
   if (w.skip) { say(`${clock()} ${w.id}: skipped: ${w.skip}`); return entry; }
@@ -181,7 +181,7 @@ async function main() {
     const reason = await r.probe();
     r.status = reason ? 'skipped' : 'ok';
     runnerInfo.push({ name: r.name, label: r.label, status: r.status, reason, command: shown(ctx, r.command), note: r.note ?? null });
-    say(`${clock()} runner ${r.name}: ${reason ? `SKIPPED: ${reason}` : `ok (${r.command})`}`);
+    say(`${clock()} runner ${r.name}: ${reason ? `SKIPPED: ${reason}` : `ok: ${shown(ctx, r.command)}`}`);
   }
   const usable = runners.filter((r) => r.status === 'ok');
   if (!usable.length) { process.stderr.write('bench: no runner can run\n'); process.exit(1); }

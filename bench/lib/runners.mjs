@@ -162,7 +162,7 @@ function nativeRunner(ctx) {
   const env = { PATH: '/usr/bin:/bin', HOME: ctx.nativeTmp, TMPDIR: ctx.nativeTmp, LANG: 'C.UTF-8' };
   return {
     name: 'native', label: 'native', dataDir,
-    command: '(the program, directly)',
+    command: 'the program itself, directly on the host',
     supports: () => true,
     whyNot: () => null,
     exec: (argvFor) => {
