@@ -37,13 +37,16 @@ export function ratioChart(rows, meta) {
   let y = headH + legendH;
   const plotTop = y;
   const body = [];
+  const stripes = []; // every other row shaded, under the grid, so a label is easy to follow to its bars
   let lastGroup = null;
+  let n = 0;
   for (const r of rows) {
     if (r.group !== lastGroup) {
       lastGroup = r.group;
       body.push(`<text x="12" y="${y + 17}" font-weight="bold" font-size="13" fill="${COLORS.text}">${esc(r.group)}</text>`);
       y += groupH;
     }
+    if (n++ % 2 === 1) stripes.push(`<rect x="6" y="${y - 4}" width="${W - 12}" height="${rowH}" fill="#f3f5f8"/>`);
     body.push(`<text x="${labelW}" y="${y + barH + 5}" text-anchor="end" font-size="12" fill="${COLORS.text}">${esc(r.label)}</text>`);
     const bars = [['gvisor', r.vsGvisor], ['native', r.vsNative]];
     bars.forEach(([kind, v], i) => {
@@ -102,7 +105,7 @@ export function ratioChart(rows, meta) {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
-    ...head, ...legend, ...grid, ...body,
+    ...head, ...legend, ...stripes, ...grid, ...body,
     '</svg>',
     '',
   ].join('\n');
