@@ -87,7 +87,7 @@ function execveAt(t: Task, dirfd: number, pathIdx: number, argvAddr: number, env
   } else {
     const start = dirfdStart(t, dirfd, path);
     if (typeof start === 'number') return start;
-    dentry = resolvePath(t.fs, start, path, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+    dentry = resolvePath(t.fs, start, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, t.creds);
     // Linux names a file found relative to a directory fd /dev/fd/N/path (an interpreter gets that name).
     if (dirfd !== AT_FDCWD && !path.startsWith('/')) shownPath = `/dev/fd/${dirfd}/${path}`;
   }

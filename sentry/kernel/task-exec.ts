@@ -82,7 +82,7 @@ export function execve(t: Task, req: ExecRequest): number {
     if (script === null) break;
     releaseFile(file);
     if (req.pathInaccessible) return -E.ENOENT;
-    const interp = resolvePath(t.fs, t.fs.cwd, script.interp, true);
+    const interp = resolvePath(t.fs, t.fs.cwd, script.interp, true, t.creds);
     if (typeof interp === 'number') return interp;
     argv = [script.interp, ...(script.arg !== null ? [script.arg] : []), path, ...argv.slice(1)];
     dentry = interp;
@@ -97,7 +97,7 @@ export function execve(t: Task, req: ExecRequest): number {
   randomFillSync(random);
   const fs: FsContext = t.fs;
   const image = loadExecutable(mm, file, (p) => {
-    const d = resolvePath(fs, fs.cwd, p, true);
+    const d = resolvePath(fs, fs.cwd, p, true, t.creds);
     if (typeof d === 'number') return d;
     return openForExec(t, d);
   }, {

@@ -287,5 +287,18 @@ int main(int argc, char **argv, char **envp) {
   /* A script through a close-on-exec fd: the interpreter could not open it again (/dev/fd/N is gone). */
   int sfd = open(wpath("script"), O_RDONLY | O_CLOEXEC);
   ERR("execveat_cloexec_script", syscall(SYS_execveat, sfd, "", sargs, NULL, AT_EMPTY_PATH), ENOENT);
+  /* The path walk checks search permission: an unprivileged exec through a directory it cannot search is EACCES. */
+  mkdir(wpath("locked"), 0700);
+  write_file("locked/run", "#!/bin/sh\nexit 0\n", 0755);
+  pid = fork();
+  if (pid == 0) {
+    if (setresgid(4242, 4242, 4242) != 0 || setresuid(4242, 4242, 4242) != 0) _exit(98);
+    char *a[] = { wpath("locked/run"), NULL };
+    syscall(SYS_execve, a[0], a, NULL);
+    _exit(errno == EACCES ? 13 : 97);
+  }
+  waitpid(pid, &st, 0);
+  ABOUT("execve");
+  EQ("execve_unsearchable_dir_eacces", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 13);
   return compat_done();
 }
