@@ -2,6 +2,7 @@
 // (semget/semop/semtimedop/semctl) and message queues (msgget/msgsnd/
 // msgrcv/msgctl), with Linux's argument checks in Linux's order. State is
 // in sentry/kernel/ipc/.
+import { readTimespec } from './time.js';
 import { E, ERESTARTNOHAND } from '../abi/linux/errno.js';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/linux/mman.js';
 import { ipcOf } from '../sentry/kernel/ipc/namespace.js';
@@ -49,6 +50,17 @@ function ownerChange<T extends IpcObject>(t: Task, reg: IpcRegistry<T>, id: numb
   const o = reg.byId(id);
   if (typeof o === 'number') return o;
   return ipcOwns(o.perm, t.creds) ? o : -E.EPERM;
+}
+
+/** IPC_SET: the owner (or root) sets uid, gid and mode from the struct at addr. */
+function ipcSet<T extends IpcObject>(t: Task, reg: IpcRegistry<T>, id: number, addr: number, size: number): number {
+  const dv = readStruct(t, addr, size);
+  if (typeof dv === 'number') return dv;
+  const o = ownerChange(t, reg, id);
+  if (typeof o === 'number') return o;
+  applyPermSet(o.perm, dv);
+  o.ctime = nowSeconds();
+  return 0;
 }
 
 // ---- shared memory ----
@@ -149,15 +161,7 @@ function shmctl(t: Task): number {
       }, SHMID_DS_SIZE);
       return r < 0 ? r : cmd === IPC_STAT ? 0 : s.id;
     }
-    case IPC_SET: {
-      const dv = readStruct(t, buf, SHMID_DS_SIZE);
-      if (typeof dv === 'number') return dv;
-      const s = ownerChange(t, reg, id);
-      if (typeof s === 'number') return s;
-      applyPermSet(s.perm, dv);
-      s.ctime = nowSeconds();
-      return 0;
-    }
+    case IPC_SET: return ipcSet(t, reg, id, buf, SHMID_DS_SIZE);
     case IPC_RMID: {
       const s = ownerChange(t, reg, id);
       if (typeof s === 'number') return s;
@@ -191,16 +195,6 @@ function semget(t: Task): number {
   }, (s) => (s.nsems < nsems ? -E.EINVAL : 0));
 }
 
-/** Reads a timespec timeout; -EFAULT or -EINVAL. */
-function readTimeout(t: Task, addr: number): { sec: number; nsec: number } | number {
-  const b = new Uint8Array(16);
-  if (t.mm.copyInFull(addr, b) < 0) return -E.EFAULT;
-  const dv = new DataView(b.buffer);
-  const sec = Number(dv.getBigInt64(0, true)), nsec = Number(dv.getBigInt64(8, true));
-  if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
-  return { sec, nsec };
-}
-
 function semtimedop(t: Task, id: number, sopsAddr: number, nsops: number, timeoutAddr: number): number {
   if (nsops < 1 || id < 0) return -E.EINVAL;
   if (nsops > SEMOPM) return -E.E2BIG;
@@ -211,7 +205,7 @@ function semtimedop(t: Task, id: number, sopsAddr: number, nsops: number, timeou
   for (let i = 0; i < nsops; i++) ops.push({ num: dv.getUint16(i * 6, true), op: dv.getInt16(i * 6 + 2, true), flags: dv.getInt16(i * 6 + 4, true) });
   let timeoutNs = -1;
   if (timeoutAddr !== 0) {
-    const ts = readTimeout(t, timeoutAddr);
+    const ts = readTimespec(t, timeoutAddr);
     if (typeof ts === 'number') return ts;
     timeoutNs = ts.sec * 1e9 + ts.nsec;
   }
@@ -275,15 +269,7 @@ function semctl(t: Task): number {
       }, SEMID_DS_SIZE);
       return r < 0 ? r : cmd === IPC_STAT ? 0 : s.id;
     }
-    case IPC_SET: {
-      const dv = readStruct(t, arg, SEMID_DS_SIZE);
-      if (typeof dv === 'number') return dv;
-      const s = ownerChange(t, reg, id);
-      if (typeof s === 'number') return s;
-      applyPermSet(s.perm, dv);
-      s.ctime = nowSeconds();
-      return 0;
-    }
+    case IPC_SET: return ipcSet(t, reg, id, arg, SEMID_DS_SIZE);
     case IPC_RMID: {
       const s = ownerChange(t, reg, id);
       if (typeof s === 'number') return s;
