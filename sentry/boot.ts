@@ -10,7 +10,7 @@ import { PtracePlatform } from '../platform/ptrace/index.js';
 import { STUB_BASE } from '../platform/ptrace/stub-elf.js';
 import { Waker } from '../platform/ptrace/waker.js';
 import { recvSome } from '../host/socket.js';
-import { SI_USER } from '../abi/linux/siginfo.js';
+import { SI_KERNEL, SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
 import { newDevfs } from './fsimpl/dev/devfs.js';
@@ -145,7 +145,10 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   const kernel = new Kernel(platform, memoryFile, root, log, strace, readHostAuxv());
   kernel.hostname = cfg.hostname;
   // The Sentry's own /dev and /proc, over whatever the root has there: never the host's.
-  mountSynthetic(root, '/dev', newDevfs());
+  // A pty's signal characters (^C, ^\, ^Z) go to its foreground process group.
+  mountSynthetic(root, '/dev', newDevfs((pgid, signo) => {
+    for (const g of kernel.processGroup(pgid)) sendToGroup(g, signo, { signo, code: SI_KERNEL });
+  }));
   mountSynthetic(root, '/proc', newProcfs(kernel, () => kernel.current));
   mountSynthetic(root, '/sys', newSysfs());
 

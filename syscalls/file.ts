@@ -869,7 +869,7 @@ export const fileSyscalls: SyscallGroup = {
     return dup3(t, oldfd, newfd, 0);
   }, 'ff'),
   dup3: sys((t) => dup3(t, t.argInt(0), t.argInt(1), t.argInt(2)), 'ffx'),
-  ioctl: sys(ioctl, 'fxx', 'terminal ioctls on the console; FIONBIO, FIOCLEX, FIONCLEX'),
+  ioctl: sys(ioctl, 'fxx', 'terminal ioctls on the console and on ptys (job-control ioctls are kept, not enforced: no controlling-terminal checks); FIONBIO, FIOCLEX, FIONCLEX'),
   flock: sys(flock, 'fx', 'locks are the Sentry\'s own: processes outside the sandbox do not see them'),
   umask: sys((t) => { const old = t.umask; t.umask = t.argInt(0) & 0o777; return old; }, 'o'),
 };

@@ -1,15 +1,17 @@
 // /dev: the devices a program expects (null, zero, full, random, urandom,
-// tty), the fd links, an empty pts directory and a tmpfs for shm. Nothing here
+// tty, ptmx with its pts directory), the fd links and a tmpfs for shm. Nothing here
 // reaches a host device.
 import { E } from '../../../abi/linux/errno.js';
 import { makedev, S_IFCHR } from '../../../abi/linux/stat.js';
 import type { Inode } from '../../vfs/inode.js';
 import { newTmpfs } from '../tmpfs/tmpfs.js';
+import { ptmxInode, ptsChildren, type SignalGroup } from './pty.js';
 import { DeviceInode, MemoryDeviceFile, SyntheticDir, SyntheticSymlink } from '../synthetic/synthetic.js';
 
 const DEVFS_DEV = 0x5;
+const DEVPTS_DEV = 0x16;
 
-export function newDevfs(): SyntheticDir {
+export function newDevfs(signalGroup: SignalGroup): SyntheticDir {
   const children = new Map<string, Inode>();
   const memDev = (name: string, minor: number, kind: 'null' | 'zero' | 'full' | 'random', mode = 0o666): void => {
     children.set(name, new DeviceInode(DEVFS_DEV, S_IFCHR, mode, makedev(1, minor), (flags, stat) => new MemoryDeviceFile(flags, kind, stat)));
@@ -25,8 +27,8 @@ export function newDevfs(): SyntheticDir {
   children.set('stdin', new SyntheticSymlink(DEVFS_DEV, () => '/proc/self/fd/0'));
   children.set('stdout', new SyntheticSymlink(DEVFS_DEV, () => '/proc/self/fd/1'));
   children.set('stderr', new SyntheticSymlink(DEVFS_DEV, () => '/proc/self/fd/2'));
-  const empty = new Map<string, Inode>();
-  children.set('pts', new SyntheticDir(DEVFS_DEV, () => empty, 0o755));
+  children.set('ptmx', ptmxInode(DEVFS_DEV, signalGroup));
+  children.set('pts', new SyntheticDir(DEVPTS_DEV, () => ptsChildren(DEVPTS_DEV), 0o755));
   // POSIX shared memory (shm_open) and semaphores live here: a tmpfs of its own.
   children.set('shm', newTmpfs({ mode: 0o1777 }));
   return new SyntheticDir(DEVFS_DEV, () => children, 0o755);
