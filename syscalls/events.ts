@@ -215,7 +215,8 @@ export const eventSyscalls: SyscallGroup = {
   inotify_init: sys((t) => inotifyInit(t, 0), ''),
   inotify_init1: sys((t) => inotifyInit(t, t.argInt(0)), 'x'),
   inotify_add_watch: sys(inotifyAddWatch, 'fsx',
-    'watches see what the sandbox does; changes the host makes to Gofer files outside it are not seen; sendfile, splice and copy_file_range report no IN_ACCESS/IN_MODIFY'),
+    'watches see what the sandbox does: changes the host makes to Gofer files outside it are not seen; '
+    + 'sendfile, splice, copy_file_range, mmap writes and execve report no IN_ACCESS/IN_MODIFY/IN_OPEN'),
   inotify_rm_watch: sys((t) => {
     const f = inotifyOf(t, t.argInt(0));
     return typeof f === 'number' ? f : f.unwatch(t.argInt(1));

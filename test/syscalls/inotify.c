@@ -7,6 +7,8 @@
  * directory's children, moves' cookies, IN_ISDIR), IN_IGNORED after
  * rm_watch, IN_ONESHOT and a removed inode, coalescing, FIONREAD, a read
  * too small for the first event, and readiness for poll and epoll.
+ * IN_Q_OVERFLOW takes 16384 events, too slow to make through the Gofer
+ * here: sentry/fsimpl/events/inotify.test.ts tests it.
  */
 #include "lib/compat.h"
 #include <fcntl.h>
@@ -318,29 +320,6 @@ int main(int argc, char **argv) {
   int status = -1;
   waitpid(child, &status, 0);
   EQ("nobody_status", status, 0);
-
-  /* Overflow: past 16384 queued events one IN_Q_OVERFLOW (wd -1) stands for the rest. */
-  ABOUT("inotify_init1");
-  int ofd = inotify_init1(IN_NONBLOCK);
-  int wd_o = inotify_add_watch(ofd, "d/q", IN_OPEN | IN_CLOSE_NOWRITE);
-  FACT("overflow_wd", wd_o > 0);
-  for (int i = 0; i < 8300; i++) { fd = open("d/q", O_RDONLY); close(fd); }
-  OK("fionread_overflow", ioctl(ofd, FIONREAD, &queued));
-  EQ("fionread_overflow_bytes", queued, 16385 * 16);
-  long count = 0, overflow_last = 0;
-  char obuf[4096] __attribute__((aligned(8)));
-  for (int rounds = 0; rounds < 100; rounds++) {
-    ssize_t n = read(ofd, obuf, sizeof obuf);
-    if (n <= 0) break;
-    for (char *q = obuf; q < obuf + n; q += 16 + ((struct inotify_event *)q)->len) {
-      struct inotify_event *e = (struct inotify_event *)q;
-      count++;
-      overflow_last = e->mask == IN_Q_OVERFLOW && e->wd == -1;
-    }
-  }
-  EQ("overflow_count", count, 16385);
-  FACT("overflow_last", overflow_last);
-  close(ofd);
 
   /* Closing the instance drops its watches. */
   OK("close_plain", close(plain));
