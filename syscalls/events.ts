@@ -5,6 +5,13 @@ import { EpollFile, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLET, EPOLLIN, EPOLLOUT, EPO
 import { EventFdFile } from '../sentry/fsimpl/events/eventfd.js';
 import { SignalFdFile } from '../sentry/fsimpl/events/signalfd.js';
 import { TimerFdFile } from '../sentry/fsimpl/events/timerfd.js';
+import { InotifyFile } from '../sentry/fsimpl/events/inotify.js';
+import { ALL_INOTIFY_BITS, IN_DONT_FOLLOW, IN_MASK_ADD, IN_MASK_CREATE, IN_ONLYDIR } from '../abi/linux/inotify.js';
+import { R_OK } from '../abi/linux/fcntl.js';
+import { S_IFDIR } from '../abi/linux/stat.js';
+import { mayAccess } from '../sentry/vfs/ops.js';
+import { resolvePath } from '../sentry/vfs/path-walk.js';
+import { pathArg } from './args.js';
 import { UNBLOCKABLE } from '../sentry/kernel/signal-state.js';
 import type { Task } from '../sentry/kernel/task.js';
 import { monotonicNs } from '../sentry/kernel/timers.js';
@@ -135,6 +142,39 @@ function signalfd(t: Task, fd: number, maskAddr: number, size: number, flags: nu
   return t.fdTable.add(new SignalFdFile(t.kernel, t, mask, flags & O_NONBLOCK), (flags & O_CLOEXEC) !== 0);
 }
 
+function inotifyInit(t: Task, flags: number): number {
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK)) return -E.EINVAL;
+  return t.fdTable.add(new InotifyFile(flags & O_NONBLOCK), (flags & O_CLOEXEC) !== 0);
+}
+
+function inotifyOf(t: Task, fd: number): InotifyFile | number {
+  const f = t.fdTable.get(fd);
+  if (f === null) return -E.EBADF;
+  return f instanceof InotifyFile ? f : -E.EINVAL;
+}
+
+/**
+ * inotify_add_watch(2) in Linux's order: the mask's bits, the fd, the path
+ * (with read permission), then the watch. A mask of flags alone is taken:
+ * a watch that reports nothing.
+ */
+function inotifyAddWatch(t: Task): number {
+  const mask = t.argU32(2);
+  if ((mask & ALL_INOTIFY_BITS) === 0) return -E.EINVAL;
+  const f = t.fdTable.get(t.argInt(0));
+  if (f === null) return -E.EBADF;
+  if ((mask & IN_MASK_ADD) && (mask & IN_MASK_CREATE)) return -E.EINVAL;
+  if (!(f instanceof InotifyFile)) return -E.EINVAL;
+  const path = pathArg(t, 1);
+  if (typeof path === 'number') return path;
+  const d = resolvePath(t.fs, t.fs.cwd, path, (mask & IN_DONT_FOLLOW) === 0, t.creds);
+  if (typeof d === 'number') return d;
+  if ((mask & IN_ONLYDIR) && d.inode.type !== S_IFDIR) return -E.ENOTDIR;
+  const r = mayAccess(t.creds, d.inode, R_OK);
+  if (r < 0) return r;
+  return f.watch(d.inode, mask);
+}
+
 export const eventSyscalls: SyscallGroup = {
   epoll_create: sys((t) => (t.argInt(0) <= 0 ? -E.EINVAL : epollCreate(t, 0)), 'i'),
   epoll_create1: sys((t) => epollCreate(t, t.argInt(0)), 'x'),
@@ -172,6 +212,15 @@ export const eventSyscalls: SyscallGroup = {
     const cur = tf.get();
     return writeItimerspec(t, t.arg(1), cur.interval, cur.value);
   }, 'fp'),
+  inotify_init: sys((t) => inotifyInit(t, 0), ''),
+  inotify_init1: sys((t) => inotifyInit(t, t.argInt(0)), 'x'),
+  inotify_add_watch: sys(inotifyAddWatch, 'fsx',
+    'watches see what the sandbox does: changes the host makes to Gofer files outside it are not seen; '
+    + 'sendfile, splice, copy_file_range, mmap writes and execve report no IN_ACCESS/IN_MODIFY/IN_OPEN'),
+  inotify_rm_watch: sys((t) => {
+    const f = inotifyOf(t, t.argInt(0));
+    return typeof f === 'number' ? f : f.unwatch(t.argInt(1));
+  }, 'fi'),
   signalfd: sys((t) => signalfd(t, t.argInt(0), t.arg(1), t.arg(2), 0), 'fpu'),
   signalfd4: sys((t) => signalfd(t, t.argInt(0), t.arg(1), t.arg(2), t.argInt(3)), 'fpux'),
 };

@@ -23,6 +23,8 @@ export { permissionOf };
 import { sys, type SyscallGroup } from './types.js';
 import { blockIfAgain, writeResult } from './blocking-io.js';
 import { createFile, createTmpfile } from '../sentry/vfs/ops.js';
+import { notifyAccess, notifyChange, notifyOpen, notifyWrite } from '../sentry/vfs/notify.js';
+import { IN_MODIFY } from '../abi/linux/inotify.js';
 import { FifoEnd } from '../sentry/fsimpl/pipe/fifo.js';
 import { addSeals, sealsOf } from '../sentry/fsimpl/tmpfs/memfd.js';
 import { UnixSocket } from '../sentry/fsimpl/unix/socket.js';
@@ -133,7 +135,19 @@ function doRead(t: Task, fd: number, addr: number, count: number, offset: number
   if (file.dentry?.inode.type === S_IFDIR) return -E.EISDIR;
   // Sockets move data themselves: message boundaries, timeouts, their own SIGPIPE rule.
   if (file instanceof UnixSocket) return socketIo(t, file, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }], false);
-  return blockIfAgain(t, file, false, readInto(t, file, addr, count, offset));
+  return accessed(file, blockIfAgain(t, file, false, readInto(t, file, addr, count, offset)));
+}
+
+/** A read that moved data is an access for the file's watches (fsnotify_access). */
+function accessed(file: FileDescription, r: number): number {
+  if (r > 0) notifyAccess(file);
+  return r;
+}
+
+/** A write that moved data is a modification for the file's watches (fsnotify_modify). */
+function modified(file: FileDescription, r: number): number {
+  if (r > 0) notifyWrite(file);
+  return r;
 }
 
 function doWrite(t: Task, fd: number, addr: number, count: number, offset: number): number {
@@ -142,7 +156,7 @@ function doWrite(t: Task, fd: number, addr: number, count: number, offset: numbe
   if (!file.writable || (file instanceof PathFile)) return -E.EBADF;
   if (!accessOk(addr, count)) return -E.EFAULT;
   if (file instanceof UnixSocket) return socketIo(t, file, [{ base: addr, len: Math.min(count, MAX_RW_COUNT) }], true);
-  return writeResult(t, file, count, (done) => writeFrom(t, file, addr + done, count - done, offset < 0 ? -1 : offset + done));
+  return modified(file, writeResult(t, file, count, (done) => writeFrom(t, file, addr + done, count - done, offset < 0 ? -1 : offset + done)));
 }
 
 /**
@@ -208,10 +222,11 @@ export function doVector(t: Task, fd: number, iovAddr: number, iovCount: number,
   };
   if (rwf & FS.RWF_NOWAIT) {
     // As O_NONBLOCK for this call: a stream that would wait says EAGAIN (or what it moved).
-    return withAppend(file, rwf, () => transfer(0));
+    const n = withAppend(file, rwf, () => transfer(0));
+    return write ? modified(file, n) : accessed(file, n);
   }
-  if (!write) return blockIfAgain(t, file, false, transfer(0));
-  const r = writeResult(t, file, Math.min(wanted, budget), (done) => withAppend(file, rwf, () => transfer(done)));
+  if (!write) return accessed(file, blockIfAgain(t, file, false, transfer(0)));
+  const r = modified(file, writeResult(t, file, Math.min(wanted, budget), (done) => withAppend(file, rwf, () => transfer(done))));
   if (r > 0 && (rwf & (FS.RWF_SYNC | FS.RWF_DSYNC))) {
     const s = file.fsync((rwf & FS.RWF_SYNC) === 0);
     if (s < 0 && s !== -E.EINVAL) return s;
@@ -265,7 +280,7 @@ function openTarget(t: Task, start: Dentry, path: string, flags: number, mode: n
       if (p.parent.inode.readonly) return -E.EROFS;
       const file = createFile(t.creds, p.parent, p.name, fileFlags(flags), mode & 0o7777 & ~t.umask);
       if (typeof file === 'number') return file;
-      return { fd: t.fdTable.add(file, cloexec) };
+      return { fd: installOpened(t, file, cloexec) };
     }
     if (flags & F.O_EXCL) return -E.EEXIST;
     if (existing.inode.type !== S_IFLNK || (flags & F.O_NOFOLLOW)) return existing;
@@ -328,7 +343,7 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
     const w = t.syscallState as FifoOpenWait;
     if (!waiting.ready()) return t.block([waiting.fifo.opened], -ERESTARTSYS);
     t.onInterrupt = null;
-    return t.fdTable.add(waiting, w.cloexec);
+    return installOpened(t, waiting, w.cloexec);
   }
   flags &= F.VALID_OPEN_FLAGS;
   const cloexec = (flags & F.O_CLOEXEC) !== 0;
@@ -352,7 +367,7 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
     if (typeof dir === 'number') return dir;
     if (dir.inode.type !== S_IFDIR) return -E.ENOTDIR;
     const file = createTmpfile(t.creds, dir, fileFlags(flags), mode & 0o7777 & ~t.umask, (flags & F.O_EXCL) === 0);
-    return typeof file === 'number' ? file : t.fdTable.add(file, cloexec);
+    return typeof file === 'number' ? file : installOpened(t, file, cloexec);
   }
   const found = openTarget(t, start, path, flags, mode, cloexec, rules);
   if (typeof found === 'number') return found;
@@ -381,6 +396,15 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
     const r = file.truncate(0);
     if (r < 0) { file.decRef(); return r; }
   }
+  // Linux reports the open, then the truncation (handle_truncate runs after vfs_open).
+  notifyOpen(file);
+  if (truncate) notifyChange(dentry.inode, IN_MODIFY, dentry);
+  return t.fdTable.add(file, cloexec);
+}
+
+/** The end of a successful open: the file's watches hear IN_OPEN, then it gets its fd. */
+function installOpened(t: Task, file: FileDescription, cloexec: boolean): number {
+  notifyOpen(file);
   return t.fdTable.add(file, cloexec);
 }
 
@@ -484,6 +508,8 @@ function getdents(t: Task, old: boolean): number {
   const addr = t.arg(1), count = t.argU32(2);
   const entries = file.readdir();
   if (typeof entries === 'number') return entries;
+  // Every listing is an access to the directory (iterate_dir), even one at its end.
+  notifyAccess(file);
   const out = new Uint8Array(Math.min(count, 1 << 20));
   const dv = new DataView(out.buffer);
   let used = 0, consumed = 0;

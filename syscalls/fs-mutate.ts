@@ -19,6 +19,8 @@ import type { Dentry } from '../sentry/vfs/dentry.js';
 import type { FileDescription } from '../sentry/vfs/file-description.js';
 import type { Inode } from '../sentry/vfs/inode.js';
 import * as vfs from '../sentry/vfs/ops.js';
+import { notifyChange } from '../sentry/vfs/notify.js';
+import { IN_MODIFY } from '../abi/linux/inotify.js';
 import { PathFile } from '../sentry/vfs/path-file.js';
 import { resolveParent, resolvePath } from '../sentry/vfs/path-walk.js';
 import { dirfdStart, pathArg } from './args.js';
@@ -186,7 +188,13 @@ function ftruncate(t: Task, fd: number, length: number): number {
   if (typeof f === 'number') return f;
   if (typeOfFile(f) !== S_IFREG || !f.writable) return -E.EINVAL;
   if (length > 0 && fsizeAllows(t, length - 1, 1) < 0) return -E.EFBIG;
-  return f.truncate(length);
+  return fileModified(f, f.truncate(length));
+}
+
+/** A change to an open file's data that succeeded is IN_MODIFY for its watches. */
+function fileModified(f: FileDescription, r: number): number {
+  if (r >= 0 && f.dentry !== null) notifyChange(f.dentry.inode, IN_MODIFY, f.dentry);
+  return r;
 }
 
 /**
@@ -212,7 +220,7 @@ function fallocate(t: Task, fd: number, mode: number, offset: number, length: nu
   if (type === S_IFDIR) return -E.EISDIR;
   if (type !== S_IFREG && type !== S_IFBLK) return -E.ENODEV;
   if (offset + length > Number.MAX_SAFE_INTEGER) return -E.EFBIG;
-  return f.allocate(mode, offset, length);
+  return fileModified(f, f.allocate(mode, offset, length));
 }
 
 function fsync(t: Task, fd: number, datasync: boolean): number {

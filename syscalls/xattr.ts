@@ -1,4 +1,6 @@
 // Extended attributes and statfs.
+import { notifyChange } from '../sentry/vfs/notify.js';
+import { IN_ATTRIB } from '../abi/linux/inotify.js';
 import { E } from '../abi/linux/errno.js';
 import { AT_FDCWD, W_OK } from '../abi/linux/fcntl.js';
 import { S_IFDIR, S_IFREG, S_ISVTX } from '../abi/linux/stat.js';
@@ -111,6 +113,12 @@ function xattrName(t: Task, idx: number): string | number {
  * value are copied in first, then the file is found, then the mount, the
  * permission and the namespace are checked.
  */
+/** An extended attribute changed: IN_ATTRIB for the inode's watches. */
+function attribChanged(inode: Inode, r: number): number {
+  if (r >= 0) notifyChange(inode, IN_ATTRIB);
+  return r;
+}
+
 function setxattr(t: Task, target: () => Inode | null | number): number {
   const flags = t.argInt(4);
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) return -E.EINVAL;
@@ -128,7 +136,7 @@ function setxattr(t: Task, target: () => Inode | null | number): number {
   if (perm < 0) return perm;
   const bad = checkName(name);
   if (bad < 0) return bad;
-  return inode.setxattr(name, value, flags);
+  return attribChanged(inode, inode.setxattr(name, value, flags));
 }
 
 function removexattr(t: Task, target: () => Inode | null | number): number {
@@ -142,7 +150,7 @@ function removexattr(t: Task, target: () => Inode | null | number): number {
   if (perm < 0) return perm;
   const bad = checkName(name);
   if (bad < 0) return bad;
-  return inode.removexattr(name);
+  return attribChanged(inode, inode.removexattr(name));
 }
 
 /** fstatfs's inode: any fd, O_PATH ones included (Linux's fdget_raw). */

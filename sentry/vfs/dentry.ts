@@ -3,6 +3,7 @@
 // dentry points at the mounted root. The VFS's changes (ops.ts) keep them
 // true: an unlinked name leaves its parent's children, a renamed one moves.
 import type { Inode } from './inode.js';
+import { noteDentry } from './notify.js';
 
 export class Dentry {
   readonly children = new Map<string, Dentry>();
@@ -15,7 +16,9 @@ export class Dentry {
   /** An O_TMPFILE file opened without O_EXCL: linkat may give it a name although it has no link. */
   linkable = false;
 
-  constructor(public name: string, public parent: Dentry | null, public inode: Inode) {}
+  constructor(public name: string, public parent: Dentry | null, public inode: Inode) {
+    noteDentry(this);
+  }
 
   /** The path from the sandbox root (or, with null, from the top of the mount tree), for getcwd and /proc. */
   path(root: Dentry | null): string {

@@ -8,6 +8,7 @@ import type { Dentry } from './dentry.js';
 import { lockKey, releaseLocks } from './lock.js';
 import { flockRelease } from './flock.js';
 import type { WaitQueue } from '../kernel/wait-queue.js';
+import { notifyClose } from './notify.js';
 
 let nextId = 1;
 
@@ -94,6 +95,7 @@ export abstract class FileDescription {
     // OFD and flock locks belong to the description and end with it.
     releaseLocks(lockKey(this), this);
     flockRelease(lockKey(this), this);
+    notifyClose(this);
     this.release();
   }
   protected release(): void {}

@@ -19,6 +19,8 @@ import { Dentry } from './dentry.js';
 import type { FileDescription } from './file-description.js';
 import type { Inode, SetAttr } from './inode.js';
 import { lookupChild } from './path-walk.js';
+import { notifyChange, notifyCreate, notifyLinkCount, notifyMove, notifyRemove, notifyReplaced } from './notify.js';
+import { IN_ACCESS, IN_ATTRIB, IN_MODIFY } from '../../abi/linux/inotify.js';
 
 /** The ids a file-system check uses. */
 export interface FsCreds {
@@ -145,6 +147,12 @@ function mayDelete(c: FsCreds, dir: Dentry, victim: Dentry, isDir: boolean): num
 
 // ---- creating ----
 
+/** A file system's answer to a creating call; on success the directory's watches hear of the new name. */
+function created(parent: Dentry, name: string, isDir: boolean, r: number): number {
+  if (r >= 0) notifyCreate(parent, name, isDir);
+  return r;
+}
+
 /**
  * open(O_CREAT) of a missing name: the file system creates and opens it,
  * and the new dentry goes into the cache (the file's dentry). The caller
@@ -160,6 +168,7 @@ export function createFile(c: FsCreds, parent: Dentry, name: string, flags: numb
   const d = new Dentry(name, parent, made.inode);
   parent.children.set(name, d);
   made.file.dentry = d;
+  notifyCreate(parent, name, false);
   return made.file;
 }
 
@@ -192,7 +201,7 @@ export function mkdir(c: FsCreds, parent: Dentry, name: string, trailingSlash: b
   if (r < 0) return r;
   const owner = newOwner(c, parent.inode, mode & (0o777 | S_ISVTX), true);
   if (typeof owner === 'number') return owner;
-  return parent.inode.mkdir(name, owner.mode, owner.uid, owner.gid);
+  return created(parent, name, true, parent.inode.mkdir(name, owner.mode, owner.uid, owner.gid));
 }
 
 /**
@@ -208,7 +217,7 @@ export function mknod(c: FsCreds, parent: Dentry, name: string, trailingSlash: b
   if (type === S_IFCHR || type === S_IFBLK) return -E.EPERM;
   const owner = newOwner(c, parent.inode, mode & 0o7777, false);
   if (typeof owner === 'number') return owner;
-  return parent.inode.mknod(name, type | owner.mode, rdev, owner.uid, owner.gid);
+  return created(parent, name, false, parent.inode.mknod(name, type | owner.mode, rdev, owner.uid, owner.gid));
 }
 
 export function symlink(c: FsCreds, parent: Dentry, name: string, trailingSlash: boolean, target: string): number {
@@ -216,7 +225,7 @@ export function symlink(c: FsCreds, parent: Dentry, name: string, trailingSlash:
   if (r < 0) return r;
   const owner = newOwner(c, parent.inode, 0o777, false);
   if (typeof owner === 'number') return owner;
-  return parent.inode.symlink(name, target, owner.uid, owner.gid);
+  return created(parent, name, false, parent.inode.symlink(name, target, owner.uid, owner.gid));
 }
 
 /**
@@ -248,7 +257,11 @@ export function link(c: FsCreds, target: Dentry, parent: Dentry, name: string, t
     if (typeof st === 'number') return st;
     if (st.nlink === 0 && !target.linkable) return -E.ENOENT;
   }
-  return parent.inode.link(name, target.inode);
+  const r2 = parent.inode.link(name, target.inode);
+  if (r2 < 0) return r2;
+  // The file's link count changed (fsnotify_link), then the directory has a new name.
+  notifyLinkCount(target.inode);
+  return created(parent, name, false, 0);
 }
 
 // ---- removing ----
@@ -265,6 +278,7 @@ export function unlink(c: FsCreds, parent: Dentry, name: string, trailingSlash: 
   if (isBusy(victim)) return -E.EBUSY;
   const u = parent.inode.unlink(name);
   if (u < 0) return u;
+  notifyRemove(parent, name, victim);
   forget(parent, name);
   return 0;
 }
@@ -281,6 +295,7 @@ export function rmdir(c: FsCreds, parent: Dentry, name: string): number {
   if (isBusy(victim)) return -E.EBUSY;
   const u = parent.inode.rmdir(name);
   if (u < 0) return u;
+  notifyRemove(parent, name, victim);
   forget(parent, name);
   return 0;
 }
@@ -331,6 +346,10 @@ export function rename(c: FsCreds, a: RenameArgs): number {
   if (isBusy(old) || (target !== null && isBusy(target))) return -E.EBUSY;
   r = oldParent.inode.rename(oldName, newParent.inode, newName, flags);
   if (r < 0) return r;
+  // The events go before the dentries move: a replaced target's inode may forget its file once dropped.
+  notifyMove(oldParent, oldName, newParent, newName, old.inode, exchange ? null : target?.inode ?? null);
+  if (exchange && target !== null) notifyMove(newParent, newName, oldParent, oldName, target.inode, null);
+  else if (target !== null) notifyReplaced(target.inode);
   moveDentries(oldParent, oldName, old, newParent, newName, target, exchange);
   return 0;
 }
@@ -352,6 +371,13 @@ function moveDentries(oldParent: Dentry, oldName: string, old: Dentry, newParent
 
 // ---- attributes ----
 
+/** A file system's answer to an attribute change; on success the inode's watches (and its directory's) hear mask. */
+function changed(inode: Inode, mask: number, r: number): number {
+  if (r < 0 || mask === 0) return r;
+  notifyChange(inode, mask);
+  return r;
+}
+
 /** chmod(2) and friends (chmod_common, then setattr_prepare's ATTR_MODE rules). */
 export function chmod(c: FsCreds, inode: Inode, mode: number): number {
   if (inode.readonly) return -E.EROFS;
@@ -361,7 +387,7 @@ export function chmod(c: FsCreds, inode: Inode, mode: number): number {
   mode &= 0o7777;
   // Without the file's group (or CAP_FSETID) the set-group-ID bit cannot be set.
   if (!isRoot(c) && !inGroup(c, st.gid)) mode &= ~S_ISGID;
-  return inode.setattr({ mode });
+  return changed(inode, IN_ATTRIB, inode.setattr({ mode }));
 }
 
 /**
@@ -389,7 +415,8 @@ export function chown(c: FsCreds, inode: Inode, uid: number, gid: number): numbe
     if ((mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP)) mode &= ~S_ISGID;
     if (mode !== (st.mode & 0o7777)) attr.mode = mode;
   }
-  return inode.setattr(attr);
+  // Only a change of owner or group is an event: chown(-1, -1) touches just ctime.
+  return changed(inode, uid !== -1 || gid !== -1 ? IN_ATTRIB : 0, inode.setattr(attr));
 }
 
 /** truncate(2) of a path (vfs_truncate): the kind, the mount, then write permission. */
@@ -399,7 +426,7 @@ export function truncate(c: FsCreds, inode: Inode, size: number): number {
   if (inode.readonly) return -E.EROFS;
   const r = mayAccess(c, inode, W_OK);
   if (r < 0) return r;
-  return inode.setattr({ size });
+  return changed(inode, IN_MODIFY, inode.setattr({ size }));
 }
 
 /**
@@ -419,5 +446,7 @@ export function utimes(c: FsCreds, inode: Inode, atime: Timespec | null, mtime: 
   const attr: SetAttr = {};
   if (atime !== null) attr.atime = atime;
   if (mtime !== null) attr.mtime = mtime;
-  return inode.setattr(attr);
+  // fsnotify_change: both times is a utime call (IN_ATTRIB); one alone reads as an access or a modification.
+  const mask = atime !== null && mtime !== null ? IN_ATTRIB : atime !== null ? IN_ACCESS : mtime !== null ? IN_MODIFY : 0;
+  return changed(inode, mask, inode.setattr(attr));
 }
