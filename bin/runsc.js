@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The runsc command: the CLI bundled by `npm run build` (dist/runsc.mjs).
-import '../dist/runsc.mjs';
+// The runsc command: the CLI bundled by `npm run build` (dist/bundle/runsc.mjs).
+import '../dist/bundle/runsc.mjs';

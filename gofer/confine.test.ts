@@ -205,6 +205,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
     stdout: string;
     stderr: string;
     outside?: Record<string, unknown>;
+    pid?: number;
   }
 
   /** Runs jail-probe.ts; with look, calls it with the child's pid once it has printed its results. */
@@ -220,7 +221,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
       env: { ...process.env, GOFER_PROBE: JSON.stringify(cfg) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const run: Run = { code: null, signal: null, stdout: '', stderr: '' };
+    const run: Run = { code: null, signal: null, stdout: '', stderr: '', pid: child.pid };
     child.stdout.on('data', (b: Buffer) => {
       run.stdout += b.toString();
       if (look && run.outside === undefined && run.stdout.includes('\n') && child.pid !== undefined) {
@@ -244,6 +245,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
         const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
         const field = (name: string) => BigInt(`0x${/^(\w+):\s*([0-9a-f]+)$/m.exec(status.split('\n').find((l) => l.startsWith(`${name}:`)) ?? '')?.[2] ?? '0'}`);
         return {
+          tid: Number(tid),
           eff: field('CapEff'), prm: field('CapPrm'), bnd: field('CapBnd'),
           nnp: /NoNewPrivs:\s*1/.test(status), seccomp: /Seccomp:\s*2/.test(status),
         };
@@ -278,7 +280,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
     expect(r.dumpable).toBe(0);
 
     // From outside: new namespaces, and no thread with more than the kept capabilities (+ SYS_CHROOT).
-    const out = run.outside as { threads: Array<{ eff: bigint; prm: bigint; bnd: bigint; nnp: boolean; seccomp: boolean }>; sameNs: string[]; root: string };
+    const out = run.outside as { threads: Array<{ tid: number; eff: bigint; prm: bigint; bnd: bigint; nnp: boolean; seccomp: boolean }>; sameNs: string[]; root: string };
     expect(out.sameNs).toEqual([]);
     expect(out.root).toBe(join(base, 'jail-probe'));
     const kept = (1n << BigInt(CAP_CHOWN)) | (1n << BigInt(CAP_DAC_OVERRIDE)) | (1n << BigInt(CAP_FOWNER));
@@ -290,7 +292,8 @@ describe.skipIf(!isRoot)('a confined process', () => {
       expect(t.bnd & ~allowed).toBe(0n);
       expect(t.nnp && t.seccomp).toBe(true);
     }
-    expect(out.threads[0].eff).toBe(kept); // the main thread dropped SYS_CHROOT too
+    // The main thread's tid is the pid; it need not sort first (pids wrap).
+    expect(out.threads.find((t) => t.tid === run.pid)?.eff).toBe(kept); // the main thread dropped SYS_CHROOT too
     // Nothing of the jail is left on the host but its empty directory.
     expect(readdirSync(join(base, 'jail-probe'))).toEqual([]);
   });

@@ -7,9 +7,12 @@ import { resolve } from 'node:path';
 import type { BootSpec, GoferSpec } from './boot-spec.js';
 import { FIRST_PASSED_FD } from './boot-spec.js';
 import { ConfigError, readOciSpec, type OciSpec } from './oci-config.js';
-import { runForeground, type GlobalOptions } from './sandbox.js';
-import { renderSyscallDoc, renderSyscallJson, renderSyscallText } from '../syscalls/docs.js';
+import type { GlobalOptions } from './sandbox.js';
 import type { Support } from '../syscalls/types.js';
+
+// Each command imports what it needs when it runs: the bundle splits at
+// these dynamic imports (scripts/bundle.mjs), so the CLI, the Gofer and the
+// Sentry each load only their own code (docs/design/startup.md).
 
 const program = new Command();
 program
@@ -51,6 +54,7 @@ program.command('run')
       if (e instanceof ConfigError) die(e.message);
       throw e;
     }
+    const { runForeground } = await import('./sandbox.js');
     process.exitCode = await runForeground(id, spec, globals());
   });
 
@@ -74,6 +78,7 @@ program.command('do')
       uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, rlimits: [],
       rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
     };
+    const { runForeground } = await import('./sandbox.js');
     process.exitCode = await runForeground(`do-${process.pid}`, spec, globals(), opts.overlay);
   });
 
@@ -81,7 +86,8 @@ program.command('syscalls')
   .description('list the x86-64 system calls and whether the Sentry implements each (supported, partial, unimplemented)')
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
   .addOption(new Option('--support <support>', 'only syscalls with this support').choices(['supported', 'partial', 'unimplemented']))
-  .action((opts: { format: 'text' | 'markdown' | 'json'; support?: Support }) => {
+  .action(async (opts: { format: 'text' | 'markdown' | 'json'; support?: Support }) => {
+    const { renderSyscallDoc, renderSyscallJson, renderSyscallText } = await import('../syscalls/docs.js');
     if (opts.format === 'markdown') process.stdout.write(renderSyscallDoc());
     else if (opts.format === 'json') process.stdout.write(renderSyscallJson());
     else process.stdout.write(renderSyscallText(opts.support ?? null));

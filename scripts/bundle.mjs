@@ -1,16 +1,27 @@
 // Bundles the compiled CLI (dist/runsc/main.js and everything it imports)
-// into one file: runsc starts three Node processes (CLI, Gofer, Sentry), and
-// resolving and parsing ~90 modules costs each of them ~100 ms; one file
-// costs a fraction of that. Dependencies with native parts stay external.
+// into dist/bundle/: runsc starts four Node processes (CLI, the Gofer twice
+// across its re-exec into its jail, Sentry), and resolving and parsing ~90
+// separate modules would cost each of them ~100 ms. The bundle is split at
+// runsc/main.ts's dynamic imports, so each process parses only the chunks
+// its command needs: the Gofer never loads the Sentry, the CLI neither
+// (docs/design/startup.md). pino and commander are bundled too (pino alone
+// is ~30 small CommonJS files); koffi stays external for its native part.
 import { buildSync } from 'esbuild';
+import { rmSync } from 'node:fs';
 
+rmSync('dist/bundle', { recursive: true, force: true });
 buildSync({
-  entryPoints: ['dist/runsc/main.js'],
+  entryPoints: { runsc: 'dist/runsc/main.js' },
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  outfile: 'dist/runsc.mjs',
-  external: ['koffi', 'pino', 'commander'],
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunk-[hash]',
+  external: ['koffi'],
+  // Bundled CommonJS (pino, commander) calls require() for Node's built-ins.
+  banner: { js: "import { createRequire as __runscCreateRequire } from 'node:module'; const require = __runscCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });

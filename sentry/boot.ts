@@ -140,9 +140,20 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   log.debug({ uptimeMs: process.uptime() * 1000 }, 'boot start');
   const memoryFile = new MemoryFile();
   const platform = new PtracePlatform(memoryFile.fd);
-  const root = mountAll(cfg, log);
+  // The Gofer is usually still confining itself (it re-executes Node into
+  // its jail) when we get here, and mountAll waits for it: start init's
+  // address-space stub first, which needs no file (docs/design/startup.md).
+  const stub = platform.newAddressSpace();
+  const hostAuxv = readHostAuxv();
+  let root: Dentry;
+  try {
+    root = mountAll(cfg, log);
+  } catch (e) {
+    stub.destroy();
+    throw e;
+  }
   log.debug({ uptimeMs: process.uptime() * 1000 }, 'root mounted');
-  const kernel = new Kernel(platform, memoryFile, root, log, strace, readHostAuxv());
+  const kernel = new Kernel(platform, memoryFile, root, log, strace, hostAuxv);
   kernel.hostname = cfg.hostname;
   // The Sentry's own /dev and /proc, over whatever the root has there: never the host's.
   // A pty's signal characters (^C, ^\, ^Z) go to its foreground process group.
@@ -154,11 +165,11 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
 
   const fs: FsContext = { root, cwd: root };
   const cwd = resolvePath(fs, root, cfg.cwd || '/', true);
-  if (typeof cwd === 'number') throw new BootError(`cwd ${cfg.cwd}: ${errnoName(-cwd)}`);
+  if (typeof cwd === 'number') { stub.destroy(); throw new BootError(`cwd ${cfg.cwd}: ${errnoName(-cwd)}`); }
   fs.cwd = cwd;
 
   const exe = findExecutable(fs, cfg.args[0], cfg.env);
-  if (typeof exe === 'number') throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`);
+  if (typeof exe === 'number') { stub.destroy(); throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`); }
 
   const creds = new Credentials(cfg.uid, cfg.gid);
   creds.groups = cfg.additionalGids;
@@ -181,7 +192,6 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
     scheduler.watch({ wakerFd: Waker.fdNumber(1), queue: new WaitQueue(), always: true, onReady: () => forwardSignals(kernel, controlFd) });
   }
 
-  const stub = platform.newAddressSpace();
   const mm = new AddressSpace(memoryFile, stub, STUB_BASE);
   const handlers = new SignalHandlers();
   const tg = new ThreadGroup(1, null, handlers, rlimits, 0);
