@@ -90,13 +90,30 @@ function readTimeoutNs(t: Task, addr: number, usec: boolean): { ns: number } | n
   return { ns: sec * 1e9 + frac * (usec ? 1000 : 1) };
 }
 
+/**
+ * Linux writes the time left back into the timeout of ppoll, select and
+ * pselect6 when they return (0 once it ran out). A timeout in read-only
+ * memory is not an error: the call has already succeeded. Only a call that
+ * waited has a deadline; one that found a file ready at once leaves the
+ * timeout as it was (Linux writes it back nearly unchanged).
+ */
+function writeTimeLeft(t: Task, addr: number, usec: boolean): void {
+  if (addr === 0 || t.syscallDeadline < 0) return;
+  const left = Math.max(0, t.syscallDeadline - monotonicNs());
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  dv.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
+  dv.setBigInt64(8, BigInt(usec ? Math.floor((left % 1e9) / 1000) : left % 1e9), true);
+  t.mm.copyOutFull(addr, b);
+}
+
 function ppoll(t: Task): number {
   const timeout = readTimeoutNs(t, t.arg(2), false);
   if (typeof timeout === 'number') return timeout;
   const m = applySigmask(t, t.arg(3), t.arg(4));
   if (m < 0) return m;
   const r = doPoll(t, t.arg(0), t.argInt(1), timeout.ns);
-  if (r !== BLOCKED) restoreMask(t);
+  if (r !== BLOCKED) { restoreMask(t); writeTimeLeft(t, t.arg(2), false); }
   return r;
 }
 
@@ -149,17 +166,19 @@ function pselect6(t: Task): number {
     if (m < 0) return m;
   }
   const r = doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
-  if (r !== BLOCKED) restoreMask(t);
+  if (r !== BLOCKED) { restoreMask(t); writeTimeLeft(t, t.arg(4), false); }
   return r;
 }
 
 export const pollSyscalls: SyscallGroup = {
   poll: sys((t) => doPoll(t, t.arg(0), t.argInt(1), t.syscallDeadline >= 0 ? 1 : t.argInt(2) < 0 ? -1 : t.argInt(2) * 1e6), 'pii'),
-  ppoll: sys(ppoll, 'pippu'),
+  ppoll: sys(ppoll, 'pippu', 'an interrupted call (EINTR) leaves the timeout as it was; Linux writes the time left then too'),
   select: sys((t) => {
     const timeout = readTimeoutNs(t, t.arg(4), true);
     if (typeof timeout === 'number') return timeout;
-    return doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
-  }, 'ipppp', 'the timeout is not updated with the time left'),
-  pselect6: sys(pselect6, 'ippppp'),
+    const r = doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
+    if (r !== BLOCKED) writeTimeLeft(t, t.arg(4), true);
+    return r;
+  }, 'ipppp', 'an interrupted call (EINTR) leaves the timeout as it was; Linux writes the time left then too'),
+  pselect6: sys(pselect6, 'ippppp', 'an interrupted call (EINTR) leaves the timeout as it was; Linux writes the time left then too'),
 };
