@@ -107,13 +107,24 @@ function writeTimeLeft(t: Task, addr: number, usec: boolean): void {
   t.mm.copyOutFull(addr, b);
 }
 
+/**
+ * After the call: the time left now, or, while it waits, when a signal
+ * interrupts it (Linux writes it before EINTR or a restart, which then
+ * waits only for what is left).
+ */
+function finishTimeout(t: Task, r: number, addr: number, usec: boolean): void {
+  if (r === BLOCKED) t.onInterrupt = () => writeTimeLeft(t, addr, usec);
+  else writeTimeLeft(t, addr, usec);
+}
+
 function ppoll(t: Task): number {
   const timeout = readTimeoutNs(t, t.arg(2), false);
   if (typeof timeout === 'number') return timeout;
   const m = applySigmask(t, t.arg(3), t.arg(4));
   if (m < 0) return m;
   const r = doPoll(t, t.arg(0), t.argInt(1), timeout.ns);
-  if (r !== BLOCKED) { restoreMask(t); writeTimeLeft(t, t.arg(2), false); }
+  if (r !== BLOCKED) restoreMask(t);
+  finishTimeout(t, r, t.arg(2), false);
   return r;
 }
 
@@ -166,19 +177,20 @@ function pselect6(t: Task): number {
     if (m < 0) return m;
   }
   const r = doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
-  if (r !== BLOCKED) { restoreMask(t); writeTimeLeft(t, t.arg(4), false); }
+  if (r !== BLOCKED) restoreMask(t);
+  finishTimeout(t, r, t.arg(4), false);
   return r;
 }
 
 export const pollSyscalls: SyscallGroup = {
   poll: sys((t) => doPoll(t, t.arg(0), t.argInt(1), t.syscallDeadline >= 0 ? 1 : t.argInt(2) < 0 ? -1 : t.argInt(2) * 1e6), 'pii'),
-  ppoll: sys(ppoll, 'pippu', 'an interrupted call (EINTR) leaves the timeout as it was; Linux writes the time left then too'),
+  ppoll: sys(ppoll, 'pippu'),
   select: sys((t) => {
     const timeout = readTimeoutNs(t, t.arg(4), true);
     if (typeof timeout === 'number') return timeout;
     const r = doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
-    if (r !== BLOCKED) writeTimeLeft(t, t.arg(4), true);
+    finishTimeout(t, r, t.arg(4), true);
     return r;
-  }, 'ipppp', 'an interrupted call (EINTR) leaves the timeout as it was; Linux writes the time left then too'),
-  pselect6: sys(pselect6, 'ippppp', 'an interrupted call (EINTR) leaves the timeout as it was; Linux writes the time left then too'),
+  }, 'ipppp'),
+  pselect6: sys(pselect6, 'ippppp'),
 };

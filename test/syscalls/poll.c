@@ -9,10 +9,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <time.h>
 
-static volatile int usr1;
+static volatile int usr1, alrm;
 static void on_usr1(int s) { (void)s; usr1++; }
+static void on_alrm(int s) { (void)s; alrm++; }
+
+/* SIGALRM (handled, no SA_RESTART) in 30 ms. */
+static void alarm_soon(void) {
+  struct itimerval it = {{0, 0}, {0, 30000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+}
 
 /* The revents of one fd polled alone with timeout 0 (-1 if poll failed). */
 static int revents_of(int fd, short events) {
@@ -120,6 +128,14 @@ int main(void) {
   EQ("ppoll_handler_not_run", usr1, 1);
   sigprocmask(SIG_UNBLOCK, &usr1set, NULL);
   EQ("pending_delivered_after", usr1, 2);
+  /* Interrupted by a handled signal: EINTR, and the time left is written back. */
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alrm;
+  sigaction(SIGALRM, &sa, NULL);
+  ts.tv_sec = 2; ts.tv_nsec = 0;
+  alarm_soon();
+  ERR("ppoll_eintr", syscall(SYS_ppoll, fds, 1, &ts, NULL, 8), EINTR);
+  FACT("ppoll_eintr_time_left", ts.tv_sec == 1 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
 
   /* ---- select ---- */
   ABOUT("select");
@@ -152,6 +168,11 @@ int main(void) {
   fd_set x;
   FD_ZERO(&x); FD_SET(p[0], &x);
   EQ("select_except_none", syscall(SYS_select, p[0] + 1, NULL, NULL, &x, &tv), 0);
+  FD_ZERO(&r); FD_SET(q[0], &r);
+  tv.tv_sec = 2; tv.tv_usec = 0;
+  alarm_soon();
+  ERR("select_eintr", syscall(SYS_select, q[0] + 1, &r, NULL, NULL, &tv), EINTR);
+  FACT("select_eintr_time_left", tv.tv_sec == 1 && tv.tv_usec >= 0 && tv.tv_usec < 1000000);
 
   /* ---- pselect6 ---- */
   ABOUT("pselect6");
@@ -178,6 +199,11 @@ int main(void) {
   FD_ZERO(&r); FD_SET(q[0], &r);
   ERR("pselect6_mask_unblocks_pending", syscall(SYS_pselect6, q[0] + 1, &r, NULL, NULL, &ts, &sig), EINTR);
   EQ("pselect6_handler_ran", usr1, 3);
+  ts.tv_sec = 2; ts.tv_nsec = 0;
+  FD_ZERO(&r); FD_SET(q[0], &r);
+  alarm_soon();
+  ERR("pselect6_eintr", syscall(SYS_pselect6, q[0] + 1, &r, NULL, NULL, &ts, NULL), EINTR);
+  FACT("pselect6_eintr_time_left", ts.tv_sec == 1 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
   sigprocmask(SIG_UNBLOCK, &usr1set, NULL);
   return compat_done();
 }
