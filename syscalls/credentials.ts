@@ -83,14 +83,47 @@ function capget(t: Task): number {
   if (pid === null) return -E.EFAULT;
   if ((pid | 0) < 0) return -E.EINVAL;
   if (dataAddr === 0) return 0;
+  const target = pid === 0 ? t : t.kernel.tasks.get(pid);
+  if (target === undefined || target.state === 'dead') return -E.ESRCH;
   const words = version === LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
   const out = new Uint8Array(12 * words), dv = new DataView(out.buffer);
-  const root = t.creds.euid === 0;
+  const root = target.creds.euid === 0;
   for (let i = 0; i < words; i++) {
     const v = root ? (i === 0 ? ALL_CAPS_LO : ALL_CAPS_HI) : 0;
     dv.setUint32(i * 12, v, true); dv.setUint32(i * 12 + 4, v, true); dv.setUint32(i * 12 + 8, 0, true);
   }
   return t.mm.copyOutFull(dataAddr, out);
+}
+
+/**
+ * capset, checked as Linux checks it (the header, the pid, the data, then
+ * the rules: effective within the new permitted set, permitted and
+ * inheritable within what the caller holds). The sets are not stored: root
+ * keeps every capability and others none, so only a change that asks for
+ * nothing new succeeds.
+ */
+function capset(t: Task): number {
+  const hdrAddr = t.arg(0), dataAddr = t.arg(1);
+  const version = t.mm.readU32(hdrAddr);
+  if (version === null) return -E.EFAULT;
+  if (version !== LINUX_CAPABILITY_VERSION_1 && version !== LINUX_CAPABILITY_VERSION_2 && version !== LINUX_CAPABILITY_VERSION_3) {
+    t.mm.writeU32(hdrAddr, LINUX_CAPABILITY_VERSION_3);
+    return -E.EINVAL;
+  }
+  const pid = t.mm.readU32(hdrAddr + 4);
+  if (pid === null) return -E.EFAULT;
+  // Only the caller's own capabilities can be set.
+  if (pid !== 0 && pid !== t.tid) return -E.EPERM;
+  const words = version === LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
+  const data = new Uint8Array(12 * words), dv = new DataView(data.buffer);
+  if (t.mm.copyInFull(dataAddr, data) < 0) return -E.EFAULT;
+  const held = t.creds.euid === 0 ? [ALL_CAPS_LO, ALL_CAPS_HI] : [0, 0];
+  for (let i = 0; i < words; i++) {
+    const valid = i === 0 ? ALL_CAPS_LO : ALL_CAPS_HI;
+    const eff = dv.getUint32(i * 12, true) & valid, perm = dv.getUint32(i * 12 + 4, true) & valid, inh = dv.getUint32(i * 12 + 8, true) & valid;
+    if ((eff & ~perm) !== 0 || (perm & ~held[i]) !== 0 || (inh & ~held[i]) !== 0) return -E.EPERM;
+  }
+  return 0;
 }
 
 export const credentialSyscalls: SyscallGroup = {
@@ -104,5 +137,5 @@ export const credentialSyscalls: SyscallGroup = {
   setfsgid: sys((t) => setfs(t, 'gid', t.argInt(0)), 'i'),
   setgroups: sys(setgroups, 'ip'),
   capget: sys(capget, 'pp', 'root holds every capability, others none'),
-  capset: sys((t) => (t.creds.euid === 0 ? 0 : -E.EPERM), 'pp', 'accepted for root and not enforced'),
+  capset: sys(capset, 'pp', 'checked as Linux does, but the sets are not stored: root keeps every capability'),
 };

@@ -60,7 +60,7 @@ function readInto(t: Task, file: FileDescription, addr: number, count: number, o
   let done = 0;
   while (done < count) {
     const room = accessibleLength(t, addr + done, Math.min(count - done, BOUNCE_LIMIT), PROT_WRITE);
-    if (room === 0) return done > 0 ? done : readFault(file, offset);
+    if (room === 0) return done > 0 ? done : readFault(file, offset, count - done);
     const bounce = new Uint8Array(room);
     const n = file.read(bounce, offset < 0 ? -1 : offset + done);
     if (n < 0) return done > 0 ? done : n;
@@ -79,10 +79,12 @@ function readInto(t: Task, file: FileDescription, addr: number, count: number, o
  * when there was something to store: at end of file (or an empty pipe with
  * no writer) it answers 0, and a read that must wait still waits. A file is
  * asked for one byte at the position, which moves nothing; a stream cannot
- * be peeked, so that one byte is consumed and lost (Linux keeps it).
+ * be peeked, so that one byte is consumed and lost (Linux keeps it). A file
+ * that hands out whole records (eventfd, timerfd, signalfd) is asked for
+ * one: Linux takes it from the file, then fails the copy with EFAULT.
  */
-function readFault(file: FileDescription, offset: number): number {
-  const probe = new Uint8Array(1);
+function readFault(file: FileDescription, offset: number, count: number): number {
+  const probe = new Uint8Array(Math.max(1, Math.min(count, file.readRecordSize())));
   const n = file.seekable() ? file.read(probe, offset < 0 ? file.offset : offset) : file.read(probe, offset);
   return n <= 0 ? n : -E.EFAULT;
 }

@@ -90,6 +90,33 @@ function readTimeoutNs(t: Task, addr: number, usec: boolean): { ns: number } | n
   return { ns: sec * 1e9 + frac * (usec ? 1000 : 1) };
 }
 
+/**
+ * Linux writes the time left back into the timeout of ppoll, select and
+ * pselect6 when they return (0 once it ran out). A timeout in read-only
+ * memory is not an error: the call has already succeeded. Only a call that
+ * waited has a deadline; one that found a file ready at once leaves the
+ * timeout as it was (Linux writes it back nearly unchanged).
+ */
+function writeTimeLeft(t: Task, addr: number, usec: boolean): void {
+  if (addr === 0 || t.syscallDeadline < 0) return;
+  const left = Math.max(0, t.syscallDeadline - monotonicNs());
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  dv.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
+  dv.setBigInt64(8, BigInt(usec ? Math.floor((left % 1e9) / 1000) : left % 1e9), true);
+  t.mm.copyOutFull(addr, b);
+}
+
+/**
+ * After the call: the time left now, or, while it waits, when a signal
+ * interrupts it (Linux writes it before EINTR or a restart, which then
+ * waits only for what is left).
+ */
+function finishTimeout(t: Task, r: number, addr: number, usec: boolean): void {
+  if (r === BLOCKED) t.onInterrupt = () => writeTimeLeft(t, addr, usec);
+  else writeTimeLeft(t, addr, usec);
+}
+
 function ppoll(t: Task): number {
   const timeout = readTimeoutNs(t, t.arg(2), false);
   if (typeof timeout === 'number') return timeout;
@@ -97,6 +124,7 @@ function ppoll(t: Task): number {
   if (m < 0) return m;
   const r = doPoll(t, t.arg(0), t.argInt(1), timeout.ns);
   if (r !== BLOCKED) restoreMask(t);
+  finishTimeout(t, r, t.arg(2), false);
   return r;
 }
 
@@ -150,6 +178,7 @@ function pselect6(t: Task): number {
   }
   const r = doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
   if (r !== BLOCKED) restoreMask(t);
+  finishTimeout(t, r, t.arg(4), false);
   return r;
 }
 
@@ -159,7 +188,9 @@ export const pollSyscalls: SyscallGroup = {
   select: sys((t) => {
     const timeout = readTimeoutNs(t, t.arg(4), true);
     if (typeof timeout === 'number') return timeout;
-    return doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
-  }, 'ipppp', 'the timeout is not updated with the time left'),
+    const r = doSelect(t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), timeout.ns);
+    finishTimeout(t, r, t.arg(4), true);
+    return r;
+  }, 'ipppp'),
   pselect6: sys(pselect6, 'ippppp'),
 };

@@ -35,6 +35,12 @@ export abstract class FileDescription {
   abstract stat(): Stat | number;
   /** Directory entries from position this.offset; a cursor the fs defines. */
   readdir(): DirEntry[] | number { return -E.ENOTDIR; }
+  /**
+   * The size of the record a read hands out whole (eventfd's count, a
+   * signalfd_siginfo); 1 for byte streams and files. A read whose buffer
+   * faults asks the file for one record (syscalls/file.ts readFault).
+   */
+  readRecordSize(): number { return 1; }
   /** Size for SEEK_END; -ESPIPE for streams. */
   seekable(): boolean { return true; }
   ioctl(request: number, arg: number, io: IoctlIo): number { void request; void arg; void io; return -E.ENOTTY; }

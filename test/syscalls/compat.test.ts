@@ -188,13 +188,8 @@ describe.skipIf(skipReason !== null)(`syscall compatibility: native vs runsc do$
 
 // What the suite must cover next. Each becomes a program here, compared natively as the ones above are.
 describe('syscall compatibility: to add', () => {
-  it.todo('poll/ppoll/select/pselect6 on pipes, eventfd, timerfd, signalfd: readiness, timeouts, POLLHUP/POLLNVAL');
-  it.todo('epoll: level- and edge-triggered, EPOLLONESHOT, EPOLL_CTL errors, epoll_pwait masks');
-  it.todo('eventfd: counter and semaphore modes, EAGAIN, overflow');
-  it.todo('timerfd: create/settime/gettime, expirations read as a count, TFD_TIMER_ABSTIME');
-  it.todo('signalfd: reading queued signals, siginfo fields, masks');
   it.todo('shared file mappings (MAP_SHARED) seen across fork, msync');
-  it.todo('setuid/setgid/setgroups/capget across exec');
+  it.todo('setuid/setgid/setgroups/capget across exec (creds.c covers them within one program)');
   it.todo('record locks across processes: POSIX locks not inherited by fork, write-lock conflicts (EAGAIN), F_SETLKW wake-ups and EINTR, EDEADLK between two processes');
   it.todo('writes to a tmpfs mount and under the root overlay: the programs marked "compat: writable-dir" run on a read-write bind mount of the Gofer today');
   it.todo('/proc/self (fd, status, exe, cwd) and /dev (null, zero, full, urandom) contents and errors');

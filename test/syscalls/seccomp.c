@@ -9,7 +9,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/prctl.h>
@@ -185,11 +184,11 @@ static void *wait_then_getuid(void *a) {
   thread_result = syscall(SYS_getuid) == -1 ? errno : 0;
   return NULL;
 }
-static volatile int own_ready;
+static volatile int own_filter_installed;
 static void *own_filter(void *a) {
   (void)a;
   install_on(SYS_getgid, SECCOMP_RET_ERRNO | 9, 0);
-  own_ready = 1;
+  own_filter_installed = 1;
   while (!spin_stop) sched_yield();
   return NULL;
 }
@@ -204,7 +203,9 @@ static void tsync_cases(void) {
   /* A thread with a filter of its own cannot be synchronised: TSYNC names it, or fails with ESRCH. */
   spin_stop = 0;
   pthread_create(&t, NULL, own_filter, NULL);
-  while (!own_ready) sched_yield();
+  /* Wait until the thread has its filter (a fixed nap was too short on a loaded machine); bounded: 5 s. */
+  struct timespec nap = { 0, 1000000 };
+  for (int i = 0; i < 5000 && !own_filter_installed; i++) nanosleep(&nap, NULL);
   long r = install_on(SYS_getgid, SECCOMP_RET_ERRNO | 1, SECCOMP_FILTER_FLAG_TSYNC);
   FACT("tsync_conflict_returns_a_tid", r > 0);
   ERR("tsync_esrch", install_on(SYS_getgid, SECCOMP_RET_ERRNO | 1, SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH), ESRCH);

@@ -3,7 +3,7 @@
 // their file's wait queues has been woken (an event happened) since the last
 // report; one-shot items disarm after reporting.
 import { E } from '../../../abi/linux/errno.js';
-import { O_RDONLY } from '../../../abi/linux/fcntl.js';
+import { O_RDWR } from '../../../abi/linux/fcntl.js';
 import type { Stat } from '../../../abi/linux/stat.js';
 import { WaitQueue } from '../../kernel/wait-queue.js';
 import { FileDescription } from '../../vfs/file-description.js';
@@ -38,7 +38,8 @@ export class EpollFile extends FileDescription {
   /** Woken by interest-list changes, so waiters re-look. */
   readonly changes = new WaitQueue();
 
-  constructor(flags: number) { super(O_RDONLY | flags); }
+  // Linux's epoll files are anonymous inodes opened O_RDWR (F_GETFL shows it).
+  constructor(flags: number) { super(O_RDWR | flags); }
 
   stat(): Stat { return anonStat.of(this.ino); }
   override seekable(): boolean { return false; }

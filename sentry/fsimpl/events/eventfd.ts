@@ -7,7 +7,7 @@ import { FileDescription } from '../../vfs/file-description.js';
 import { anonStat } from './anon.js';
 
 const MAX = 0xffff_ffff_ffff_fffen;
-const POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8;
+const POLLIN = 0x1, POLLOUT = 0x4;
 
 export class EventFdFile extends FileDescription {
   private readonly queue = new WaitQueue();
@@ -17,6 +17,9 @@ export class EventFdFile extends FileDescription {
 
   stat(): Stat { return anonStat.of(this.ino); }
   override seekable(): boolean { return false; }
+  override readRecordSize(): number { return 8; }
+  /** Linux's noop_llseek: the position stays where it is (0) and lseek succeeds. */
+  override lseek(): number { return this.offset; }
   override waitQueue(): WaitQueue { return this.queue; }
 
   override read(dst: Uint8Array): number {
@@ -40,6 +43,7 @@ export class EventFdFile extends FileDescription {
   }
 
   override readiness(): number {
-    return (this.counter > 0n ? POLLIN : 0) | (this.counter < MAX ? POLLOUT : 0) | (this.counter === MAX ? POLLERR : 0);
+    // Linux's POLLERR is for a count of 2^64-1, which only an in-kernel signal overflow reaches: never here.
+    return (this.counter > 0n ? POLLIN : 0) | (this.counter < MAX ? POLLOUT : 0);
   }
 }

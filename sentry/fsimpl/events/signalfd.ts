@@ -1,7 +1,7 @@
 // signalfd: reading takes the reader's pending signals in the mask, as
 // struct signalfd_siginfo records.
 import { E } from '../../../abi/linux/errno.js';
-import { O_RDONLY } from '../../../abi/linux/fcntl.js';
+import { O_RDWR } from '../../../abi/linux/fcntl.js';
 import type { Stat } from '../../../abi/linux/stat.js';
 import { SIGCHLD } from '../../../abi/linux/signal.js';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -17,7 +17,7 @@ const POLLIN = 0x1;
 export class SignalFdFile extends FileDescription {
   private readonly ino = anonStat.nextIno();
 
-  constructor(private readonly sentryKernel: Kernel, private readonly creator: Task, public mask: bigint, flags: number) { super(O_RDONLY | flags); }
+  constructor(private readonly sentryKernel: Kernel, private readonly creator: Task, public mask: bigint, flags: number) { super(O_RDWR | flags); } // O_RDWR as Linux's anon inode: a write is EINVAL, not EBADF
 
   stat(): Stat { return anonStat.of(this.ino); }
   override seekable(): boolean { return false; }
@@ -30,6 +30,7 @@ export class SignalFdFile extends FileDescription {
     return ((t.pending.bits | t.tg.sharedPending.bits) & this.mask) !== 0n ? POLLIN : 0;
   }
 
+  override readRecordSize(): number { return SIGNALFD_SIGINFO_SIZE; }
   override read(dst: Uint8Array): number {
     if (dst.length < SIGNALFD_SIGINFO_SIZE) return -E.EINVAL;
     const t = this.reader();

@@ -26,6 +26,7 @@ export class TimerFdFile extends FileDescription {
   override waitQueue(): WaitQueue { return this.queue; }
   override readiness(): number { return this.expirations > 0n ? POLLIN : 0; }
 
+  override readRecordSize(): number { return 8; }
   override read(dst: Uint8Array): number {
     if (dst.length < 8) return -E.EINVAL;
     if (this.expirations === 0n) return -E.EAGAIN;

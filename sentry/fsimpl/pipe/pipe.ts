@@ -133,7 +133,8 @@ export class PipeEnd extends FileDescription {
     const p = this.pipe;
     let r = 0;
     if (this.reads) r |= (p.available > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0);
-    if (this.writes) r |= (p.readers === 0 ? POLLERR : p.capacity - p.available >= PIPE_BUF ? POLLOUT : 0);
+    // Without readers a write end is both writable (the write fails with EPIPE at once) and in error.
+    if (this.writes) r |= (p.readers === 0 ? POLLERR : 0) | (p.capacity - p.available >= PIPE_BUF ? POLLOUT : 0);
     return r;
   }
   stat(): Stat { return this.pipe.stat(); }
