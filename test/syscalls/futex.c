@@ -144,9 +144,15 @@ int main(void) {
     while (__atomic_load_n(sh, __ATOMIC_SEQ_CST) == 0) fx(sh, FUTEX_WAIT, 0, NULL, NULL, 0);
     _exit(__atomic_load_n(sh, __ATOMIC_SEQ_CST));
   }
-  usleep(50000);
+  /* The child may take a while to reach its wait under load: wake until a wake finds it (it waits again, the word still 0). */
+  long woke = 0;
+  for (int i = 0; i < 500 && woke == 0; i++) {
+    woke = fx(sh, FUTEX_WAKE, 1, NULL, NULL, 0);
+    if (woke == 0) usleep(10000);
+  }
+  FACT("shared_wake_other_process", woke == 1);
   __atomic_store_n(sh, 9, __ATOMIC_SEQ_CST);
-  EQ("shared_wake_other_process", fx(sh, FUTEX_WAKE, 1, NULL, NULL, 0), 1);
+  fx(sh, FUTEX_WAKE, 1, NULL, NULL, 0);
   int st;
   waitpid(pid, &st, 0);
   EQ("shared_child_saw_value", WEXITSTATUS(st), 9);

@@ -92,10 +92,12 @@ int main(int argc, char **argv) {
   ERR("init1_bad_flags", syscall(SYS_inotify_init1, 1), EINVAL);
   ERR("init1_bad_flags_high", syscall(SYS_inotify_init1, IN_NONBLOCK | 0x100000), EINVAL);
   int plain = syscall(SYS_inotify_init);
+  ABOUT("inotify_init");
   EQ("init_fd", plain, 3);
   EQ("init_flags", fcntl(plain, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDONLY);
   EQ("init_fd_flags", fcntl(plain, F_GETFD), 0);
   int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  ABOUT("inotify_init1");
   EQ("init1_fd", ifd, 4);
   EQ("init1_nonblock", fcntl(ifd, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDONLY | O_NONBLOCK);
   EQ("init1_cloexec", fcntl(ifd, F_GETFD), FD_CLOEXEC);
