@@ -16,7 +16,7 @@ const why = !ptrace.ok ? ptrace.reason : `no ${python}`;
 const cases: Array<{ name: string; script: string; expect: RegExp }> = [
   { name: 'asyncio echo server and client exchange 1,000 messages', script: 'unix-echo-asyncio.py', expect: /messages=1000 bytes=\d+/ },
   { name: 'selectors (epoll) echo server and a forked client exchange 1,000 messages', script: 'unix-echo-selectors.py', expect: /echoed=1000 client_exit=0/ },
-  { name: 'SCM_RIGHTS passes a pipe end the receiver then reads from', script: 'unix-scm-rights.py', expect: /stream take this\|1\|0\|written after the fd left: stream exit 0/ },
+  { name: 'socketpair and SCM_RIGHTS: 1,000 exchanges, each passing a fresh pipe end the receiver then reads from', script: 'unix-scm-rights.py', expect: /stream take 0\|1\|0\|written after the fd left: stream 0 matched 1000 exit 0\ndgram take 0\|1\|0\|written after the fd left: dgram 0 matched 1000 exit 0/ },
 ];
 
 describe.skipIf(skip)(`AF_UNIX sockets in the sandbox${skip ? ` — skipped: ${why}` : ''}`, () => {
