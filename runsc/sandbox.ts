@@ -31,6 +31,18 @@ function globalArgs(g: GlobalOptions): string[] {
   return a;
 }
 
+/**
+ * The environment of the Gofer and the Sentry: only what Node itself reads. The CLI's own
+ * environment is the application's business (`runsc do` hands it over through the boot spec),
+ * not theirs; and NODE_EXTRA_CA_CERTS alone, set on many hosts, makes every Node start parse the
+ * whole CA bundle (~35 ms here, twice on the critical path: see docs/design/startup.md).
+ */
+export function sandboxProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'NODE_OPTIONS']) if (env[name] !== undefined) kept[name] = env[name];
+  return kept;
+}
+
 function waitExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
@@ -81,12 +93,12 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
     writeFileSync(goferPath, JSON.stringify(goferSpec));
 
     const gofer = spawn(process.execPath, [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath],
-      { stdio: ['ignore', 'ignore', 'inherit', ...pairs.map((p) => p[0])] });
+      { stdio: ['ignore', 'ignore', 'inherit', ...pairs.map((p) => p[0])], env: sandboxProcessEnv() });
     // The control channel: one byte per signal to forward to the sandbox's init (fd after the Gofer sockets).
     const control = socketpair();
     if (typeof control === 'number') throw new Error(`socketpair: errno ${-control}`);
     const boot = spawn(process.execPath, [MAIN, ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(FIRST_PASSED_FD + pairs.length)],
-      { stdio: ['inherit', 'inherit', 'inherit', ...pairs.map((p) => p[1]), control[1]] });
+      { stdio: ['inherit', 'inherit', 'inherit', ...pairs.map((p) => p[1]), control[1]], env: sandboxProcessEnv() });
     for (const [a, b] of pairs) { closeFd(a); closeFd(b); }
     closeFd(control[1]);
 
