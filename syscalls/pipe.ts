@@ -7,7 +7,7 @@ import { sys, type SyscallGroup } from './types.js';
 
 function pipe2(t: Task, addr: number, flags: number): number {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -E.EINVAL;
-  const [r, w] = newPipe(flags & (O_NONBLOCK | O_DIRECT));
+  const [r, w] = newPipe(flags & (O_NONBLOCK | O_DIRECT), t.creds.fsuid, t.creds.fsgid);
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const rfd = t.fdTable.add(r, cloexec);
   if (rfd < 0) { w.decRef(); return rfd; }

@@ -25,6 +25,9 @@ export abstract class FileDescription {
 
   constructor(public flags: number) {}
 
+  /** For a file on Linux's anon_inode file system: the name /proc/<pid>/fd shows after "anon_inode:" ("[eventfd]", "inotify"). */
+  get anonInodeName(): string | null { return null; }
+
   // Access mode 3 is neither: an open for ioctls only (Linux's FMODE bits are (mode + 1) & 3).
   get readable(): boolean { const acc = this.flags & O_ACCMODE; return acc === O_RDONLY || acc === O_RDWR; }
   get writable(): boolean { const acc = this.flags & O_ACCMODE; return acc === O_WRONLY || acc === O_RDWR; }

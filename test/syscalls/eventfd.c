@@ -97,5 +97,19 @@ int main(void) {
   EQ("blocking_read_woken", rd(fd), 8);
   EQ("blocking_read_value", v, 42);
   waitpid(pid, NULL, 0);
+  /* /proc/self/fd/N of an eventfd: an anon_inode link that cannot be opened again (ENXIO), as for any anon inode. */
+  ABOUT("openat");
+  fd = syscall(SYS_eventfd2, 0, 0);
+  char fdpath[64], link[64];
+  snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+  ssize_t ln = readlink(fdpath, link, sizeof link - 1);
+  if (ln >= 0) link[ln] = 0;
+  ABOUT("readlink");
+  FACT("proc_fd_link_name", ln > 0 && strcmp(link, "anon_inode:[eventfd]") == 0);
+  ABOUT("openat");
+  ERR("proc_fd_reopen_enxio", open(fdpath, O_RDWR), ENXIO);
+  ERR("proc_fd_reopen_rdonly_enxio", open(fdpath, O_RDONLY), ENXIO);
+  close(fd);
+
   return compat_done();
 }

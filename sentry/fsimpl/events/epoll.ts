@@ -33,6 +33,7 @@ function generationOf(f: FileDescription): number {
 }
 
 export class EpollFile extends FileDescription {
+  override get anonInodeName(): string { return '[eventpoll]'; }
   private readonly items = new Map<string, Item>();
   private readonly ino = anonStat.nextIno();
   /** Woken by interest-list changes, so waiters re-look. */

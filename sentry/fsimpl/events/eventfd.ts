@@ -10,6 +10,7 @@ const MAX = 0xffff_ffff_ffff_fffen;
 const POLLIN = 0x1, POLLOUT = 0x4;
 
 export class EventFdFile extends FileDescription {
+  override get anonInodeName(): string { return '[eventfd]'; }
   private readonly queue = new WaitQueue();
   private readonly ino = anonStat.nextIno();
 

@@ -30,6 +30,7 @@ function paddedName(name: string): Uint8Array {
 function recordSize(e: QueuedEvent): number { return INOTIFY_EVENT_SIZE + e.name.length; }
 
 export class InotifyFile extends FileDescription implements WatchOwner {
+  override get anonInodeName(): string { return 'inotify'; }
   private readonly queue = new WaitQueue();
   private readonly ino = anonStat.nextIno();
   private readonly events: QueuedEvent[] = [];

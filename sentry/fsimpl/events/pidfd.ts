@@ -12,6 +12,7 @@ import { anonStat } from './anon.js';
 const POLLRDNORM = 0x40;
 
 export class PidFdFile extends FileDescription {
+  override get anonInodeName(): string { return '[pidfd]'; }
   private readonly ino = anonStat.nextIno();
 
   constructor(readonly tg: ThreadGroup, flags: number) { super(O_RDWR | flags); }

@@ -15,6 +15,7 @@ export const SIGNALFD_SIGINFO_SIZE = 128;
 const POLLIN = 0x1;
 
 export class SignalFdFile extends FileDescription {
+  override get anonInodeName(): string { return '[signalfd]'; }
   private readonly ino = anonStat.nextIno();
 
   constructor(private readonly sentryKernel: Kernel, private readonly creator: Task, public mask: bigint, flags: number) { super(O_RDWR | flags); } // O_RDWR as Linux's anon inode: a write is EINVAL, not EBADF

@@ -11,6 +11,7 @@ import { anonStat } from './anon.js';
 const POLLIN = 0x1;
 
 export class TimerFdFile extends FileDescription {
+  override get anonInodeName(): string { return '[timerfd]'; }
   private readonly queue = new WaitQueue();
   private readonly ino = anonStat.nextIno();
   private expirations = 0n;

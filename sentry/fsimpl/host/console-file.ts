@@ -15,6 +15,16 @@ export class ConsoleFile extends FileDescription {
   /** inputReady: where readers wait until the waker sees input on the host fd. */
   constructor(private readonly hostFd: number, private readonly inputReady: WaitQueue, flags = O_RDWR) { super(flags); }
 
+  /**
+   * open(2) through /proc/<pid>/fd/N: a new description of the same host fd,
+   * as Linux opens a pipe or terminal again; a socket cannot be opened
+   * (ENXIO), as on Linux, where `echo > /dev/stdout` fails on a socket.
+   */
+  reopen(flags: number): ConsoleFile | number {
+    if (this.isHostSocket) return -E.ENXIO;
+    return new ConsoleFile(this.hostFd, this.inputReady, flags);
+  }
+
   /** Never blocks the Sentry: with no input yet, EAGAIN, and the reader waits on `inputReady`. */
   override read(dst: Uint8Array): number {
     if (dst.length === 0) return 0;

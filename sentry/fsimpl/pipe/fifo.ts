@@ -15,7 +15,12 @@ import { WaitQueue } from '../../kernel/wait-queue.js';
 import { Pipe, PipeEnd } from './pipe.js';
 
 export class Fifo {
-  readonly pipe = new Pipe();
+  /**
+   * pipe: a FIFO inode's own pipe, or a pipe(2) pipe reopened through
+   * /proc/<pid>/fd (pipeFifo). Opens of the latter never wait for a partner
+   * and never fail with ENXIO: Linux's fifo_open skips both on pipefs.
+   */
+  constructor(readonly pipe = new Pipe(), private readonly pipefs = false) {}
   /** Opens ever made for reading and for writing (Linux's r_counter, w_counter). */
   readerOpens = 0;
   writerOpens = 0;
@@ -28,15 +33,15 @@ export class Fifo {
     const nonblock = (flags & O_NONBLOCK) !== 0;
     switch (acc) {
       case O_RDONLY: {
-        const waitFrom = this.pipe.writers === 0 && !nonblock ? this.writerOpens : -1;
+        const waitFrom = this.pipe.writers === 0 && !nonblock && !this.pipefs ? this.writerOpens : -1;
         this.readerOpens++;
         const end = new FifoEnd(this, flags, statOf, waitFrom < 0 ? null : () => this.writerOpens !== waitFrom);
         this.opened.wakeAll();
         return end;
       }
       case O_WRONLY: {
-        if (nonblock && this.pipe.readers === 0) return -E.ENXIO;
-        const waitFrom = this.pipe.readers === 0 ? this.readerOpens : -1;
+        if (nonblock && this.pipe.readers === 0 && !this.pipefs) return -E.ENXIO;
+        const waitFrom = this.pipe.readers === 0 && !this.pipefs ? this.readerOpens : -1;
         this.writerOpens++;
         const end = new FifoEnd(this, flags, statOf, waitFrom < 0 ? null : () => this.readerOpens !== waitFrom);
         this.opened.wakeAll();
@@ -52,6 +57,19 @@ export class Fifo {
       default: return -E.EINVAL;
     }
   }
+}
+
+const pipeFifos = new WeakMap<Pipe, Fifo>();
+
+/**
+ * The FIFO view of a pipe(2) pipe: open(2) of /proc/<pid>/fd/N for a pipe
+ * end opens the pipe again as Linux's fifo_open does on pipefs's inode
+ * (bash's `<(...)` and `> /dev/stderr` rely on it), without its waits.
+ */
+export function pipeFifo(pipe: Pipe): Fifo {
+  let f = pipeFifos.get(pipe);
+  if (f === undefined) { f = new Fifo(pipe, true); pipeFifos.set(pipe, f); }
+  return f;
 }
 
 /** One open of a FIFO: a pipe end whose fstat is the FIFO inode's. */

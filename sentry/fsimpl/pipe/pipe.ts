@@ -30,6 +30,9 @@ export class Pipe {
   readonly ino = nextIno++;
   private readonly ctime = Date.now();
 
+  /** uid, gid: the pipe inode's owner, the creator's fsuid and fsgid (pipefs's mode is 0600). */
+  constructor(private readonly uid = 0, private readonly gid = 0) {}
+
   get capacity(): number { return this.buf.length; }
   get available(): number { return this.length; }
 
@@ -103,7 +106,7 @@ export class Pipe {
   stat(): Stat {
     const sec = Math.floor(this.ctime / 1000), nsec = (this.ctime % 1000) * 1e6;
     return {
-      dev: 0xc, ino: this.ino, mode: S_IFIFO | 0o600, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 4096, blocks: 0,
+      dev: 0xc, ino: this.ino, mode: S_IFIFO | 0o600, nlink: 1, uid: this.uid, gid: this.gid, rdev: 0, size: 0, blksize: 4096, blocks: 0,
       atime: { sec, nsec }, mtime: { sec, nsec }, ctime: { sec, nsec },
     };
   }
@@ -158,8 +161,8 @@ export class PipeEnd extends FileDescription {
   }
 }
 
-/** A new pipe's two ends: [read, write]. */
-export function newPipe(flags: number): [PipeEnd, PipeEnd] {
-  const p = new Pipe();
+/** A new pipe's two ends: [read, write]; uid and gid own its inode. */
+export function newPipe(flags: number, uid = 0, gid = 0): [PipeEnd, PipeEnd] {
+  const p = new Pipe(uid, gid);
   return [new PipeEnd(p, O_RDONLY | flags), new PipeEnd(p, O_WRONLY | flags)];
 }

@@ -12,6 +12,7 @@ import { stringToBytes } from '../../mm/address-space.js';
 import type { Vma } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { Inode } from '../../vfs/inode.js';
+import { fdLinkTarget, fdLinkText } from './fd-link.js';
 import { SyntheticDir, SyntheticInode, SyntheticSymlink, syntheticStat } from '../synthetic/synthetic.js';
 
 const PROC_DEV = 0x4;
@@ -91,13 +92,8 @@ function taskDir(t: Task, kernel: Kernel): SyntheticDir {
     for (const fd of t.fdTable.fds()) {
       m.set(String(fd), new SyntheticSymlink(PROC_DEV, () => {
         const f = t.fdTable.get(fd);
-        if (f === null) return -E.ENOENT;
-        if (f.dentry) return f.dentry.path(kernel.root) + (f.dentry.unlinked ? ' (deleted)' : '');
-        const st = f.stat();
-        const fmt = typeof st === 'number' ? 0 : st.mode & 0o170000;
-        const kind = fmt === 0o010000 ? 'pipe' : fmt === 0o140000 ? 'socket' : 'anon_inode';
-        return `${kind}:[${typeof st === 'number' ? 0 : st.ino}]`;
-      }, () => t.fdTable.get(fd)?.dentry ?? null));
+        return f === null ? -E.ENOENT : fdLinkText(f, kernel.root);
+      }, () => { const f = t.fdTable.get(fd); return f === null ? null : fdLinkTarget(f); }));
     }
     return m;
   });
