@@ -268,10 +268,11 @@ export class Scheduler {
     t.exited = true;
     releaseRobustList(t);
     if (t.clearChildTid !== 0 && t.mm.users > 1) {
-      // CLONE_CHILD_CLEARTID: the word goes to 0 and one waiter wakes (pthread_join).
+      // CLONE_CHILD_CLEARTID: the word goes to 0 and one waiter wakes (pthread_join). The wake is
+      // shared, as Linux's, so glibc waits with a shared FUTEX_WAIT.
       if (t.mm.writeU32(t.clearChildTid, 0) === 0) {
         const key = t.mm.futexKey(t.clearChildTid);
-        if (key >= 0) this.kernel.futexes.wake(key, 1);
+        if (key >= 0) this.kernel.futexes.wake(null, key, 1);
       }
     }
     this.kernel.tasks.delete(t.tid);

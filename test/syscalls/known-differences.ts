@@ -37,10 +37,6 @@ const PROC_FD_MAGIC = '/proc/self/fd/N is an ordinary symlink to its text ("pipe
 const NO_SIGBUS = 'a file mapping read past the page that holds the end of the file gives zeros in the sandbox; Linux raises SIGBUS '
   + '(BUS_ADRERR at the address). The fix belongs in the mm fault path (sentry/mm): fault in a file page beyond EOF as SIGBUS';
 
-const FUTEX_KEYS = 'futex keys are MemoryFile offsets for private and shared operations alike, so a FUTEX_WAKE_PRIVATE on a MAP_SHARED '
-  + 'word wakes a shared waiter in another process; Linux keys a private futex by (mm, address), apart from the shared key. The fix '
-  + 'belongs in syscalls/futex.ts and sentry/kernel/futex.ts: a private key per address space';
-
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'chmod_setid_mode', sandbox: '1005', reason: GOFER_SETID },
@@ -63,8 +59,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'faults', key: 'sigbus_addr_offset', sandbox: '-1 0', reason: NO_SIGBUS },
   { program: 'threads', key: 'robust_owner_died', sandbox: '2', reason: 'a process-shared robust mutex (in a MAP_SHARED mapping) whose holder process exits: the waiter in another process times out (ETIMEDOUT) instead of getting EOWNERDEAD, so the lock word is not marked FUTEX_OWNER_DIED at the holder\'s exit. Not yet diagnosed; the fix belongs in sentry/kernel/robust-list.ts or in how the holder\'s exit reaches it' },
   { program: 'futex', key: 'requeue_same_address_pi', sandbox: '-1 ENOSYS', reason: 'FUTEX_CMP_REQUEUE_PI (and FUTEX_WAIT_REQUEUE_PI) have no implementation in syscalls/futex.ts: ENOSYS before any argument check' },
-  { program: 'futex', key: 'private_wake_misses_other_process', sandbox: '1', reason: FUTEX_KEYS },
-  { program: 'futex', key: 'shared_waiter_timed_out', sandbox: '1', reason: FUTEX_KEYS },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {
