@@ -28,9 +28,6 @@ const NO_XATTRCREATE = 'the Gofer serves no Txattrcreate (gofer/p9/server.ts ans
 const GOFER_SETID = 'the Gofer strips set-user-ID and set-group-ID bits from every mode it is given (hardening: no set-id file is ever made on '
   + 'the host), so the bits set by chmod through a Gofer mount are gone; a Sentry-side record of them would be the fix';
 
-const READ_CONSUMES = 'read(2) into a bad buffer: the Sentry reads from the file into its own buffer, then fails the copy-out with EFAULT, so a '
-  + 'pipe has lost the bytes; Linux copies straight from the pipe buffer and consumes nothing it could not copy. The fix belongs in the read '
-  + 'path (syscalls/file.ts): probe the destination before reading from a file that cannot rewind';
 const PROC_FD_MAGIC = '/proc/self/fd/N is an ordinary symlink to its text ("pipe:[ino]") in the sandbox; on Linux it is a magic link that '
   + 'opens the file itself, so a pipe end can be reopened through it. The fix belongs in the path walk (sentry/vfs) with procfs';
 
@@ -51,7 +48,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
   { program: 'time', key: 'getres_clock_5', sandbox: '0.000000001', reason: COARSE },
   { program: 'time', key: 'getres_clock_6', sandbox: '0.000000001', reason: COARSE },
-  { program: 'pipe', key: 'byte_kept_after_efault', sandbox: '-1 EAGAIN', reason: READ_CONSUMES },
   { program: 'pipe', key: 'reopen_write_end', sandbox: '-1 ENOENT', reason: PROC_FD_MAGIC },
   { program: 'pipe', key: 'read_via_reopened', sandbox: '-1 EAGAIN', reason: PROC_FD_MAGIC },
   { program: 'faults', key: 'sigbus_signo', sandbox: '0', reason: NO_SIGBUS },
