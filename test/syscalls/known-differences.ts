@@ -31,9 +31,6 @@ const GOFER_SETID = 'the Gofer strips set-user-ID and set-group-ID bits from eve
 const PROC_FD_MAGIC = '/proc/self/fd/N is an ordinary symlink to its text ("pipe:[ino]") in the sandbox; on Linux it is a magic link that '
   + 'opens the file itself, so a pipe end can be reopened through it. The fix belongs in the path walk (sentry/vfs) with procfs';
 
-const NO_SIGBUS = 'a file mapping read past the page that holds the end of the file gives zeros in the sandbox; Linux raises SIGBUS '
-  + '(BUS_ADRERR at the address). The fix belongs in the mm fault path (sentry/mm): fault in a file page beyond EOF as SIGBUS';
-
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'chmod_setid_mode', sandbox: '1005', reason: GOFER_SETID },
@@ -50,9 +47,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'time', key: 'getres_clock_6', sandbox: '0.000000001', reason: COARSE },
   { program: 'pipe', key: 'reopen_write_end', sandbox: '-1 ENOENT', reason: PROC_FD_MAGIC },
   { program: 'pipe', key: 'read_via_reopened', sandbox: '-1 EAGAIN', reason: PROC_FD_MAGIC },
-  { program: 'faults', key: 'sigbus_signo', sandbox: '0', reason: NO_SIGBUS },
-  { program: 'faults', key: 'sigbus_code', sandbox: '0', reason: NO_SIGBUS },
-  { program: 'faults', key: 'sigbus_addr_offset', sandbox: '-1 0', reason: NO_SIGBUS },
   { program: 'threads', key: 'robust_owner_died', sandbox: '2', reason: 'a process-shared robust mutex (in a MAP_SHARED mapping) whose holder process exits: the waiter in another process times out (ETIMEDOUT) instead of getting EOWNERDEAD, so the lock word is not marked FUTEX_OWNER_DIED at the holder\'s exit. Not yet diagnosed; the fix belongs in sentry/kernel/robust-list.ts or in how the holder\'s exit reaches it' },
   { program: 'futex', key: 'requeue_same_address_pi', sandbox: '-1 ENOSYS', reason: 'FUTEX_CMP_REQUEUE_PI (and FUTEX_WAIT_REQUEUE_PI) have no implementation in syscalls/futex.ts: ENOSYS before any argument check' },
 ];
