@@ -20,9 +20,6 @@ export interface KnownDifference {
   reason: string;
 }
 
-const COARSE = 'the sandbox\'s *_COARSE clocks read the fine clock, so clock_getres reports 1 ns where Linux reports its tick '
-  + '(1/HZ, e.g. 4 ms); the host\'s tick is not known without a host clock_getres binding in host/';
-
 const NO_XATTRCREATE = 'the Gofer serves no Txattrcreate (gofer/p9/server.ts answers EOPNOTSUPP), so user.* attributes cannot be set or removed '
   + 'on a Gofer mount; tmpfs and the overlay keep them (sentry/fsimpl/tmpfs). The fix belongs in the Gofer';
 const GOFER_SETID = 'the Gofer strips set-user-ID and set-group-ID bits from every mode it is given (hardening: no set-id file is ever made on '
@@ -43,8 +40,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'removexattr_missing', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
   { program: 'rename', key: 'exchange_files', sandbox: '-1 EINVAL', reason: 'RENAME_EXCHANGE on a Gofer mount: 9P2000.L\'s Trenameat has no flags (gVisor\'s gofer answers EINVAL too); tmpfs and the overlay exchange. The fix needs a renameat2 message in gofer/p9' },
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
-  { program: 'time', key: 'getres_clock_5', sandbox: '0.000000001', reason: COARSE },
-  { program: 'time', key: 'getres_clock_6', sandbox: '0.000000001', reason: COARSE },
   { program: 'pipe', key: 'reopen_write_end', sandbox: '-1 ENOENT', reason: PROC_FD_MAGIC },
   { program: 'pipe', key: 'read_via_reopened', sandbox: '-1 EAGAIN', reason: PROC_FD_MAGIC },
   { program: 'threads', key: 'robust_owner_died', sandbox: '2', reason: 'a process-shared robust mutex (in a MAP_SHARED mapping) whose holder process exits: the waiter in another process times out (ETIMEDOUT) instead of getting EOWNERDEAD, so the lock word is not marked FUTEX_OWNER_DIED at the holder\'s exit. Not yet diagnosed; the fix belongs in sentry/kernel/robust-list.ts or in how the holder\'s exit reaches it' },
