@@ -66,7 +66,11 @@ export function accessibleLength(t: Task, addr: number, count: number, prot: num
   while (a < end) {
     const v = t.mm.find(a);
     if (v === null || v.backing < 0 || (v.prot & prot) === 0) break;
-    a = v.end;
+    // Pages past the end of a mapped file are not accessible (SIGBUS for the application).
+    const reach = v.reachableEnd;
+    if (reach <= a) break;
+    a = reach;
+    if (reach < v.end) break;
   }
   return Math.min(a, end) - addr;
 }

@@ -78,14 +78,16 @@ function readInto(t: Task, file: FileDescription, addr: number, count: number, o
  * A read whose first byte cannot be stored. Linux fails with EFAULT only
  * when there was something to store: at end of file (or an empty pipe with
  * no writer) it answers 0, and a read that must wait still waits. A file is
- * asked for one byte at the position, which moves nothing; a stream cannot
- * be peeked, so that one byte is consumed and lost (Linux keeps it). A file
- * that hands out whole records (eventfd, timerfd, signalfd) is asked for
- * one: Linux takes it from the file, then fails the copy with EFAULT.
+ * asked for one byte at the position, which moves nothing; a stream that
+ * can look ahead (a pipe) is peeked, so it keeps the byte, as Linux, which
+ * copies straight from the pipe's pages and consumes nothing it could not
+ * copy; one that cannot is read, and that byte is lost. A file that hands
+ * out whole records (eventfd, timerfd, signalfd) is asked for one: Linux
+ * takes it from the file, then fails the copy with EFAULT.
  */
 function readFault(file: FileDescription, offset: number, count: number): number {
   const probe = new Uint8Array(Math.max(1, Math.min(count, file.readRecordSize())));
-  const n = file.seekable() ? file.read(probe, offset < 0 ? file.offset : offset) : file.read(probe, offset);
+  const n = file.seekable() ? file.read(probe, offset < 0 ? file.offset : offset) : file.peek(probe) ?? file.read(probe, offset);
   return n <= 0 ? n : -E.EFAULT;
 }
 

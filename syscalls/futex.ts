@@ -1,11 +1,13 @@
 // futex(2): wait/wake with bitsets, requeue, wake-op, the PI operations
-// glibc uses, timeouts; keys are MemoryFile offsets, so private and shared
-// futexes work alike (see sentry/kernel/futex.ts).
+// glibc uses, timeouts. FUTEX_PRIVATE_FLAG picks the key: (address space,
+// address) for a private futex, the word's MemoryFile offset for a shared
+// one (see sentry/kernel/futex.ts).
 import { E, ERESTARTSYS } from '../abi/linux/errno.js';
 import * as FX from '../abi/linux/futex.js';
-import type { FutexWait } from '../sentry/kernel/futex.js';
+import type { FutexScope, FutexWait } from '../sentry/kernel/futex.js';
 import type { Task } from '../sentry/kernel/task.js';
 import { monotonicNs } from '../sentry/kernel/timers.js';
+import { TASK_SIZE } from '../platform/ptrace/stub-elf.js';
 import { sys, type SyscallGroup } from './types.js';
 
 const FUTEX_WAITERS = 0x80000000;
@@ -26,19 +28,25 @@ function setDeadline(t: Task, addr: number, absolute: boolean, realtime: boolean
   return 0;
 }
 
-function keyOf(t: Task, addr: number): number {
+/**
+ * The key of the word at addr in scope, or a negative errno. As Linux, a
+ * private key needs only a user address (a private wake on an unmapped
+ * word finds nobody); a shared one needs the page behind it.
+ */
+function keyOf(t: Task, scope: FutexScope, addr: number): number {
   if (addr % 4 !== 0) return -E.EINVAL;
-  return t.mm.futexKey(addr);
+  if (scope === null) return t.mm.futexKey(addr);
+  return addr >= 0 && addr + 4 <= TASK_SIZE ? addr : -E.EFAULT;
 }
 
-function wait(t: Task, addr: number, val: number, bitset: number, timeoutAddr: number, absolute: boolean, realtime: boolean): number {
+function wait(t: Task, scope: FutexScope, addr: number, val: number, bitset: number, timeoutAddr: number, absolute: boolean, realtime: boolean): number {
   const state = t.syscallState as FutexWait | null;
   if (state !== null) {
     if (state.woken) return 0;
     if (t.wakeReason === 'timeout') return -E.ETIMEDOUT;
   }
   if (bitset === 0) return -E.EINVAL;
-  const key = keyOf(t, addr);
+  const key = keyOf(t, scope, addr);
   if (key < 0) return key;
   const d = setDeadline(t, timeoutAddr, absolute, realtime);
   if (d < 0) return d;
@@ -49,18 +57,18 @@ function wait(t: Task, addr: number, val: number, bitset: number, timeoutAddr: n
   }
   if (t.syscallDeadline >= 0 && monotonicNs() >= t.syscallDeadline) return -E.ETIMEDOUT;
   t.syscallState = { key, bitset, woken: false } satisfies FutexWait;
-  return t.block([t.kernel.futexes.queue(key)], -ERESTARTSYS);
+  return t.block([t.kernel.futexes.queue(scope, key)], -ERESTARTSYS);
 }
 
-function wake(t: Task, addr: number, n: number, bitset: number): number {
+function wake(t: Task, scope: FutexScope, addr: number, n: number, bitset: number): number {
   if (bitset === 0) return -E.EINVAL;
-  const key = keyOf(t, addr);
+  const key = keyOf(t, scope, addr);
   if (key < 0) return key;
-  return t.kernel.futexes.wake(key, n, bitset);
+  return t.kernel.futexes.wake(scope, key, n, bitset);
 }
 
-function requeue(t: Task, addr: number, nWake: number, nRequeue: number, addr2: number, cmp: number | null): number {
-  const key = keyOf(t, addr), key2 = keyOf(t, addr2);
+function requeue(t: Task, scope: FutexScope, addr: number, nWake: number, nRequeue: number, addr2: number, cmp: number | null): number {
+  const key = keyOf(t, scope, addr), key2 = keyOf(t, scope, addr2);
   if (key < 0) return key;
   if (key2 < 0) return key2;
   if (nWake < 0 || nRequeue < 0) return -E.EINVAL;
@@ -69,12 +77,12 @@ function requeue(t: Task, addr: number, nWake: number, nRequeue: number, addr2: 
     if (cur === null) return -E.EFAULT;
     if (cur !== cmp) return -E.EAGAIN;
   }
-  return t.kernel.futexes.requeue(key, key2, nWake, nRequeue);
+  return t.kernel.futexes.requeue(scope, key, key2, nWake, nRequeue);
 }
 
 /** FUTEX_WAKE_OP: atomically *addr2 = op(*addr2, arg), wake on addr, and on addr2 if cmp(old, cmparg). */
-function wakeOp(t: Task, addr: number, n: number, addr2: number, n2: number, encoded: number): number {
-  const key = keyOf(t, addr), key2 = keyOf(t, addr2);
+function wakeOp(t: Task, scope: FutexScope, addr: number, n: number, addr2: number, n2: number, encoded: number): number {
+  const key = keyOf(t, scope, addr), key2 = keyOf(t, scope, addr2);
   if (key < 0) return key;
   if (key2 < 0) return key2;
   const op = (encoded >>> 28) & 7, cmp = (encoded >>> 24) & 15;
@@ -92,7 +100,7 @@ function wakeOp(t: Task, addr: number, n: number, addr2: number, n2: number, enc
     default: return -E.ENOSYS;
   }
   if (t.mm.writeU32(addr2, next >>> 0) < 0) return -E.EFAULT;
-  let woken = t.kernel.futexes.wake(key, n);
+  let woken = t.kernel.futexes.wake(scope, key, n);
   const o = old | 0;
   cmparg |= 0;
   let hit: boolean;
@@ -105,7 +113,7 @@ function wakeOp(t: Task, addr: number, n: number, addr2: number, n2: number, enc
     case 5: hit = o >= cmparg; break;
     default: return -E.ENOSYS;
   }
-  if (hit) woken += t.kernel.futexes.wake(key2, n2);
+  if (hit) woken += t.kernel.futexes.wake(scope, key2, n2);
   return woken;
 }
 
@@ -114,8 +122,8 @@ function wakeOp(t: Task, addr: number, n: number, addr2: number, n2: number, enc
  * word holds the owner's tid; contenders set FUTEX_WAITERS and sleep; unlock
  * hands the lock to the first waiter.
  */
-function lockPi(t: Task, addr: number, timeoutAddr: number, trylock: boolean): number {
-  const key = keyOf(t, addr);
+function lockPi(t: Task, scope: FutexScope, addr: number, timeoutAddr: number, trylock: boolean): number {
+  const key = keyOf(t, scope, addr);
   if (key < 0) return key;
   const state = t.syscallState as FutexWait | null;
   if (state !== null && t.wakeReason === 'timeout') return -E.ETIMEDOUT;
@@ -124,7 +132,7 @@ function lockPi(t: Task, addr: number, timeoutAddr: number, trylock: boolean): n
   const owner = cur & FUTEX_TID_MASK;
   if (owner === t.tid) return state?.woken ? 0 : -E.EDEADLK;
   if (owner === 0 || (cur & FUTEX_OWNER_DIED) || !t.kernel.tasks.has(owner)) {
-    const waiters = t.kernel.futexes.waiters(key).length > 0 ? FUTEX_WAITERS : 0;
+    const waiters = t.kernel.futexes.waiters(scope, key).length > 0 ? FUTEX_WAITERS : 0;
     if (t.mm.writeU32(addr, (t.tid | waiters | (cur & FUTEX_OWNER_DIED)) >>> 0) < 0) return -E.EFAULT;
     return 0;
   }
@@ -133,42 +141,43 @@ function lockPi(t: Task, addr: number, timeoutAddr: number, trylock: boolean): n
   if (d < 0) return d;
   if (t.mm.writeU32(addr, (cur | FUTEX_WAITERS) >>> 0) < 0) return -E.EFAULT;
   t.syscallState = { key, bitset: 0xffffffff, woken: false } satisfies FutexWait;
-  return t.block([t.kernel.futexes.queue(key)], -ERESTARTSYS);
+  return t.block([t.kernel.futexes.queue(scope, key)], -ERESTARTSYS);
 }
 
-function unlockPi(t: Task, addr: number): number {
-  const key = keyOf(t, addr);
+function unlockPi(t: Task, scope: FutexScope, addr: number): number {
+  const key = keyOf(t, scope, addr);
   if (key < 0) return key;
   const cur = t.mm.readU32(addr);
   if (cur === null) return -E.EFAULT;
   if ((cur & FUTEX_TID_MASK) !== t.tid) return -E.EPERM;
-  const waiters = t.kernel.futexes.waiters(key);
+  const waiters = t.kernel.futexes.waiters(scope, key);
   if (waiters.length === 0) return t.mm.writeU32(addr, 0) < 0 ? -E.EFAULT : 0;
   const next = waiters[0];
   const more = waiters.length > 1 ? FUTEX_WAITERS : 0;
   if (t.mm.writeU32(addr, (next.tid | more) >>> 0) < 0) return -E.EFAULT;
-  t.kernel.futexes.wake(key, 1);
+  t.kernel.futexes.wake(scope, key, 1);
   return 0;
 }
 
 function futex(t: Task): number {
   const addr = t.arg(0), op = t.argInt(1), val = t.argU32(2), timeout = t.arg(3), addr2 = t.arg(4), val3 = t.argU32(5);
   const cmd = op & FX.FUTEX_CMD_MASK;
+  const scope: FutexScope = (op & FX.FUTEX_PRIVATE_FLAG) !== 0 ? t.mm : null;
   const realtime = (op & FX.FUTEX_CLOCK_REALTIME) !== 0;
   // As Linux: FUTEX_CLOCK_REALTIME only where the timeout is absolute (FUTEX_WAIT's is relative: ENOSYS).
   if (realtime && cmd !== FX.FUTEX_WAIT_BITSET && cmd !== FX.FUTEX_WAIT_REQUEUE_PI && cmd !== FX.FUTEX_LOCK_PI2) return -E.ENOSYS;
   switch (cmd) {
-    case FX.FUTEX_WAIT: return wait(t, addr, val, 0xffffffff, timeout, false, realtime);
-    case FX.FUTEX_WAIT_BITSET: return wait(t, addr, val, val3, timeout, true, realtime);
-    case FX.FUTEX_WAKE: return wake(t, addr, val | 0, 0xffffffff);
-    case FX.FUTEX_WAKE_BITSET: return wake(t, addr, val | 0, val3);
+    case FX.FUTEX_WAIT: return wait(t, scope, addr, val, 0xffffffff, timeout, false, realtime);
+    case FX.FUTEX_WAIT_BITSET: return wait(t, scope, addr, val, val3, timeout, true, realtime);
+    case FX.FUTEX_WAKE: return wake(t, scope, addr, val | 0, 0xffffffff);
+    case FX.FUTEX_WAKE_BITSET: return wake(t, scope, addr, val | 0, val3);
     // For REQUEUE the timeout argument is val2: how many to requeue.
-    case FX.FUTEX_REQUEUE: return requeue(t, addr, val | 0, t.argInt(3), addr2, null);
-    case FX.FUTEX_CMP_REQUEUE: return requeue(t, addr, val | 0, t.argInt(3), addr2, val3);
-    case FX.FUTEX_WAKE_OP: return wakeOp(t, addr, val | 0, addr2, t.argInt(3), val3);
-    case FX.FUTEX_LOCK_PI: case FX.FUTEX_LOCK_PI2: return lockPi(t, addr, timeout, false);
-    case FX.FUTEX_TRYLOCK_PI: return lockPi(t, addr, 0, true);
-    case FX.FUTEX_UNLOCK_PI: return unlockPi(t, addr);
+    case FX.FUTEX_REQUEUE: return requeue(t, scope, addr, val | 0, t.argInt(3), addr2, null);
+    case FX.FUTEX_CMP_REQUEUE: return requeue(t, scope, addr, val | 0, t.argInt(3), addr2, val3);
+    case FX.FUTEX_WAKE_OP: return wakeOp(t, scope, addr, val | 0, addr2, t.argInt(3), val3);
+    case FX.FUTEX_LOCK_PI: case FX.FUTEX_LOCK_PI2: return lockPi(t, scope, addr, timeout, false);
+    case FX.FUTEX_TRYLOCK_PI: return lockPi(t, scope, addr, 0, true);
+    case FX.FUTEX_UNLOCK_PI: return unlockPi(t, scope, addr);
     default: return -E.ENOSYS;
   }
 }

@@ -10,9 +10,15 @@ import { realtimeNs } from '../sentry/realtime.js';
 import { groupCpuNs, taskCpuNs } from '../sentry/kernel/cpu-time.js';
 import type { ThreadGroup } from '../sentry/kernel/thread-group.js';
 
-export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
-  CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
-  CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+import {
+  CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID,
+  CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI, CLOCK_THREAD_CPUTIME_ID,
+} from '../abi/linux/time.js';
+
+export {
+  CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID,
+  CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI, CLOCK_THREAD_CPUTIME_ID,
+};
 
 /**
  * The low bits of a dynamic CPU clock id (<linux/posix-timers.h>): which
@@ -51,15 +57,29 @@ export function cpuTargetNs(target: { task: Task } | { group: ThreadGroup }): nu
 /** Nanoseconds on the given clock, or null for an invalid clock id. */
 export function nowNs(t: Task, clock: number): bigint | null {
   switch (clock) {
-    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_REALTIME_ALARM: case CLOCK_TAI:
+    case CLOCK_REALTIME: case CLOCK_REALTIME_ALARM: case CLOCK_TAI:
       return realtimeNs();
-    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
+    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
       return process.hrtime.bigint();
+    // Whole ticks, as Linux's coarse clocks (the time of the last tick): never ahead of the fine clock.
+    case CLOCK_REALTIME_COARSE: { const ns = realtimeNs(); return ns - ns % t.kernel.tickNs; }
+    case CLOCK_MONOTONIC_COARSE: { const ns = process.hrtime.bigint(); return ns - ns % t.kernel.tickNs; }
     default: {
       const target = cpuClockTarget(t, clock);
       return target === null ? null : BigInt(cpuTargetNs(target));
     }
   }
+}
+
+/**
+ * clock_getres: 1 ns for the high-resolution clocks and the scheduler's CPU
+ * clocks; the tick for the coarse clocks and for a dynamic CPU clock that
+ * is PROF or VIRT (Linux's posix_cpu_clock_getres).
+ */
+function resolutionNs(t: Task, clock: number): bigint {
+  if (clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE) return t.kernel.tickNs;
+  if (clock < 0 && (clock & CPUCLOCK_CLOCK_MASK) !== CPUCLOCK_SCHED) return t.kernel.tickNs;
+  return 1n;
 }
 
 function writeTimespec(t: Task, addr: number, ns: bigint): number {
@@ -130,10 +150,10 @@ export const timeSyscalls: SyscallGroup = {
   clock_gettime: sys((t) => {
     const ns = nowNs(t, t.argInt(0));
     return ns === null ? -E.EINVAL : writeTimespec(t, t.arg(1), ns);
-  }, 'ip', 'CPU-time clocks count the host thread\'s run time (not the Sentry\'s time serving its syscalls); coarse clocks are the fine ones'),
+  }, 'ip', 'CPU-time clocks count the host thread\'s run time (not the Sentry\'s time serving its syscalls); coarse clocks are the fine ones rounded down to the host\'s tick'),
   clock_getres: sys((t) => {
     if (nowNs(t, t.argInt(0)) === null) return -E.EINVAL;
-    return t.arg(1) === 0 ? 0 : writeTimespec(t, t.arg(1), 1n);
+    return t.arg(1) === 0 ? 0 : writeTimespec(t, t.arg(1), resolutionNs(t, t.argInt(0)));
   }, 'ip'),
   gettimeofday: sys((t) => {
     if (t.arg(0) !== 0) {

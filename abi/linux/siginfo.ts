@@ -17,6 +17,10 @@ export const CLD_CONTINUED = 6;
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 
+export const BUS_ADRALN = 1;
+export const BUS_ADRERR = 2;
+export const BUS_OBJERR = 3;
+
 export interface SiginfoFields {
   signo: number;
   code: number;

@@ -1,5 +1,7 @@
 // The Kernel: what every task shares. One per sandbox.
 import type { Logger } from 'pino';
+import { CLOCK_MONOTONIC_COARSE } from '../../abi/linux/time.js';
+import { clockResolutionNs } from '../../host/time.js';
 import type { PtracePlatform } from '../../platform/ptrace/index.js';
 import type { MemoryFile } from '../mm/memory-file.js';
 import type { Dentry } from '../vfs/dentry.js';
@@ -14,6 +16,13 @@ export interface HostAuxv { hwcap: number; hwcap2: number; minsigstksz: number }
 /** Linux's pid_max default. */
 const PID_MAX = 4194304;
 
+/** The host's tick (1/HZ) as its clock_getres reports it for the coarse clocks. */
+function hostTickNs(): bigint {
+  const ns = clockResolutionNs(CLOCK_MONOTONIC_COARSE);
+  // HZ=250, Linux's default, for a host that will not say (none here does that).
+  return BigInt(ns > 0 ? ns : 4_000_000);
+}
+
 export class Kernel {
   hostname = 'sandbox';
   domainname = '(none)';
@@ -21,6 +30,11 @@ export class Kernel {
   readonly reportedUnimplemented = new Set<number>();
   /** Monotonic time at boot: CPU-time clocks count from here. */
   readonly startNs = process.hrtime.bigint();
+  /**
+   * The tick, asked of the host once: the resolution of the *_COARSE clocks
+   * (which read in its steps) and of the PROF and VIRT CPU clocks.
+   */
+  readonly tickNs = hostTickNs();
   readonly tasks = new Map<number, Task>();
   readonly threadGroups = new Map<number, ThreadGroup>();
   readonly timers = new TimerQueue();

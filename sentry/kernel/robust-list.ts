@@ -22,7 +22,8 @@ export function releaseRobustList(t: Task): void {
     if (cur === null || (cur & FUTEX_TID_MASK) !== t.tid) return;
     t.mm.writeU32(word, ((cur & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0);
     const key = t.mm.futexKey(word);
-    if (key >= 0 && (cur & FUTEX_WAITERS)) t.kernel.futexes.wake(key, 1);
+    // A shared wake, as Linux's: glibc waits on every robust lock with a shared key for this reason.
+    if (key >= 0 && (cur & FUTEX_WAITERS)) t.kernel.futexes.wake(null, key, 1);
   };
   let entry = t.mm.readU64(head);
   for (let i = 0; entry !== null && entry !== head && i < ROBUST_LIST_LIMIT; i++) {

@@ -7,7 +7,7 @@
 // the run queue; a 'running' task's host thread is not stopped (except in
 // the instant between its stop and the loop collecting it).
 import { REG, USER_CS, USER_DS } from '../../abi/linux/ptrace.js';
-import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SI_USER } from '../../abi/linux/siginfo.js';
+import { BUS_ADRERR, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SEGV_ACCERR, SI_USER } from '../../abi/linux/siginfo.js';
 import * as S from '../../abi/linux/signal.js';
 import { accountExit } from './cpu-time.js';
 import { SYS } from '../../abi/linux/syscalls.js';
@@ -131,6 +131,13 @@ export class Scheduler {
 
   /** A hardware fault: the signal is forced on, as Linux's force_sig does. */
   private fault(t: Task, signo: number, code: number, addr: number): void {
+    if (signo === S.SIGSEGV && code === SEGV_ACCERR) {
+      // Pages past the end of a mapped file are PROT_NONE on the host: Linux's SIGBUS, unless the file has grown.
+      (t.mm.backend as StubProcess).injector = t.thread;
+      const past = t.mm.faultPastEof(addr);
+      if (past === 'retry') return;
+      if (past === 'sigbus') { signo = S.SIGBUS; code = BUS_ADRERR; }
+    }
     const a = t.tg.handlers.actions[signo];
     const bit = sigbit(signo);
     if ((t.blocked & bit) !== 0n || a.handler === SIG_IGN) {
@@ -268,10 +275,11 @@ export class Scheduler {
     t.exited = true;
     releaseRobustList(t);
     if (t.clearChildTid !== 0 && t.mm.users > 1) {
-      // CLONE_CHILD_CLEARTID: the word goes to 0 and one waiter wakes (pthread_join).
+      // CLONE_CHILD_CLEARTID: the word goes to 0 and one waiter wakes (pthread_join). The wake is
+      // shared, as Linux's, so glibc waits with a shared FUTEX_WAIT.
       if (t.mm.writeU32(t.clearChildTid, 0) === 0) {
         const key = t.mm.futexKey(t.clearChildTid);
-        if (key >= 0) this.kernel.futexes.wake(key, 1);
+        if (key >= 0) this.kernel.futexes.wake(null, key, 1);
       }
     }
     this.kernel.tasks.delete(t.tid);

@@ -117,10 +117,12 @@ export class AddressSpace {
     vma.backing = offset;
     if (vma.shared) vma.sharedRefs = { offset, length: vma.length, refs: 1 };
     if (vma.file !== null) {
-      const r = this.fillFromFile(vma, offset);
+      const r = readFile(vma.file, vma.fileOffset, this.memoryFile, offset, vma.length);
       if (r < 0) { this.memoryFile.release(offset, vma.length); vma.backing = -1; return r; }
+      // Linux maps no page wholly past the end of the file: an access there is SIGBUS.
+      if (!vma.shared && r < vma.length) vma.pastEof = vma.start + pageRoundUp(r);
     }
-    const r = this.backend.map(vma.start, vma.length, vma.prot, offset);
+    const r = mapInPlatform(this.backend, vma);
     if (r < 0) { this.memoryFile.release(offset, vma.length); vma.backing = -1; return r; }
     return [vma];
   }
@@ -145,19 +147,6 @@ export class AddressSpace {
     for (const v of out) this.adjustShared(v, -1);
     this.backend.unmap(vma.start, vma.length);
     return err;
-  }
-
-  private fillFromFile(vma: Vma, offset: number): number {
-    let done = 0;
-    const total = vma.length;
-    while (done < total) {
-      const n = Math.min(total - done, 1 << 20);
-      const r = vma.file!.readInto(vma.fileOffset + done, this.memoryFile.bytesAt(offset + done, n));
-      if (r < 0) return r;
-      if (r === 0) break;
-      done += r;
-    }
-    return 0;
   }
 
   /**
@@ -308,7 +297,9 @@ export class AddressSpace {
           next.push(...r);
         }
       } else {
-        this.backend.protect(mid.start, mid.length, prot);
+        // Pages past the end of the file stay PROT_NONE in the platform.
+        const reach = mid.reachableEnd;
+        if (reach > mid.start) this.backend.protect(mid.start, reach - mid.start, prot);
         next.push(mid);
       }
       if (v.end > end) next.push(v.slice(end, v.end));
@@ -384,16 +375,25 @@ export class AddressSpace {
     return end;
   }
 
-  /** Grows a whole VMA in place by moving its backing to a larger extent. */
+  /**
+   * Grows a whole VMA in place by moving its backing to a larger extent; a
+   * file mapping's new pages hold the file's bytes (or lie past its end).
+   */
   private regrow(vma: Vma, newLen: number): number {
     if (newLen > CHUNK_SIZE) return -E.ENOMEM;
     const offset = this.memoryFile.allocate(newLen);
     if (offset < 0) return offset;
+    const added = newLen - vma.length;
+    if (vma.file !== null && vma.pastEof === Infinity) {
+      const r = readFile(vma.file, vma.fileOffset + vma.length, this.memoryFile, offset + vma.length, added);
+      if (r < 0) { this.memoryFile.release(offset, newLen); return r; }
+      if (r < added) vma.pastEof = vma.end + pageRoundUp(r);
+    }
     this.memoryFile.bytesAt(offset, vma.length).set(this.memoryFile.bytesAt(vma.backing, vma.length));
     this.memoryFile.release(vma.backing, vma.length);
     vma.backing = offset;
     vma.end = vma.start + newLen;
-    return this.backend.map(vma.start, newLen, vma.prot, offset);
+    return mapInPlatform(this.backend, vma);
   }
 
   /** MADV_DONTNEED on private anonymous memory: the pages read as zero again. */
@@ -504,6 +504,30 @@ export class AddressSpace {
     this.memoryFile.bytesAt(v.backing + (addr - v.start), length).fill(0);
   }
 
+  /**
+   * The platform reported an access fault at addr. When addr is in a page
+   * kept PROT_NONE because it lay past the end of its file, and the VMA is
+   * accessible, the file is looked at again: the pages it now reaches are
+   * filled and mapped ('retry': run the access again); a page still past
+   * the end is 'sigbus' (Linux's SIGBUS, BUS_ADRERR). null for any other
+   * fault. As on x86 Linux, a page that is not there is checked for read
+   * access only, so an instruction fetch is a read; but the platform does
+   * not say whether a data access was a write, so a write to a read-only
+   * mapping there is SIGBUS too (Linux: SIGSEGV, SEGV_ACCERR).
+   */
+  faultPastEof(addr: number): 'sigbus' | 'retry' | null {
+    const v = this.find(addr);
+    if (v === null || v.file === null || v.backing < 0 || addr < v.reachableEnd || (v.prot & READABLE) === 0) return null;
+    const from = v.reachableEnd;
+    const got = readFile(v.file, v.fileOffset + (from - v.start), this.memoryFile, v.backing + (from - v.start), v.end - from);
+    if (got <= 0) return 'sigbus';
+    const reach = Math.min(v.end, from + pageRoundUp(got));
+    v.pastEof = reach === v.end ? Infinity : reach;
+    const r = this.backend.protect(from, reach - from, v.prot);
+    if (r < 0) return 'sigbus';
+    return addr < reach ? 'retry' : 'sigbus';
+  }
+
   /** The futex key of addr: the MemoryFile offset of its word, or -EFAULT. */
   futexKey(addr: number): number {
     const v = this.find(addr);
@@ -537,7 +561,7 @@ export class AddressSpace {
           c.backing = offset;
         }
         child.vmas.push(c);
-        const r = backend.map(c.start, c.length, c.prot, c.backing);
+        const r = mapInPlatform(backend, c);
         if (r < 0) { child.clear(); return r; }
       } else {
         child.vmas.push(c);
@@ -574,7 +598,7 @@ export class AddressSpace {
    */
   private piece(addr: number, length: number, need: number): Uint8Array | null {
     const v = this.find(addr);
-    if (v === null || v.backing < 0 || (v.prot & need) === 0 || addr + length > v.end) return null;
+    if (v === null || v.backing < 0 || (v.prot & need) === 0 || addr + length > v.reachableEnd) return null;
     return this.memoryFile.bytesAt(v.backing + (addr - v.start), length);
   }
 
@@ -596,7 +620,9 @@ export class AddressSpace {
       const a = addr + done;
       const v = this.find(a);
       if (v === null || v.backing < 0 || (v.prot & need) === 0) break;
-      const n = Math.min(buf.length - done, v.end - a);
+      const reach = v.reachableEnd;
+      if (a >= reach) break;
+      const n = Math.min(buf.length - done, reach - a);
       const mem = this.memoryFile.bytesAt(v.backing + (a - v.start), n);
       if (out) mem.set(buf.subarray(done, done + n)); else buf.set(mem, done);
       done += n;
@@ -644,8 +670,8 @@ export class AddressSpace {
     let a = addr;
     while (a - addr < max) {
       const v = this.find(a);
-      if (v === null || v.backing < 0 || (v.prot & READABLE) === 0) return -E.EFAULT;
-      const n = Math.min(v.end - a, max - (a - addr));
+      if (v === null || v.backing < 0 || (v.prot & READABLE) === 0 || a >= v.reachableEnd) return -E.EFAULT;
+      const n = Math.min(v.reachableEnd - a, max - (a - addr));
       const mem = this.memoryFile.bytesAt(v.backing + (a - v.start), n);
       const nul = mem.indexOf(0);
       if (nul >= 0) return out + bytesToString(mem.subarray(0, nul));
@@ -654,6 +680,37 @@ export class AddressSpace {
     }
     return -E.ENAMETOOLONG;
   }
+}
+
+/**
+ * Reads file bytes from fileOffset into MemoryFile [memOffset, memOffset+length)
+ * until it is full or the file ends. Returns the bytes read, or -errno.
+ */
+function readFile(file: MappableFile, fileOffset: number, memoryFile: MemoryFile, memOffset: number, length: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = Math.min(length - done, 1 << 20);
+    const r = file.readInto(fileOffset + done, memoryFile.bytesAt(memOffset + done, n));
+    if (r < 0) return r;
+    if (r === 0) break;
+    done += r;
+  }
+  return done;
+}
+
+/**
+ * Maps v in the platform. Pages from the first one past the end of its
+ * file are mapped PROT_NONE, so that an access faults and the Sentry can
+ * tell SIGBUS (faultPastEof).
+ */
+function mapInPlatform(backend: AddressSpaceBackend, v: Vma): number {
+  const reach = v.reachableEnd;
+  if (reach === v.end) return backend.map(v.start, v.length, v.prot, v.backing);
+  if (reach > v.start) {
+    const r = backend.map(v.start, reach - v.start, v.prot, v.backing);
+    if (r < 0) return r;
+  }
+  return backend.map(reach, v.end - reach, PROT_NONE, v.backing + (reach - v.start));
 }
 
 /** Paths and names are byte strings: latin1 keeps every byte as one char. */

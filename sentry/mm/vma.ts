@@ -45,6 +45,14 @@ export class Vma {
   dontFork = false;
   /** MADV_WIPEONFORK: the child's pages start zeroed. */
   wipeOnFork = false;
+  /**
+   * For a private file mapping: the address of the first page that lay
+   * wholly past the end of the file when last looked at (it may be below
+   * `start` in a piece split off later), Infinity for every other VMA. The
+   * platform maps the pages from there on PROT_NONE and copy-in/copy-out
+   * treats them as unmapped, so an access is a fault that becomes SIGBUS.
+   */
+  pastEof = Infinity;
 
   constructor(
     public start: number,
@@ -62,6 +70,9 @@ export class Vma {
 
   get length(): number { return this.end - this.start; }
 
+  /** Where the application may reach: the end, or the first page past the end of the file. */
+  get reachableEnd(): number { return this.pastEof < this.end ? Math.max(this.start, this.pastEof) : this.end; }
+
   /** A copy covering [start, end) of this one. */
   slice(start: number, end: number): Vma {
     const delta = start - this.start;
@@ -70,6 +81,7 @@ export class Vma {
     v.sharedRefs = this.sharedRefs;
     v.dontFork = this.dontFork;
     v.wipeOnFork = this.wipeOnFork;
+    v.pastEof = this.pastEof;
     return v;
   }
 }

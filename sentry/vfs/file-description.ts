@@ -44,6 +44,13 @@ export abstract class FileDescription {
    * faults asks the file for one record (syscalls/file.ts readFault).
    */
   readRecordSize(): number { return 1; }
+  /**
+   * What a read would hand out now, copied into dst and left in the file:
+   * the count, 0 at end of file, or a negative errno (-EAGAIN: a read would
+   * wait); null for a file that cannot look ahead. A stream's read whose
+   * buffer faults peeks, so that the data stays (syscalls/file.ts readFault).
+   */
+  peek(dst: Uint8Array): number | null { void dst; return null; }
   /** Size for SEEK_END; -ESPIPE for streams. */
   seekable(): boolean { return true; }
   ioctl(request: number, arg: number, io: IoctlIo): number { void request; void arg; void io; return -E.ENOTTY; }

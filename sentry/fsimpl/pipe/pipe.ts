@@ -129,6 +129,7 @@ export class PipeEnd extends FileDescription {
 
   override read(dst: Uint8Array): number { return this.reads ? this.pipe.read(dst) : -E.EBADF; }
   override write(src: Uint8Array): number { return this.writes ? this.pipe.write(src) : -E.EBADF; }
+  override peek(dst: Uint8Array): number { return this.reads ? this.pipe.peek(dst) : -E.EBADF; }
   override seekable(): boolean { return false; }
   override waitQueue(forWrite: boolean): WaitQueue { return forWrite ? this.pipe.writable : this.pipe.readable; }
   override get raisesSigpipe(): boolean { return true; }
