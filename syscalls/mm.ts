@@ -68,6 +68,7 @@ function mmap(t: Task): number {
     if (type !== M.MAP_SHARED && type !== M.MAP_SHARED_VALIDATE && type !== M.MAP_PRIVATE) return -E.EINVAL;
     if (!f.readable) return -E.EACCES;
     if (!isMappable(f)) return -E.ENODEV;
+    if ((prot & M.PROT_EXEC) && f.dentry?.mountRoot().mount?.flags.noexec) return -E.EPERM; // a noexec mount maps nothing executable
     file = f;
   } else if (type !== M.MAP_SHARED && type !== M.MAP_PRIVATE) {
     // An anonymous mapping takes no MAP_SHARED_VALIDATE.

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { PtracePlatform } from '../../platform/ptrace/index.js';
 import type { MemoryFile } from '../mm/memory-file.js';
+import type { MountTable } from '../vfs/mount.js';
 import type { Dentry } from '../vfs/dentry.js';
 import { FutexTable } from './futex.js';
 import type { Scheduler } from './scheduler.js';
@@ -36,6 +37,8 @@ export class Kernel {
     readonly platform: PtracePlatform,
     readonly memoryFile: MemoryFile,
     readonly root: Dentry,
+    /** Every mount of the sandbox; root is the first one's root. */
+    readonly mounts: MountTable,
     readonly log: Logger,
     readonly strace: boolean,
     readonly hostAuxv: HostAuxv,
