@@ -105,6 +105,13 @@ function mprotect(t: Task): number {
       if (v.shared && v.file instanceof FileDescription && !v.file.writable) return -E.EACCES;
     }
   }
+  // A file on a noexec mount never becomes executable (VM_MAYEXEC).
+  if (prot & M.PROT_EXEC) {
+    const end = addr + M.pageRoundUp(length);
+    for (const v of mappingsIn(t, addr, end)) {
+      if (v.file instanceof FileDescription && v.file.dentry?.mountRoot().mount?.flags.noexec) return -E.EACCES;
+    }
+  }
   return t.mm.mprotect(addr, length, prot & ~(M.PROT_GROWSDOWN | M.PROT_GROWSUP));
 }
 

@@ -2,12 +2,12 @@
 // exactly the mounts it has, for `runsc do` (an overlay over the host root)
 // and for a `runsc run` bundle with a tmpfs and a bind mount; st_dev of a
 // file on each mount is the major:minor of its mountinfo line.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBusyboxBundle, hasPtrace } from '../fixtures/rootfs.js';
-import { runsc } from './helpers.js';
+import { buildBusyboxBundle, buildStaticCBinary, hasPtrace } from '../fixtures/rootfs.js';
+import { REPO, runsc } from './helpers.js';
 
 const ptrace = hasPtrace();
 
@@ -84,15 +84,18 @@ describe.skipIf(!ptrace.ok)(`the mount table${ptrace.ok ? '' : ` — skipped: ${
     expect(withoutDevs(r.stdout)).toBe('none / 9p ro,relatime 0 0\n1 1 D / / ro,relatime - 9p none ro\n');
   });
 
-  it('runsc run: a tmpfs and bind mounts from config.json, with their options', async () => {
+  it('runsc run: a tmpfs and bind mounts from config.json, with their options', async (ctx) => {
+    const mapper = buildStaticCBinary(path.join(REPO, 'test/programs/noexec-map.c'), path.join(work, 'noexec-map'));
+    if (mapper === null) { ctx.skip(); return; }
     const shared = path.join(work, 'shared with space');
     mkdirSync(shared, { recursive: true });
     writeFileSync(path.join(shared, 'f'), 'x');
     const points = ['/', '/proc', '/sys', '/dev', '/dev/pts', '/dev/shm', '/scratch', '/data', '/data/ro'];
     const dir = buildBusyboxBundle(path.join(work, 'bundle'), {
       args: ['/bin/sh', '-c', `mkdir -p /data/ro 2>/dev/null; ${SCRIPT}stat -c '%n %d' ${points.join(' ')}; echo ${SEP}; `
-        + 'touch /data/ro/x 2>&1 | grep -c "Read-only"; cp /bin/busybox /scratch/bb && /scratch/bb true 2>/dev/null; echo exec=$?'],
-      files: { 'scratch/.keep': '', 'data/.keep': '', 'sp ace/.keep': '' },
+        + 'touch /data/ro/x 2>&1 | grep -c "Read-only"; cp /bin/busybox /scratch/bb && /scratch/bb true 2>/dev/null; echo exec=$?; '
+        + '/noexec-map /scratch; /noexec-map /data'],
+      files: { 'scratch/.keep': '', 'data/.keep': '', 'sp ace/.keep': '', 'noexec-map': readFileSync(mapper) },
       mounts: [
         { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=4m', 'mode=700'] },
         { destination: '/data', type: 'bind', source: shared, options: ['rbind', 'rw', 'nosuid'] },
@@ -135,7 +138,7 @@ describe.skipIf(!ptrace.ok)(`the mount table${ptrace.ok ? '' : ` — skipped: ${
     expect(new Set(devs.values()).size).toBe(devs.size);
     devs.delete('/sp\\040ace'); // not in stat's list: its name has a space
     expect(statDevs(stats)).toEqual(devs);
-    // ro is EROFS; noexec refuses execve (EACCES, "Permission denied", status 126).
-    expect(rest).toBe('1\nexec=126\n');
+    // ro is EROFS; noexec refuses execve (EACCES, "Permission denied", status 126), mmap PROT_EXEC (EPERM) and mprotect (EACCES).
+    expect(rest).toBe('1\nexec=126\n/scratch mmap_exec=1 mprotect_exec=13\n/data mmap_exec=0 mprotect_exec=0\n');
   });
 });
