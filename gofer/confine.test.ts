@@ -42,7 +42,7 @@ describe('the Gofer\'s seccomp policy', () => {
   it('refuses mounts, namespaces, sockets and host administration with EPERM', () => {
     for (const name of ['mount', 'umount2', 'pivot_root', 'chroot', 'unshare', 'setns', 'open_tree', 'move_mount',
       'fsopen', 'mount_setattr', 'keyctl', 'userfaultfd', 'perf_event_open', 'fanotify_init', 'socket', 'capset',
-      'reboot', 'sethostname', 'swapon', 'mknod', 'tkill', 'setxattr', 'fsetxattr', 'removexattr'] as const) {
+      'reboot', 'sethostname', 'swapon', 'mknod', 'tkill', 'setxattr', 'lsetxattr', 'removexattr', 'lremovexattr'] as const) {
       expect(verdict(SYS[name]), name).toBe(EPERM);
     }
   });
@@ -63,7 +63,7 @@ describe('the Gofer\'s seccomp policy', () => {
     for (const name of ['read', 'write', 'close', 'fstat', 'newfstatat', 'openat', 'pread64', 'pwrite64', 'getdents64',
       'mmap', 'munmap', 'mprotect', 'madvise', 'futex', 'epoll_wait', 'epoll_pwait', 'poll', 'recvfrom', 'sendto',
       'socketpair', 'linkat', 'renameat2', 'unlinkat', 'symlinkat', 'fchownat', 'utimensat', 'fgetxattr', 'flistxattr',
-      'ftruncate', 'fsync', 'fdatasync', 'fstatfs', 'readlinkat', 'exit_group', 'rt_sigaction', 'rt_sigprocmask',
+      'fsetxattr', 'fremovexattr', 'ftruncate', 'fsync', 'fdatasync', 'fstatfs', 'readlinkat', 'exit_group', 'rt_sigaction', 'rt_sigprocmask',
       'getrandom', 'clock_gettime', 'sched_yield', 'memfd_create', 'mremap', 'brk', 'getpid', 'gettid'] as const) {
       expect(verdict(SYS[name], 3, 0, 0, 0o644), name).toBe(SECCOMP_RET_ALLOW);
     }

@@ -363,7 +363,8 @@ export function goferSeccompRules(selfPid: number): SeccompRule[] {
       'perf_event_open', 'fanotify_init', 'iopl', 'ioperm', 'swapon', 'swapoff', 'reboot', 'settimeofday', 'clock_settime',
       'clock_adjtime', 'adjtimex', 'acct', 'quotactl', 'quotactl_fd', 'syslog', 'sethostname', 'setdomainname', 'vhangup',
       'uselib', 'lookup_dcookie', 'kcmp', 'capset', 'socket', 'mknod', 'tkill', 'pidfd_send_signal', 'process_madvise',
-      'process_mrelease', 'setxattr', 'lsetxattr', 'fsetxattr', 'removexattr', 'lremovexattr', 'fremovexattr'], 'eperm'),
+      // The xattr calls that take a path: the server only sets and removes through fds (fsetxattr, fremovexattr).
+      'process_mrelease', 'setxattr', 'lsetxattr', 'removexattr', 'lremovexattr'], 'eperm'),
     { name: 'open_tree_attr', nr: NR_open_tree_attr, verdict: 'eperm' },
     { name: 'setxattrat', nr: NR_setxattrat, verdict: 'eperm' },
     { name: 'removexattrat', nr: NR_removexattrat, verdict: 'eperm' },

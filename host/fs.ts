@@ -177,6 +177,8 @@ const c = withBytePaths({
   setxattr: libc.func('int setxattr(const uint8_t *path, const uint8_t *name, const void *value, size_t size, int flags)'),
   fgetxattr: libc.func('long fgetxattr(int fd, const uint8_t *name, void *value, size_t size)'),
   flistxattr: libc.func('long flistxattr(int fd, void *list, size_t size)'),
+  fsetxattr: libc.func('int fsetxattr(int fd, const uint8_t *name, const void *value, size_t size, int flags)'),
+  fremovexattr: libc.func('int fremovexattr(int fd, const uint8_t *name)'),
   umask: libc.func('uint32_t umask(uint32_t mask)'),
   geteuid: libc.func('uint32_t geteuid()'),
   getegid: libc.func('uint32_t getegid()'),
@@ -412,6 +414,16 @@ export function fgetxattr(fd: number, name: string, value: Uint8Array | null): n
 
 export function flistxattr(fd: number, list: Uint8Array | null): number {
   return checkLong(c.flistxattr(fd, list, list === null ? 0 : list.byteLength));
+}
+
+/** flags: 0, XATTR_CREATE (1) or XATTR_REPLACE (2). Not for O_PATH fds (EBADF). */
+export function fsetxattr(fd: number, name: string, value: Uint8Array, flags = 0): number {
+  return check(c.fsetxattr(fd, name, value, value.byteLength, flags));
+}
+
+/** Not for O_PATH fds (EBADF). */
+export function fremovexattr(fd: number, name: string): number {
+  return check(c.fremovexattr(fd, name));
 }
 
 /** Returns the previous mask; cannot fail. */

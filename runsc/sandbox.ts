@@ -3,7 +3,7 @@
 // and return the exit code the application ended with.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { closeFd, sendAll, socketpair } from '../host/socket.js';
 import { FIRST_PASSED_FD, type BootSpec, type GoferSpec } from './boot-spec.js';
@@ -71,11 +71,12 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
       const ro = m.options.includes('ro');
       if (isBindMount(m)) {
         goferMounts.push({ hostPath: m.source, readonly: ro });
-        bootMounts.push({ kind: 'gofer', destination: m.destination, readonly: ro });
-      } else if (m.type === 'tmpfs') {
-        bootMounts.push({ kind: 'tmpfs', destination: m.destination, readonly: ro, ...tmpfsOptions(m.options) });
+        bootMounts.push({ kind: 'gofer', destination: m.destination, readonly: ro, options: m.options });
+      } else if (m.type === 'tmpfs' && posix.normalize(m.destination) !== '/dev') {
+        bootMounts.push({ kind: 'tmpfs', destination: m.destination, readonly: ro, source: m.source, options: m.options, ...tmpfsOptions(m.options) });
       }
-      // proc, sysfs, devtmpfs, devpts, mqueue: the Sentry mounts its own /proc, /sys and /dev.
+      // proc, sysfs, devtmpfs, devpts, mqueue, and runc's tmpfs on /dev: the Sentry mounts its own /proc, /sys and /dev
+      // (with /dev/pts and /dev/shm), as gVisor does; their options in config.json are not applied.
     }
     const pairs = goferMounts.map(() => {
       const p = socketpair();

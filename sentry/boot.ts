@@ -13,8 +13,9 @@ import { recvSome } from '../host/socket.js';
 import { SI_KERNEL, SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
-import { newDevfs } from './fsimpl/dev/devfs.js';
+import { newDevfs, newDevpts } from './fsimpl/dev/devfs.js';
 import { newTmpfs } from './fsimpl/tmpfs/tmpfs.js';
+import { PAGE_SIZE } from './fsimpl/tmpfs/fs.js';
 import { newOverlay } from './fsimpl/overlay/overlay.js';
 import { newProcfs } from './fsimpl/proc/procfs.js';
 import { newSysfs } from './fsimpl/sys/sysfs.js';
@@ -32,7 +33,9 @@ import { execve } from './kernel/task-exec.js';
 import { WaitQueue } from './kernel/wait-queue.js';
 import { AddressSpace } from './mm/address-space.js';
 import { MemoryFile } from './mm/memory-file.js';
+import { allocAnonDev } from './vfs/anon-dev.js';
 import { Dentry } from './vfs/dentry.js';
+import { DEFAULT_MOUNT_FLAGS, MountTable, mountFlagsFromOptions, type MountDescription } from './vfs/mount.js';
 import { FdTable } from './vfs/fd-table.js';
 import { resolvePath, type FsContext } from './vfs/path-walk.js';
 
@@ -40,10 +43,14 @@ import { resolvePath, type FsContext } from './vfs/path-walk.js';
 /** What the root overlay's in-memory upper layer may hold: its data lives in the Sentry's heap. */
 const OVERLAY_UPPER_LIMIT = 2 * 2 ** 30;
 
-/** One mount, as runsc hands it to the Sentry. */
+/**
+ * One mount, as runsc hands it to the Sentry. options are the OCI mount's
+ * options (mount(8) words: ro, nosuid, nodev, noexec, noatime, ...), for
+ * the flags the mount table shows; absent means none.
+ */
 export type BootMount =
-  | { kind: 'gofer'; destination: string; readonly: boolean }
-  | { kind: 'tmpfs'; destination: string; readonly: boolean; sizeLimit: number; mode: number };
+  | { kind: 'gofer'; destination: string; readonly: boolean; options?: string[] }
+  | { kind: 'tmpfs'; destination: string; readonly: boolean; sizeLimit: number; mode: number; source?: string; options?: string[] };
 
 export interface SandboxConfig {
   args: string[];
@@ -83,42 +90,62 @@ function readHostAuxv(): HostAuxv {
 
 export class BootError extends Error {}
 
-function mountAll(cfg: SandboxConfig, log: Logger): Dentry {
+/** tmpfs's own options as Linux's shmem_show_options prints them: a size only if one was set, a mode only if not 1777. */
+function tmpfsOptions(sizeLimit: number, mode: number): string {
+  const o: string[] = [];
+  if (sizeLimit > 0) o.push(`size=${Math.ceil(sizeLimit / PAGE_SIZE) * (PAGE_SIZE / 1024)}k`);
+  if (mode !== 0o1777) o.push(`mode=${mode.toString(8).padStart(3, '0')}`);
+  return o.join(',');
+}
+
+/** Mounts the configured file systems, the root first, into a new mount table. */
+function mountAll(cfg: SandboxConfig, log: Logger): MountTable {
+  const table = new MountTable();
   let root: Dentry | null = null;
-  let dev = 0x100;
   let goferFd = cfg.firstGoferFd;
   for (const m of cfg.mounts) {
     let inode: Inode;
+    let desc: MountDescription;
+    const isRoot = m.destination === '/';
+    const flags = mountFlagsFromOptions(m.options ?? []);
     if (m.kind === 'tmpfs') {
       inode = newTmpfs({ sizeLimit: m.sizeLimit, mode: m.mode, readonly: m.readonly });
+      desc = { fsType: 'tmpfs', source: m.source || 'tmpfs', flags, fsOptions: tmpfsOptions(m.sizeLimit, m.mode) };
     } else {
-      const g = GoferFs.mount(new P9Client(goferFd++), { readonly: m.readonly && !(m.destination === '/' && cfg.overlay), dev: dev++ });
+      const overlay = isRoot && cfg.overlay;
+      const g = GoferFs.mount(new P9Client(goferFd++), { readonly: m.readonly && !overlay, dev: allocAnonDev() });
       if (typeof g === 'number') throw new BootError(`mounting ${m.destination} from the Gofer: ${errnoName(-g)}`);
-      inode = m.destination === '/' && cfg.overlay ? newOverlay(g, newTmpfs({ mode: 0o755, sizeLimit: OVERLAY_UPPER_LIMIT })) : g;
+      // gVisor shows its in-memory overlay over the root as an "overlay" of source "none", as we do.
+      inode = overlay ? newOverlay(g, newTmpfs({ mode: 0o755, sizeLimit: OVERLAY_UPPER_LIMIT })) : g;
+      desc = overlay ? { fsType: 'overlay', source: 'none', flags } : { fsType: '9p', source: 'none', flags };
     }
+    // What the mount shows is what the VFS enforces: EROFS comes from Inode.readonly.
+    flags.readonly = inode.readonly;
     const mounted = new Dentry('/', null, inode);
-    if (m.destination === '/') { root = mounted; continue; }
+    if (isRoot) {
+      if (root !== null) throw new BootError('two root mounts');
+      table.mount(null, mounted, desc);
+      root = mounted;
+      continue;
+    }
     if (root === null) throw new BootError('the root mount must come first');
-    const ctx: FsContext = { root, cwd: root };
-    const point = resolvePath(ctx, root, m.destination, true);
+    const point = resolvePath({ root, cwd: root }, root, m.destination, true);
     if (typeof point === 'number') {
       // runc creates missing mount points in the rootfs; we leave the rootfs alone and skip the mount.
       log.warn({ destination: m.destination, errno: errnoName(-point) }, 'mount point missing: mount skipped');
       continue;
     }
-    mounted.mountpoint = point;
-    point.mounted = mounted;
+    table.mount(point, mounted, desc);
   }
   if (root === null) throw new BootError('no root mount');
-  return root;
+  return table;
 }
 
-function mountSynthetic(root: Dentry, path: string, inode: Inode): void {
+/** Mounts one of the Sentry's own file systems on path, if path is a directory of the tree. */
+function mountSynthetic(table: MountTable, root: Dentry, path: string, inode: Inode, desc: MountDescription): void {
   const point = resolvePath({ root, cwd: root }, root, path, true);
   if (typeof point === 'number' || point.inode.type !== S_IFDIR) return;
-  const mounted = new Dentry('/', null, inode);
-  mounted.mountpoint = point;
-  point.mounted = mounted;
+  table.mount(point, new Dentry('/', null, inode), desc);
 }
 
 /** Finds the executable as execvp does: a name without "/" is searched in PATH. */
@@ -145,23 +172,27 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   // address-space stub first, which needs no file (docs/design/startup.md).
   const stub = platform.newAddressSpace();
   const hostAuxv = readHostAuxv();
-  let root: Dentry;
+  let mounts: MountTable;
   try {
-    root = mountAll(cfg, log);
+    mounts = mountAll(cfg, log);
   } catch (e) {
     stub.destroy();
     throw e;
   }
+  const root = mounts.mounts()[0].root;
   log.debug({ uptimeMs: process.uptime() * 1000 }, 'root mounted');
-  const kernel = new Kernel(platform, memoryFile, root, log, strace, hostAuxv);
+  const kernel = new Kernel(platform, memoryFile, root, mounts, log, strace, hostAuxv);
   kernel.hostname = cfg.hostname;
-  // The Sentry's own /dev and /proc, over whatever the root has there: never the host's.
+  // The Sentry's own /proc, /sys and /dev, over whatever the root has there: never the host's.
   // A pty's signal characters (^C, ^\, ^Z) go to its foreground process group.
-  mountSynthetic(root, '/dev', newDevfs((pgid, signo) => {
+  const own = (fsType: string, source: string, fsOptions = ''): MountDescription => ({ fsType, source, flags: { ...DEFAULT_MOUNT_FLAGS }, fsOptions });
+  mountSynthetic(mounts, root, '/proc', newProcfs(kernel, () => kernel.current), own('proc', 'proc'));
+  mountSynthetic(mounts, root, '/sys', newSysfs(), own('sysfs', 'sysfs'));
+  mountSynthetic(mounts, root, '/dev', newDevfs((pgid, signo) => {
     for (const g of kernel.processGroup(pgid)) sendToGroup(g, signo, { signo, code: SI_KERNEL });
-  }));
-  mountSynthetic(root, '/proc', newProcfs(kernel, () => kernel.current));
-  mountSynthetic(root, '/sys', newSysfs());
+  }), own('devtmpfs', 'devtmpfs', 'mode=755'));
+  mountSynthetic(mounts, root, '/dev/pts', newDevpts(), own('devpts', 'devpts', 'mode=620,ptmxmode=000'));
+  mountSynthetic(mounts, root, '/dev/shm', newTmpfs({ mode: 0o1777 }), own('tmpfs', 'shm'));
 
   const fs: FsContext = { root, cwd: root };
   const cwd = resolvePath(fs, root, cfg.cwd || '/', true);

@@ -68,6 +68,7 @@ function mmap(t: Task): number {
     if (type !== M.MAP_SHARED && type !== M.MAP_SHARED_VALIDATE && type !== M.MAP_PRIVATE) return -E.EINVAL;
     if (!f.readable) return -E.EACCES;
     if (!isMappable(f)) return -E.ENODEV;
+    if ((prot & M.PROT_EXEC) && f.dentry?.mountRoot().mount?.flags.noexec) return -E.EPERM; // a noexec mount maps nothing executable
     file = f;
   } else if (type !== M.MAP_SHARED && type !== M.MAP_PRIVATE) {
     // An anonymous mapping takes no MAP_SHARED_VALIDATE.
@@ -102,6 +103,13 @@ function mprotect(t: Task): number {
     const end = addr + M.pageRoundUp(length);
     for (const v of mappingsIn(t, addr, end)) {
       if (v.shared && v.file instanceof FileDescription && !v.file.writable) return -E.EACCES;
+    }
+  }
+  // A file on a noexec mount never becomes executable (VM_MAYEXEC).
+  if (prot & M.PROT_EXEC) {
+    const end = addr + M.pageRoundUp(length);
+    for (const v of mappingsIn(t, addr, end)) {
+      if (v.file instanceof FileDescription && v.file.dentry?.mountRoot().mount?.flags.noexec) return -E.EACCES;
     }
   }
   return t.mm.mprotect(addr, length, prot & ~(M.PROT_GROWSDOWN | M.PROT_GROWSUP));

@@ -11,6 +11,7 @@ import {
 import { mayAccess } from '../sentry/vfs/ops.js';
 import { encodeStatfs, STATFS_SIZE } from '../abi/linux/statfs.js';
 import type { Task } from '../sentry/kernel/task.js';
+import type { Dentry } from '../sentry/vfs/dentry.js';
 import type { Inode } from '../sentry/vfs/inode.js';
 import { PathFile } from '../sentry/vfs/path-file.js';
 import { resolvePath } from '../sentry/vfs/path-walk.js';
@@ -153,19 +154,29 @@ function removexattr(t: Task, target: () => Inode | null | number): number {
   return attribChanged(inode, inode.removexattr(name));
 }
 
-/** fstatfs's inode: any fd, O_PATH ones included (Linux's fdget_raw). */
-function statfsInodeOfFd(t: Task, fd: number): Inode | number {
-  const f = t.fdTable.get(fd);
-  if (f === null) return -E.EBADF;
-  return f.dentry?.inode ?? -E.EOPNOTSUPP;
+function dentryAtPath(t: Task, idx: number): Dentry | number {
+  const path = pathArg(t, idx);
+  if (typeof path === 'number') return path;
+  const start = dirfdStart(t, AT_FDCWD, path);
+  if (typeof start === 'number') return start;
+  return resolvePath(t.fs, start, path, true, t.creds);
 }
 
-function statfs(t: Task, inode: Inode | number, addr: number): number {
-  if (typeof inode === 'number') return inode;
-  const st = inode.statfs();
+/** fstatfs's dentry: any fd, O_PATH ones included (Linux's fdget_raw). */
+function statfsDentryOfFd(t: Task, fd: number): Dentry | number {
+  const f = t.fdTable.get(fd);
+  if (f === null) return -E.EBADF;
+  return f.dentry ?? -E.EOPNOTSUPP;
+}
+
+/** The file system's figures, with f_flags from the mount as well (nosuid, noexec, relatime, ...), as Linux's statfs_by_dentry. */
+function statfs(t: Task, dentry: Dentry | number, addr: number): number {
+  if (typeof dentry === 'number') return dentry;
+  const st = dentry.inode.statfs();
   if (typeof st === 'number') return st;
+  const mount = dentry.mountRoot().mount;
   const out = new Uint8Array(STATFS_SIZE);
-  encodeStatfs(st, out);
+  encodeStatfs(mount === null ? st : { ...st, flags: st.flags | mount.statfsFlags() }, out);
   return t.mm.copyOutFull(addr, out);
 }
 
@@ -176,12 +187,12 @@ export const xattrSyscalls: SyscallGroup = {
   listxattr: sys((t) => listxattr(t, inodeAtPath(t, 0, true)), 'spu'),
   llistxattr: sys((t) => listxattr(t, inodeAtPath(t, 0, false)), 'spu'),
   flistxattr: sys((t) => listxattr(t, inodeOfFd(t, t.argInt(0))), 'fpu'),
-  setxattr: sys((t) => setxattr(t, () => inodeAtPath(t, 0, true)), 'sspux', 'Gofer mounts: EOPNOTSUPP (the Gofer serves no Txattrcreate)'),
-  lsetxattr: sys((t) => setxattr(t, () => inodeAtPath(t, 0, false)), 'sspux', 'Gofer mounts: EOPNOTSUPP (the Gofer serves no Txattrcreate)'),
-  fsetxattr: sys((t) => setxattr(t, () => inodeOfFd(t, t.argInt(0))), 'fspux', 'Gofer mounts: EOPNOTSUPP (the Gofer serves no Txattrcreate)'),
-  removexattr: sys((t) => removexattr(t, () => inodeAtPath(t, 0, true)), 'ss', 'Gofer mounts: EOPNOTSUPP'),
-  lremovexattr: sys((t) => removexattr(t, () => inodeAtPath(t, 0, false)), 'ss', 'Gofer mounts: EOPNOTSUPP'),
-  fremovexattr: sys((t) => removexattr(t, () => inodeOfFd(t, t.argInt(0))), 'fs', 'Gofer mounts: EOPNOTSUPP'),
-  statfs: sys((t) => statfs(t, inodeAtPath(t, 0, true), t.arg(1)), 'sp'),
-  fstatfs: sys((t) => statfs(t, statfsInodeOfFd(t, t.argInt(0)), t.arg(1)), 'fp'),
+  setxattr: sys((t) => setxattr(t, () => inodeAtPath(t, 0, true)), 'sspux', 'Gofer mounts: user.* only (trusted.* and security.* are EOPNOTSUPP)'),
+  lsetxattr: sys((t) => setxattr(t, () => inodeAtPath(t, 0, false)), 'sspux', 'Gofer mounts: user.* only (trusted.* and security.* are EOPNOTSUPP)'),
+  fsetxattr: sys((t) => setxattr(t, () => inodeOfFd(t, t.argInt(0))), 'fspux', 'Gofer mounts: user.* only (trusted.* and security.* are EOPNOTSUPP)'),
+  removexattr: sys((t) => removexattr(t, () => inodeAtPath(t, 0, true)), 'ss', 'Gofer mounts: user.* only (others read as absent: ENODATA)'),
+  lremovexattr: sys((t) => removexattr(t, () => inodeAtPath(t, 0, false)), 'ss', 'Gofer mounts: user.* only (others read as absent: ENODATA)'),
+  fremovexattr: sys((t) => removexattr(t, () => inodeOfFd(t, t.argInt(0))), 'fs', 'Gofer mounts: user.* only (others read as absent: ENODATA)'),
+  statfs: sys((t) => statfs(t, dentryAtPath(t, 0), t.arg(1)), 'sp'),
+  fstatfs: sys((t) => statfs(t, statfsDentryOfFd(t, t.argInt(0)), t.arg(1)), 'fp'),
 };

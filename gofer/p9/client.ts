@@ -7,7 +7,7 @@
 import { decodeMessage, MessageWriter } from './codec.js';
 import { EINVAL, EIO, EMSGSIZE, EPROTO } from './errno.js';
 import {
-  GETATTR_BASIC, HEADER_SIZE, IOHDRSZ, MsgType, NOFID, NONUNAME, VERSION_9P2000_L,
+  GETATTR_BASIC, HEADER_SIZE, IOHDRSZ, MsgType, NOFID, NONUNAME, VERSION_9P2000_L, XATTR_REPLACE,
   type Dirent, type M, type Msg, type MsgTypeCode, type P9Message, type Qid,
 } from './messages.js';
 import { P9TransportError, SocketTransport, type P9Transport } from './transport.js';
@@ -217,8 +217,35 @@ export class P9Client {
     return typeof r === 'number' ? r : r.size;
   }
 
+  /** Turns fid into one that takes attribute `name`'s value (attrSize bytes, by write) and sets it at clunk. */
   xattrcreate(fid: number, name: string, attrSize: number, flags: number): number {
     return this.status({ type: MsgType.Txattrcreate, tag: TAG, fid, name, attrSize, flags }, MsgType.Rxattrcreate);
+  }
+
+  /**
+   * setxattr(2) on fid's file, as Linux's v9fs does it: clone fid,
+   * Txattrcreate, write the value, clunk (which sets it and reports the
+   * host's errno). flags: XATTR_CREATE, XATTR_REPLACE or 0. An empty
+   * value with XATTR_REPLACE alone means removal on the wire: callers
+   * that want that set an empty value check first and pass 0.
+   */
+  setxattr(fid: number, name: string, value: Uint8Array, flags: number): number {
+    const x = this.fids.alloc();
+    const w = this.walk(fid, x, []);
+    if (typeof w === 'number') { this.fids.release(x); return w; }
+    const r = this.xattrcreate(x, name, value.byteLength, flags);
+    if (r < 0) { this.clunk(x); return r; }
+    for (let off = 0; off < value.byteLength;) {
+      const n = this.write(x, off, value.subarray(off));
+      if (n <= 0) { this.clunk(x); return n < 0 ? n : -EIO; }
+      off += n;
+    }
+    return this.clunk(x);
+  }
+
+  /** removexattr(2) on fid's file: a zero-length Txattrcreate with XATTR_REPLACE, as Linux's v9fs sends it. */
+  removexattr(fid: number, name: string): number {
+    return this.setxattr(fid, name, new Uint8Array(0), XATTR_REPLACE);
   }
 
   /** Returns the lock status (LOCK_SUCCESS, LOCK_BLOCKED, ...) or -errno. */

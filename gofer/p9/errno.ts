@@ -3,6 +3,7 @@
 // one home for them.
 
 export const EPERM = 1;
+export const E2BIG = 7;
 export const ENOENT = 2;
 export const EINTR = 4;
 export const EIO = 5;

@@ -101,6 +101,10 @@ export const LOCK_TYPE_WRLCK = 1;
 export const LOCK_TYPE_UNLCK = 2;
 export const LOCK_FLAGS_BLOCK = 1;
 export const LOCK_FLAGS_RECLAIM = 2;
+/** Txattrcreate's flags: setxattr(2)'s, as they are. */
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
 export const LOCK_SUCCESS = 0;
 export const LOCK_BLOCKED = 1;
 export const LOCK_ERROR = 2;

@@ -5,13 +5,15 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AT_REMOVEDIR, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFCHR } from '../../host/fs.js';
+import { AT_REMOVEDIR, getxattr, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFCHR } from '../../host/fs.js';
 import { P9Client, type Opened } from './client.js';
 import { encodeMessage, decodeMessage } from './codec.js';
 import {
-  EBADF, EEXIST, EINVAL, ELOOP, EMSGSIZE, ENODATA, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM, EPROTO, EROFS,
+  E2BIG, EBADF, EEXIST, EINVAL, ELOOP, EMSGSIZE, ENODATA, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM, EPROTO, ERANGE, EROFS,
 } from './errno.js';
-import { MsgType, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE, type Qid } from './messages.js';
+import {
+  MsgType, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE, XATTR_CREATE, XATTR_REPLACE, type Qid,
+} from './messages.js';
 import { P9Server, SERVER_MAX_MSIZE } from './server.js';
 import { HELLO, INNER, makeFixture, SECRET, type Fixture } from './testdata/fixture.js';
 
@@ -343,5 +345,169 @@ describe('P9Server read-write', () => {
     expect(client.setattr(up, { valid: SETATTR_SIZE, mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 })).toBe(-EINVAL);
     expect(readFileSync(join(fx.base, 'secret.txt'), 'utf8')).toBe(SECRET);
     writeFileSync(join(fx.root, 'hello.txt'), HELLO);
+  });
+});
+
+describe('P9Server Txattrcreate', () => {
+  const hostValue = (path: string, name: string): string | number => {
+    const buf = new Uint8Array(70000);
+    const n = getxattr(path, name, buf);
+    return n < 0 ? n : Buffer.from(buf.subarray(0, n)).toString('latin1');
+  };
+  const readValue = (client: P9Client, fid: number, name: string): string | number => {
+    const x = client.fids.alloc();
+    const size = client.xattrwalk(fid, x, name);
+    if (size < 0) return size;
+    let out = '';
+    while (out.length < size) out += Buffer.from(ok(client.read(x, out.length, size - out.length))).toString('latin1');
+    client.clunk(x);
+    return out;
+  };
+  const v = (s: string) => Buffer.from(s, 'latin1');
+
+  it('sets, replaces and removes user.* attributes with Linux\'s flags', () => {
+    const { client, root, server } = connect(false);
+    const path = join(fx.root, 'hello.txt');
+    const file = walkTo(client, root, ['hello.txt']);
+    expect(client.setxattr(file, 'user.k', v('one'), 0)).toBe(0);
+    expect(hostValue(path, 'user.k')).toBe('one');
+    expect(readValue(client, file, 'user.k')).toBe('one');
+    expect(client.setxattr(file, 'user.k', v('two'), XATTR_CREATE)).toBe(-EEXIST);
+    expect(client.setxattr(file, 'user.k', v('three'), XATTR_REPLACE)).toBe(0);
+    expect(hostValue(path, 'user.k')).toBe('three');
+    expect(client.setxattr(file, 'user.new', v('x'), XATTR_REPLACE)).toBe(-ENODATA);
+    expect(client.setxattr(file, 'user.new', v('x'), XATTR_CREATE)).toBe(0);
+    // An empty value with flags 0 or XATTR_CREATE is a value; XATTR_REPLACE alone with size 0 is removexattr.
+    expect(client.setxattr(file, 'user.empty', new Uint8Array(0), 0)).toBe(0);
+    expect(hostValue(path, 'user.empty')).toBe('');
+    expect(client.removexattr(file, 'user.empty')).toBe(0);
+    expect(hostValue(path, 'user.empty')).toBe(-ENODATA);
+    expect(client.removexattr(file, 'user.empty')).toBe(-ENODATA);
+    expect(client.removexattr(file, 'user.k')).toBe(0);
+    expect(client.removexattr(file, 'user.new')).toBe(0);
+    expect(hostValue(path, 'user.k')).toBe(-ENODATA);
+    // A value in several writes (ext4 holds up to a block per value, so not Linux's 64 KiB maximum).
+    const big = Buffer.alloc(3000, 'v');
+    const w = walkTo(client, root, ['hello.txt']);
+    expect(client.xattrcreate(w, 'user.big', big.byteLength, 0)).toBe(0);
+    for (let off = 0; off < big.byteLength; off += 1000) expect(client.write(w, off, big.subarray(off, off + 1000))).toBe(1000);
+    expect(client.clunk(w)).toBe(0);
+    expect(hostValue(path, 'user.big')).toBe(big.toString('latin1'));
+    expect(readValue(client, file, 'user.big')).toBe(big.toString('latin1'));
+    expect(client.removexattr(file, 'user.big')).toBe(0);
+    // XATTR_SIZE_MAX itself is accepted (the host file system may still refuse it at clunk).
+    const m = walkTo(client, root, ['hello.txt']);
+    expect(client.xattrcreate(m, 'user.max', 65536, 0)).toBe(0);
+    expect(client.clunk(m)).toBe(-EINVAL); // nothing written
+    // Directories take them too.
+    const dir = walkTo(client, root, ['sub']);
+    expect(client.setxattr(dir, 'user.d', v('dir'), 0)).toBe(0);
+    expect(hostValue(join(fx.root, 'sub'), 'user.d')).toBe('dir');
+    expect(client.removexattr(dir, 'user.d')).toBe(0);
+    client.clunk(file);
+    client.clunk(dir);
+    client.clunk(root);
+    expect(server.fidCount).toBe(0);
+    server.close();
+  });
+
+  it('refuses other namespaces, bad names, sizes and flags, and symlinks', () => {
+    const { client, root } = connect(false);
+    const path = join(fx.root, 'hello.txt');
+    const file = walkTo(client, root, ['hello.txt']);
+    const cases: Array<[string, number, number, number]> = [
+      ['trusted.x', 1, 0, -EOPNOTSUPP],
+      ['security.capability', 1, 0, -EOPNOTSUPP],
+      ['system.posix_acl_access', 1, 0, -EOPNOTSUPP],
+      ['nonamespace', 1, 0, -EOPNOTSUPP],
+      ['user.', 1, 0, -EINVAL],
+      ['user.nul\0x', 1, 0, -EINVAL],
+      [`user.${'n'.repeat(251)}`, 1, 0, -ERANGE],
+      ['user.big', 65537, 0, -E2BIG],
+      ['user.flags', 1, 4, -EINVAL],
+      ['user.flags', 1, 0x80000000, -EINVAL],
+    ];
+    for (const [name, size, flags, want] of cases) {
+      const x = walkTo(client, root, ['hello.txt']);
+      expect(client.xattrcreate(x, name, size, flags), name).toBe(want);
+      expect(client.clunk(x), name).toBe(0); // a refused Txattrcreate leaves an ordinary fid
+    }
+    // A name of exactly XATTR_NAME_MAX bytes is fine.
+    expect(client.setxattr(file, `user.${'n'.repeat(250)}`, v('x'), 0)).toBe(0);
+    expect(client.removexattr(file, `user.${'n'.repeat(250)}`)).toBe(0);
+    // user.* belongs to regular files and directories only; a symlink is never followed.
+    const link = walkTo(client, root, ['up']);
+    expect(client.xattrcreate(link, 'user.x', 1, 0)).toBe(-EPERM);
+    expect(hostValue(join(fx.base, 'secret.txt'), 'user.x')).toBe(-ENODATA);
+    expect(hostValue(path, 'trusted.x')).toBe(-ENODATA);
+  });
+
+  it('answers a misused xattr fid with Rlerror and never sets a partial value', () => {
+    const { client, root, server } = connect(false);
+    const path = join(fx.root, 'hello.txt');
+    const x = walkTo(client, root, ['hello.txt']);
+    expect(client.xattrcreate(x, 'user.p', 4, 0)).toBe(0);
+    expect(client.xattrcreate(x, 'user.p', 4, 0)).toBe(-EBADF); // already an xattr fid
+    expect(client.read(x, 0, 4)).toBe(-EBADF);
+    expect(client.lopen(x, O_RDONLY)).toBe(-EBADF);
+    expect(client.walk(x, client.fids.alloc(), [])).toBe(-EBADF);
+    expect(client.xattrwalk(x, client.fids.alloc(), '')).toBe(-EBADF);
+    expect(client.write(x, 1, v('ab'))).toBe(-EINVAL); // not in order
+    expect(client.write(x, 0, v('abcde'))).toBe(-EINVAL); // past the announced size
+    expect(client.write(x, 0, v('ab'))).toBe(2);
+    expect(client.clunk(x)).toBe(-EINVAL); // 2 of 4 bytes: nothing is set, the fid is gone
+    expect(hostValue(path, 'user.p')).toBe(-ENODATA);
+    expect(client.clunk(x)).toBe(-EBADF);
+    // Tremove on an xattr fid removes no file, and clunks it.
+    const y = walkTo(client, root, ['hello.txt']);
+    expect(client.xattrcreate(y, 'user.p', 0, 0)).toBe(0);
+    expect(client.remove(y)).toBe(-EBADF);
+    expect(readFileSync(path, 'utf8')).toBe(HELLO);
+    expect(hostValue(path, 'user.p')).toBe(-ENODATA);
+    // An open fid cannot become an xattr fid; nor can an unknown one.
+    const o = walkTo(client, root, ['hello.txt']);
+    ok(client.lopen(o, O_RDONLY));
+    expect(client.xattrcreate(o, 'user.p', 1, 0)).toBe(-EBADF);
+    expect(client.xattrcreate(12345, 'user.p', 1, 0)).toBe(-EBADF);
+    // Tversion drops a pending value without setting it.
+    const z = walkTo(client, root, ['hello.txt']);
+    expect(client.xattrcreate(z, 'user.p', 1, 0)).toBe(0);
+    expect(client.write(z, 0, v('z'))).toBe(1);
+    client.version();
+    expect(hostValue(path, 'user.p')).toBe(-ENODATA);
+    expect(server.fidCount).toBe(0);
+    server.close();
+  });
+
+  it('answers malformed Txattrcreate bodies with EINVAL', () => {
+    const server = new P9Server({ root: fx.root });
+    const rlerror = (reply: Uint8Array) => {
+      const d = decodeMessage(Uint8Array.from(reply));
+      if (!d.ok || d.msg.type !== MsgType.Rlerror) throw new Error('expected Rlerror');
+      return { tag: d.msg.tag, ecode: d.msg.ecode };
+    };
+    server.handle(encodeMessage({ type: MsgType.Tversion, tag: NOTAG, msize: 8192, version: '9P2000.L' }));
+    server.handle(encodeMessage({ type: MsgType.Tattach, tag: 1, fid: 0, afid: 0xffffffff, uname: '', aname: '', nUname: 0 }));
+    const good = encodeMessage({ type: MsgType.Txattrcreate, tag: 2, fid: 0, name: 'user.m', attrSize: 1, flags: 0 });
+    const truncated = Uint8Array.from(good.subarray(0, good.byteLength - 2));
+    new DataView(truncated.buffer).setUint32(0, truncated.byteLength, true);
+    expect(rlerror(server.handle(truncated))).toEqual({ tag: 2, ecode: EINVAL });
+    const trailing = new Uint8Array(good.byteLength + 1);
+    trailing.set(good);
+    new DataView(trailing.buffer).setUint32(0, trailing.byteLength, true);
+    expect(rlerror(server.handle(trailing))).toEqual({ tag: 2, ecode: EINVAL });
+    // attr_size past 2^53: a number JS cannot hold.
+    const huge = Uint8Array.from(good);
+    const dv = new DataView(huge.buffer);
+    dv.setBigUint64(huge.byteLength - 12, 1n << 60n, true);
+    expect(rlerror(server.handle(huge))).toEqual({ tag: 2, ecode: EINVAL });
+    // A name length running past the message.
+    const badName = Uint8Array.from(good);
+    new DataView(badName.buffer).setUint16(11, 0xffff, true);
+    expect(rlerror(server.handle(badName))).toEqual({ tag: 2, ecode: EINVAL });
+    // The root fid is still an ordinary fid after all that.
+    const d = decodeMessage(Uint8Array.from(server.handle(encodeMessage({ type: MsgType.Tgetattr, tag: 3, fid: 0, requestMask: 0x7ffn }))));
+    expect(d.ok && d.msg.type).toBe(MsgType.Rgetattr);
+    server.close();
   });
 });

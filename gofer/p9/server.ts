@@ -14,20 +14,21 @@ import {
   O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_PATH, O_RDONLY, O_SYNC, O_TRUNC, DT_DIR, DT_LNK,
   O_WRONLY, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, SEEK_SET, UTIME_NOW, UTIME_OMIT,
-  close, decodeDirents, fchmodat, fchownat, fdatasync, fgetxattr, flistxattr, fstat, fstatfs, fsync, ftruncate,
+  close, decodeDirents, fchmodat, fchownat, fdatasync, fgetxattr, flistxattr, fremovexattr, fsetxattr, fstat, fstatfs, fsync,
+  ftruncate,
   getdents64, geteuid, linkat, lseek, makedev, mkdirat, mknodat, openat, pread,
   pwrite, readlinkat, renameat, symlinkat, unlinkat, utimensat,
 } from '../../host/fs.js';
 import { decodeMessage, MessageWriter, readHeader } from './codec.js';
 import {
-  EBADF, EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, EMSGSIZE, ENODATA, ENOTDIR, EOPNOTSUPP,
-  EPERM, EPROTO, EROFS,
+  E2BIG, EBADF, EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, EMSGSIZE, ENODATA, ENOTDIR, EOPNOTSUPP,
+  EPERM, EPROTO, ERANGE, EROFS,
 } from './errno.js';
 import { checkName, nodeForFd, qidFromStat, releaseNode, type HostNode } from './host-node.js';
 import {
   GETATTR_BASIC, HEADER_SIZE, IOHDRSZ, LOCK_SUCCESS, LOCK_TYPE_UNLCK, MAXWELEM, MsgType, NOFID,
   NONUNAME, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
-  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L, VERSION_UNKNOWN, direntSize,
+  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L, VERSION_UNKNOWN, XATTR_CREATE, XATTR_REPLACE, direntSize,
   type Dirent, type M, type P9Message, type Qid,
 } from './messages.js';
 
@@ -38,6 +39,7 @@ export const SERVER_MIN_MSIZE = 8192;
 
 const RREAD_HEADER = HEADER_SIZE + 4;
 const XATTR_SIZE_MAX = 65536;
+const XATTR_NAME_MAX = 255;
 const XATTR_USER_PREFIX = 'user.';
 const I64_MAX = (1n << 63n) - 1n;
 /**
@@ -83,6 +85,22 @@ interface FidState {
   uid: number;
   /** Set on fids made by Txattrwalk: the value (or name list) Tread returns. */
   xattr: Uint8Array | null;
+  /** Set on fids given to Txattrcreate: the value Twrite fills and Tclunk sets. */
+  pendingXattr: PendingXattr | null;
+}
+
+/** An attribute being set: Txattrcreate named it, Twrites bring the value, Tclunk sets it on the host. */
+interface PendingXattr {
+  name: string;
+  flags: number;
+  value: Uint8Array;
+  /** Bytes written so far, in order from offset 0. */
+  written: number;
+}
+
+/** A fid that stands for an attribute, not a file: it can only be read or written (as its kind allows) and clunked. */
+function isXattrFid(f: FidState): boolean {
+  return f.xattr !== null || f.pendingXattr !== null;
 }
 
 type Reply = P9Message | Uint8Array | number;
@@ -201,7 +219,7 @@ export class P9Server {
       case MsgType.Tstatfs: return this.statfs(m);
       case MsgType.Tfsync: return this.fsync(m);
       case MsgType.Txattrwalk: return this.xattrwalk(m);
-      case MsgType.Txattrcreate: return this.readonly ? -EROFS : -EOPNOTSUPP;
+      case MsgType.Txattrcreate: return this.xattrcreate(m);
       case MsgType.Tlock: return this.lock(m);
       case MsgType.Tgetlock: return this.getlock(m);
       case MsgType.Tclunk: return this.clunk(m);
@@ -234,8 +252,13 @@ export class P9Server {
     return { type: MsgType.Rattach, tag: m.tag, qid: this.root.qid };
   }
 
+  /** Clunking a Txattrcreate fid sets the attribute; the fid goes even if that fails. */
   private clunk(m: M<'Tclunk'>): Reply {
-    if (!this.dropFid(m.fid)) return -EBADF;
+    const f = this.fids.get(m.fid);
+    if (f === undefined) return -EBADF;
+    const r = f.pendingXattr !== null ? this.commitXattr(f.node, f.pendingXattr) : 0;
+    this.dropFid(m.fid);
+    if (r < 0) return r;
     return { type: MsgType.Rclunk, tag: m.tag };
   }
 
@@ -256,7 +279,7 @@ export class P9Server {
 
   private walk(m: M<'Twalk'>): Reply {
     const f = this.fids.get(m.fid);
-    if (f === undefined || f.xattr !== null) return -EBADF;
+    if (f === undefined || isXattrFid(f)) return -EBADF;
     if (m.names.length > MAXWELEM) return -EINVAL;
     if (m.newfid !== m.fid && this.fids.has(m.newfid)) return -EEXIST;
     // The walk owns one reference on `cur` throughout; each child takes it over.
@@ -311,7 +334,7 @@ export class P9Server {
   private setattr(m: M<'Tsetattr'>): Reply {
     if (this.readonly) return -EROFS;
     const f = this.fids.get(m.fid);
-    if (f === undefined || f.xattr !== null) return -EBADF;
+    if (f === undefined || isXattrFid(f)) return -EBADF;
     const node = f.node;
     const v = m.valid;
     if (v & SETATTR_MODE) {
@@ -349,7 +372,7 @@ export class P9Server {
 
   private lopen(m: M<'Tlopen'>): Reply {
     const f = this.fids.get(m.fid);
-    if (f === undefined || f.xattr !== null || f.openFd >= 0) return -EBADF;
+    if (f === undefined || isXattrFid(f) || f.openFd >= 0) return -EBADF;
     if (this.readonly && ((m.flags & O_ACCMODE) !== O_RDONLY || (m.flags & O_TRUNC) !== 0)) return -EROFS;
     const node = f.node;
     // Only regular files and directories are opened on the host: opening a
@@ -372,7 +395,7 @@ export class P9Server {
   private lcreate(m: M<'Tlcreate'>): Reply {
     if (this.readonly) return -EROFS;
     const f = this.fids.get(m.fid);
-    if (f === undefined || f.xattr !== null || f.openFd >= 0) return -EBADF;
+    if (f === undefined || isXattrFid(f) || f.openFd >= 0) return -EBADF;
     const dir = f.node;
     if (!dir.isDir) return -ENOTDIR;
     const bad = checkName(m.name);
@@ -405,6 +428,7 @@ export class P9Server {
     const f = this.fids.get(m.fid);
     if (f === undefined) return -EBADF;
     const n = Math.min(m.count, this.msize - RREAD_HEADER);
+    if (f.pendingXattr !== null) return -EBADF;
     if (f.xattr !== null) {
       const value = f.xattr;
       const start = Math.min(m.offset, value.byteLength);
@@ -422,6 +446,7 @@ export class P9Server {
   private write(m: M<'Twrite'>): Reply {
     if (this.readonly) return -EROFS;
     const f = this.fids.get(m.fid);
+    if (f !== undefined && f.pendingXattr !== null) return this.writeXattr(m, f.pendingXattr);
     if (f === undefined || f.openFd < 0) return -EBADF;
     const n = pwrite(f.openFd, m.data, m.data.byteLength, m.offset);
     if (n < 0) return n;
@@ -555,7 +580,8 @@ export class P9Server {
   private remove(m: M<'Tremove'>): Reply {
     const f = this.fids.get(m.fid);
     if (f === undefined) return -EBADF;
-    const r = this.removeNode(f.node);
+    // An attribute's fid names no file to remove; it is clunked (a pending value is dropped), as Tremove always does.
+    const r = isXattrFid(f) ? -EBADF : this.removeNode(f.node);
     this.dropFid(m.fid);
     if (r < 0) return r;
     return { type: MsgType.Rremove, tag: m.tag };
@@ -598,7 +624,7 @@ export class P9Server {
    */
   private xattrwalk(m: M<'Txattrwalk'>): Reply {
     const f = this.fids.get(m.fid);
-    if (f === undefined || f.xattr !== null) return -EBADF;
+    if (f === undefined || isXattrFid(f)) return -EBADF;
     if (m.newfid !== m.fid && this.fids.has(m.newfid)) return -EEXIST;
     const node = f.node;
     let value: Uint8Array;
@@ -619,6 +645,52 @@ export class P9Server {
     if (m.newfid === m.fid) this.dropFid(m.fid);
     this.fids.set(m.newfid, state);
     return { type: MsgType.Rxattrwalk, tag: m.tag, size: value.byteLength };
+  }
+
+  /**
+   * Txattrcreate turns the fid into one that receives an attribute's value:
+   * attrSize bytes by Twrite, set on the host at Tclunk with flags
+   * (XATTR_CREATE: EEXIST if present; XATTR_REPLACE: ENODATA if absent).
+   * A size of 0 with XATTR_REPLACE alone is removexattr, as Linux's v9fs
+   * client sends it; a size of 0 with other flags sets an empty value.
+   * Only user.* names, on regular files and directories, as Txattrwalk.
+   */
+  private xattrcreate(m: M<'Txattrcreate'>): Reply {
+    if (this.readonly) return -EROFS;
+    const f = this.fids.get(m.fid);
+    if (f === undefined || isXattrFid(f) || f.openFd >= 0) return -EBADF;
+    if ((m.flags & ~(XATTR_CREATE | XATTR_REPLACE)) !== 0) return -EINVAL;
+    if (Buffer.byteLength(m.name) > XATTR_NAME_MAX) return -ERANGE;
+    if (m.name.includes('\0')) return -EINVAL;
+    // trusted.*, security.* and system.* are the host's: refused, as they read as absent.
+    if (!m.name.startsWith(XATTR_USER_PREFIX)) return -EOPNOTSUPP;
+    if (m.name.length === XATTR_USER_PREFIX.length) return -EINVAL;
+    if (m.attrSize > XATTR_SIZE_MAX) return -E2BIG;
+    // Linux: user.* attributes belong to regular files and directories only.
+    if (!(f.node.isRegular || f.node.isDir)) return -EPERM;
+    f.pendingXattr = { name: m.name, flags: m.flags, value: new Uint8Array(m.attrSize), written: 0 };
+    return { type: MsgType.Rxattrcreate, tag: m.tag };
+  }
+
+  /** Twrite on a Txattrcreate fid: the next bytes of the value, in order, never past the announced size. */
+  private writeXattr(m: M<'Twrite'>, p: PendingXattr): Reply {
+    if (m.offset !== p.written || m.data.byteLength > p.value.byteLength - p.written) return -EINVAL;
+    p.value.set(m.data, p.written);
+    p.written += m.data.byteLength;
+    return { type: MsgType.Rwrite, tag: m.tag, count: m.data.byteLength };
+  }
+
+  /** Sets (or removes) the attribute on a fresh fd of the node: never through a name. */
+  private commitXattr(node: HostNode, p: PendingXattr): number {
+    if (this.readonly) return -EROFS;
+    // A value shorter than announced: the client gave up half-way (9P2000.L says the sizes must agree).
+    if (p.written !== p.value.byteLength) return -EINVAL;
+    const fd = this.reopen(node.fd, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return fd;
+    const remove = p.value.byteLength === 0 && p.flags === XATTR_REPLACE;
+    const r = remove ? fremovexattr(fd, p.name) : fsetxattr(fd, p.name, p.value, p.flags);
+    close(fd);
+    return r;
   }
 
   private userXattrNames(node: HostNode): Uint8Array {
@@ -681,7 +753,7 @@ export class P9Server {
   private dirFor(dfid: number, name: string): FidState | number {
     if (this.readonly) return -EROFS;
     const f = this.fids.get(dfid);
-    if (f === undefined || f.xattr !== null) return -EBADF;
+    if (f === undefined || isXattrFid(f)) return -EBADF;
     if (!f.node.isDir) return -ENOTDIR;
     const bad = checkName(name);
     return bad < 0 ? bad : f;
@@ -715,7 +787,7 @@ export class P9Server {
 }
 
 function newFid(node: HostNode, uid: number): FidState {
-  return { node, openFd: -1, openFlags: 0, uid, xattr: null };
+  return { node, openFd: -1, openFlags: 0, uid, xattr: null, pendingXattr: null };
 }
 
 /** d_type to qid type, so readdir needs no stat per entry. */

@@ -4,6 +4,7 @@ import { CLOCK_MONOTONIC_COARSE } from '../../abi/linux/time.js';
 import { clockResolutionNs } from '../../host/time.js';
 import type { PtracePlatform } from '../../platform/ptrace/index.js';
 import type { MemoryFile } from '../mm/memory-file.js';
+import type { MountTable } from '../vfs/mount.js';
 import type { Dentry } from '../vfs/dentry.js';
 import { FutexTable } from './futex.js';
 import type { Scheduler } from './scheduler.js';
@@ -50,6 +51,8 @@ export class Kernel {
     readonly platform: PtracePlatform,
     readonly memoryFile: MemoryFile,
     readonly root: Dentry,
+    /** Every mount of the sandbox; root is the first one's root. */
+    readonly mounts: MountTable,
     readonly log: Logger,
     readonly strace: boolean,
     readonly hostAuxv: HostAuxv,

@@ -38,6 +38,7 @@ export function openForExec(t: Task, d: Dentry): MappableFile | number {
   if (d.inode.type === S_IFLNK) return -E.ELOOP; // resolved without following (AT_SYMLINK_NOFOLLOW), as O_NOFOLLOW
   if (d.inode.type === S_IFDIR) return -E.EACCES;
   if (d.inode.type !== S_IFREG) return -E.EACCES;
+  if (d.mountRoot().mount?.flags.noexec) return -E.EACCES; // path_noexec
   const st = d.inode.stat();
   if (typeof st === 'number') return st;
   const perm = permissionOf(st, t.creds.euid, t.creds.egid, t.creds.groups, X_OK);

@@ -3,6 +3,7 @@
 // dentry points at the mounted root. The VFS's changes (ops.ts) keep them
 // true: an unlinked name leaves its parent's children, a renamed one moves.
 import type { Inode } from './inode.js';
+import type { Mount } from './mount.js';
 import { noteDentry } from './notify.js';
 
 export class Dentry {
@@ -11,6 +12,8 @@ export class Dentry {
   mounted: Dentry | null = null;
   /** For a mounted root: the dentry it covers (where ".." goes next). */
   mountpoint: Dentry | null = null;
+  /** For a file system's root dentry: its entry in the mount table (null until mounted, and for internal mounts). */
+  mount: Mount | null = null;
   /** The name was removed (unlink, rmdir, or replaced by a rename); open files may still hold it. */
   unlinked = false;
   /** An O_TMPFILE file opened without O_EXCL: linkat may give it a name although it has no link. */

@@ -20,20 +20,12 @@ export interface KnownDifference {
   reason: string;
 }
 
-const NO_XATTRCREATE = 'the Gofer serves no Txattrcreate (gofer/p9/server.ts answers EOPNOTSUPP), so user.* attributes cannot be set or removed '
-  + 'on a Gofer mount; tmpfs and the overlay keep them (sentry/fsimpl/tmpfs). The fix belongs in the Gofer';
 const GOFER_SETID = 'the Gofer strips set-user-ID and set-group-ID bits from every mode it is given (hardening: no set-id file is ever made on '
   + 'the host), so the bits set by chmod through a Gofer mount are gone; a Sentry-side record of them would be the fix';
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'chmod_setid_mode', sandbox: '1005', reason: GOFER_SETID },
   { program: 'attrs', key: 'setgid_without_gexec_mode', sandbox: '485', reason: GOFER_SETID },
-  { program: 'attrs', key: 'setxattr', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
-  { program: 'attrs', key: 'getxattr_after_set', sandbox: '-1 ENODATA', reason: NO_XATTRCREATE },
-  { program: 'attrs', key: 'setxattr_create_existing', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
-  { program: 'attrs', key: 'setxattr_replace_missing', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
-  { program: 'attrs', key: 'removexattr', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
-  { program: 'attrs', key: 'removexattr_missing', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
   { program: 'rename', key: 'exchange_files', sandbox: '-1 EINVAL', reason: 'RENAME_EXCHANGE on a Gofer mount: 9P2000.L\'s Trenameat has no flags (gVisor\'s gofer answers EINVAL too); tmpfs and the overlay exchange. The fix needs a renameat2 message in gofer/p9' },
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
   { program: 'threads', key: 'robust_owner_died', sandbox: '2', reason: 'a process-shared robust mutex (in a MAP_SHARED mapping) whose holder process exits: the waiter in another process times out (ETIMEDOUT) instead of getting EOWNERDEAD, so the lock word is not marked FUTEX_OWNER_DIED at the holder\'s exit. Not yet diagnosed; the fix belongs in sentry/kernel/robust-list.ts or in how the holder\'s exit reaches it' },

@@ -1,10 +1,10 @@
 // /dev: the devices a program expects (null, zero, full, random, urandom,
-// tty, ptmx with its pts directory), the fd links and a tmpfs for shm. Nothing here
-// reaches a host device.
+// tty, ptmx), the fd links, and the empty directories pts and shm, on which
+// boot.ts mounts devpts (newDevpts) and a tmpfs. Nothing here reaches a
+// host device.
 import { E } from '../../../abi/linux/errno.js';
 import { makedev, S_IFCHR } from '../../../abi/linux/stat.js';
 import type { Inode } from '../../vfs/inode.js';
-import { newTmpfs } from '../tmpfs/tmpfs.js';
 import { ptmxInode, ptsChildren, type SignalGroup } from './pty.js';
 import { DeviceInode, MemoryDeviceFile, SyntheticDir, SyntheticSymlink } from '../synthetic/synthetic.js';
 
@@ -28,8 +28,14 @@ export function newDevfs(signalGroup: SignalGroup): SyntheticDir {
   children.set('stdout', new SyntheticSymlink(DEVFS_DEV, () => '/proc/self/fd/1'));
   children.set('stderr', new SyntheticSymlink(DEVFS_DEV, () => '/proc/self/fd/2'));
   children.set('ptmx', ptmxInode(DEVFS_DEV, signalGroup));
-  children.set('pts', new SyntheticDir(DEVPTS_DEV, () => ptsChildren(DEVPTS_DEV), 0o755));
-  // POSIX shared memory (shm_open) and semaphores live here: a tmpfs of its own.
-  children.set('shm', newTmpfs({ mode: 0o1777 }));
+  // Mount points: devpts, and a tmpfs for POSIX shared memory (shm_open) and semaphores.
+  const empty = new Map<string, Inode>();
+  children.set('pts', new SyntheticDir(DEVFS_DEV, () => empty, 0o755));
+  children.set('shm', new SyntheticDir(DEVFS_DEV, () => empty, 0o755));
   return new SyntheticDir(DEVFS_DEV, () => children, 0o755);
+}
+
+/** devpts: one slave device per live pseudo-terminal pair. */
+export function newDevpts(): SyntheticDir {
+  return new SyntheticDir(DEVPTS_DEV, () => ptsChildren(DEVPTS_DEV), 0o755);
 }

@@ -10,11 +10,20 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../../../abi/linux/fa
 import { O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../../../abi/linux/fcntl.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
 import { S_IFIFO, S_IFMT } from '../../../abi/linux/stat.js';
+import { XATTR_CREATE, XATTR_REPLACE } from '../../../abi/linux/xattr.js';
+import { getxattr } from '../../../host/fs.js';
 import { P9Client } from '../../../gofer/p9/client.js';
 import { P9Server } from '../../../gofer/p9/server.js';
 import { Harness, must, user } from '../../vfs/test-harness.js';
 import type { FifoEnd } from '../pipe/fifo.js';
 import { GoferFs } from './gofer-fs.js';
+
+/** The host's value of an attribute, or -errno. */
+function hostXattr(path: string, name: string): Uint8Array | number {
+  const buf = new Uint8Array(4096);
+  const n = getxattr(path, name, buf);
+  return n < 0 ? n : buf.subarray(0, n);
+}
 
 let dir = '';
 let h: Harness;
@@ -120,9 +129,33 @@ describe('Gofer inode changes', () => {
       expect(f.fsync(false)).toBe(0);
       f.decRef();
     } },
-    { name: 'setxattr is not served by the Gofer', run: () => {
+    { name: 'user.* attributes set, replace and go through Txattrcreate, with Linux\'s flags', run: () => {
       h.writeFile('/a', '');
-      expect(must(h.resolve('/a')).inode.setxattr('user.x', Uint8Array.of(1), 0)).toBe(-E.EOPNOTSUPP);
+      const a = must(h.resolve('/a')).inode;
+      const text = (r: Uint8Array | number): string | number => (typeof r === 'number' ? r : Buffer.from(r).toString('latin1'));
+      const fidsBefore = client.fids.count;
+      expect(a.setxattr('user.x', Buffer.from('one'), 0)).toBe(0);
+      expect(text(hostXattr(host('a'), 'user.x'))).toBe('one');
+      expect(text(a.getxattr('user.x'))).toBe('one');
+      expect(a.setxattr('user.x', Buffer.from('two'), XATTR_CREATE)).toBe(-E.EEXIST);
+      expect(a.setxattr('user.y', Buffer.from('two'), XATTR_REPLACE)).toBe(-E.ENODATA);
+      expect(a.setxattr('user.x', Buffer.from('two'), XATTR_REPLACE)).toBe(0);
+      expect(a.listxattr()).toEqual(['user.x']);
+      // An empty value with XATTR_REPLACE stays a value (on the wire alone it would be a removal).
+      expect(a.setxattr('user.x', new Uint8Array(0), XATTR_REPLACE)).toBe(0);
+      expect(text(a.getxattr('user.x'))).toBe('');
+      expect(a.setxattr('user.none', new Uint8Array(0), XATTR_REPLACE)).toBe(-E.ENODATA);
+      expect(a.removexattr('user.x')).toBe(0);
+      expect(hostXattr(host('a'), 'user.x')).toBe(-E.ENODATA);
+      expect(a.removexattr('user.x')).toBe(-E.ENODATA);
+      // The host's namespaces are not the sandbox's.
+      expect(a.setxattr('trusted.x', Uint8Array.of(1), 0)).toBe(-E.EOPNOTSUPP);
+      expect(a.setxattr('security.capability', Uint8Array.of(1), 0)).toBe(-E.EOPNOTSUPP);
+      expect(a.removexattr('trusted.x')).toBe(-E.ENODATA);
+      h.mkdir('/d');
+      expect(must(h.resolve('/d')).inode.setxattr('user.d', Uint8Array.of(100), 0)).toBe(0);
+      expect(text(hostXattr(host('d'), 'user.d'))).toBe('d');
+      expect(client.fids.count).toBe(fidsBefore + 1); // /d's own fid; no attribute fid is left behind
     } },
   ];
   for (const c of cases) it(c.name, c.run);
@@ -135,6 +168,7 @@ describe('Gofer inode changes', () => {
       ro.writeFile('/b', ''), ro.mkdir('/e'), ro.unlink('/a'), ro.rmdir('/d'), ro.rename('/a', '/b'),
       ro.link('/a', '/b'), ro.symlink('a', '/b'), ro.chmod('/a', 0o600), ro.chown('/a', 1, 1), ro.truncate('/a', 0),
       ro.utimes('/a', null, { sec: 1, nsec: 0 }), ro.mknod('/p', S_IFIFO | 0o600),
+      must(ro.resolve('/a')).inode.setxattr('user.x', Uint8Array.of(1), 0), must(ro.resolve('/a')).inode.removexattr('user.x'),
     ];
     expect(results).toEqual(new Array(results.length).fill(-E.EROFS));
     expect(readFileSync(host('a'), 'latin1')).toBe('A');

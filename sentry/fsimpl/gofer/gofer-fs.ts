@@ -6,6 +6,7 @@ import { FALLOC_FL_KEEP_SIZE } from '../../../abi/linux/falloc.js';
 import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
 import { RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
 import { DT_DIR, major, minor, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, type Stat } from '../../../abi/linux/stat.js';
+import { XATTR_REPLACE, XATTR_USER_PREFIX } from '../../../abi/linux/xattr.js';
 import { P9Client, type Attr, type SetAttr as SetAttrMsg } from '../../../gofer/p9/client.js';
 import {
   GETATTR_BASIC, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
@@ -263,9 +264,28 @@ export class GoferInode implements Inode {
     return r;
   }
 
-  /** The Gofer serves no Txattrcreate yet: attributes are read-only through it. */
-  setxattr(): number { return this.readonly ? -E.EROFS : -E.EOPNOTSUPP; }
-  removexattr(): number { return this.readonly ? -E.EROFS : -E.EOPNOTSUPP; }
+  /**
+   * Sets a user.* attribute through Txattrcreate (P9Client.setxattr); the
+   * Gofer refuses the other namespaces, and so do we, before asking.
+   */
+  setxattr(name: string, value: Uint8Array, flags: number): number {
+    if (this.readonly) return -E.EROFS;
+    if (!name.startsWith(XATTR_USER_PREFIX)) return -E.EOPNOTSUPP;
+    if (value.byteLength === 0 && flags === XATTR_REPLACE) {
+      // On the wire this would be removexattr: check that it exists (ENODATA), then set the empty value unconditionally.
+      const current = this.xattrRead(name);
+      if (typeof current === 'number') return current;
+      flags = 0;
+    }
+    return this.client.setxattr(this.fid, name, value, flags);
+  }
+
+  /** Other namespaces read as absent through the Gofer, so there is nothing of theirs to remove. */
+  removexattr(name: string): number {
+    if (this.readonly) return -E.EROFS;
+    if (!name.startsWith(XATTR_USER_PREFIX)) return -E.ENODATA;
+    return this.client.removexattr(this.fid, name);
+  }
 
 }
 

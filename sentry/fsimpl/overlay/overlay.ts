@@ -29,6 +29,7 @@ import type { MappableFile, SharedPiece } from '../../mm/vma.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { Created, DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
 import { Fifo } from '../pipe/fifo.js';
+import { allocAnonDev } from '../../vfs/anon-dev.js';
 
 export const OVERLAYFS_SUPER_MAGIC = 0x794c7630;
 /** The overlay's own attributes in the upper layer; never shown, never settable. */
@@ -39,7 +40,6 @@ const ORIGIN_XATTR = 'trusted.overlay.origin';
 const XINO_UPPER = 1n << 63n;
 const COPY_CHUNK = 1 << 20;
 
-let nextDev = 0x300;
 
 /** Whether an upper inode is a whiteout: a character device with device number 0/0. */
 function isWhiteout(inode: Inode): boolean {
@@ -82,7 +82,7 @@ export class Overlay {
   readonly root: OverlayInode;
 
   constructor(lowerRoot: Inode, readonly upperRoot: Inode, dev?: number) {
-    this.dev = dev ?? nextDev++;
+    this.dev = dev ?? allocAnonDev();
     // The upper root starts as a copy-up of the lower root's metadata, as overlayfs's upper dir does.
     const st = lowerRoot.stat();
     if (typeof st !== 'number') upperRoot.setattr({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, atime: st.atime, mtime: st.mtime });

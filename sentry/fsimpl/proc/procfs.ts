@@ -109,8 +109,9 @@ function taskDir(t: Task, kernel: Kernel): SyntheticDir {
     ['maps', new GeneratedFile(() => maps(t))],
     ['environ', new GeneratedFile(() => t.environ, 0o400)],
     ['limits', new GeneratedFile(() => limits(t))],
-    ['mountinfo', new GeneratedFile(() => '1 0 0:1 / / rw - 9p none rw\n2 1 0:4 / /proc rw - proc proc rw\n3 1 0:5 / /dev rw - devtmpfs dev rw\n')],
-    ['mounts', new GeneratedFile(() => mountsText())],
+    // The mount table as seen from the task's root (sentry/vfs/mount.ts).
+    ['mountinfo', new GeneratedFile(() => kernel.mounts.mountinfo(t.fs.root))],
+    ['mounts', new GeneratedFile(() => kernel.mounts.mountsText(t.fs.root))],
   ];
   const m = new Map(entries);
   m.set('task', new SyntheticDir(PROC_DEV, () => new Map([...t.tg.tasks].map((x) => [String(x.tid), fixedDir(entries)]))));
@@ -141,10 +142,6 @@ function meminfo(kernel: Kernel): string {
     ['SwapTotal', 0], ['SwapFree', 0]].map(([k, v]) => `${`${k}:`.padEnd(16)}${kb(v as number)}`).join('\n') + '\n';
 }
 
-function mountsText(): string {
-  return 'none / 9p rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n';
-}
-
 export function newProcfs(kernel: Kernel, current: () => Task | null): SyntheticDir {
   const cpus = availableParallelism();
   const fixed: Array<[string, Inode]> = [
@@ -160,7 +157,8 @@ export function newProcfs(kernel: Kernel, current: () => Task | null): Synthetic
       return ['cpu  0 0 0 0 0 0 0 0 0 0', ...cpus, `btime ${Math.floor(Date.now() / 1000 - Number(process.hrtime.bigint() - kernel.startNs) / 1e9)}`,
         `processes ${kernel.tasks.size}`, `procs_running 1`, 'procs_blocked 0', ''].join('\n');
     })],
-    ['filesystems', new GeneratedFile(() => 'nodev\tproc\nnodev\tdevtmpfs\nnodev\t9p\n')],
+    // The file system types the Sentry has (the ones its mount table can show), in Linux's format.
+    ['filesystems', new GeneratedFile(() => ['sysfs', 'tmpfs', 'proc', 'devtmpfs', 'devpts', '9p', 'overlay'].map((f) => `nodev\t${f}\n`).join(''))],
     ['mounts', new SyntheticSymlink(PROC_DEV, () => 'self/mounts')],
     ['sys', fixedDir([
       ['kernel', fixedDir([

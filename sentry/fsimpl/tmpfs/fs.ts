@@ -14,6 +14,7 @@ import { XATTR_CREATE, XATTR_REPLACE, XATTR_SYSTEM_PREFIX } from '../../../abi/l
 import { realtimeNow } from '../../realtime.js';
 import type { FileDescription } from '../../vfs/file-description.js';
 import type { Created, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
+import { allocAnonDev } from '../../vfs/anon-dev.js';
 
 export const PAGE_SIZE = 4096;
 export const TMPFS_MAGIC = 0x01021994;
@@ -34,7 +35,6 @@ export interface TmpfsOptions {
   readonly?: boolean;
 }
 
-let nextDev = 0x200;
 
 export class Tmpfs {
   readonly dev: number;
@@ -47,7 +47,7 @@ export class Tmpfs {
   private nextIno = 1n;
 
   constructor(opts: TmpfsOptions) {
-    this.dev = opts.dev ?? nextDev++;
+    this.dev = opts.dev ?? allocAnonDev();
     this.readonly = opts.readonly ?? false;
     this.maxPages = opts.sizeLimit ? Math.ceil(opts.sizeLimit / PAGE_SIZE) : 0;
     this.maxInodes = opts.inodeLimit ?? 0;
