@@ -9,6 +9,8 @@ export interface BootSpec {
   gid: number;
   additionalGids: number[];
   hostname: string;
+  /** The init process starts with no_new_privs (config.json's process.noNewPrivileges). */
+  noNewPrivileges: boolean;
   /** Limits with bigint values as decimal strings (JSON has no bigint). */
   rlimits: Array<{ resource: number; soft: string; hard: string }>;
   /**

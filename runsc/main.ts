@@ -75,7 +75,7 @@ program.command('do')
   .action(async (cmd: string, args: string[], opts: { cwd: string; overlay: boolean }) => {
     const spec: OciSpec = {
       args: [cmd, ...args], env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`), cwd: opts.cwd,
-      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, rlimits: [],
+      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, noNewPrivileges: false, rlimits: [],
       rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
     };
     const { runForeground } = await import('./sandbox.js');
@@ -147,7 +147,7 @@ program.command('boot', { hidden: true })
     try {
       status = runSandbox({
         args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
-        hostname: spec.hostname,
+        hostname: spec.hostname, noNewPrivileges: spec.noNewPrivileges === true,
         rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: BigInt(r.soft), hard: BigInt(r.hard) })),
         mounts: spec.mounts, overlay: spec.overlay, firstGoferFd: FIRST_PASSED_FD,
         stdio: [0, 1, 2],

@@ -16,6 +16,8 @@ export interface OciSpec {
   gid: number;
   additionalGids: number[];
   terminal: boolean;
+  /** process.noNewPrivileges: the container's processes start with no_new_privs (set-id bits do nothing). */
+  noNewPrivileges: boolean;
   rlimits: Array<{ resource: number; soft: bigint; hard: bigint }>;
   rootPath: string;
   rootReadonly: boolean;
@@ -65,6 +67,8 @@ export function parseOciSpec(text: string, bundle: string): OciSpec {
   if (!cwd.startsWith('/')) fail('process.cwd', 'must be an absolute path');
   const terminal = proc.terminal ?? false;
   if (typeof terminal !== 'boolean') fail('process.terminal', 'must be a boolean');
+  const noNewPrivileges = proc.noNewPrivileges ?? false;
+  if (typeof noNewPrivileges !== 'boolean') fail('process.noNewPrivileges', 'must be a boolean');
   let uid = 0, gid = 0, additionalGids: number[] = [];
   if (proc.user !== undefined) {
     if (!isObject(proc.user)) fail('process.user', 'must be an object');
@@ -114,7 +118,7 @@ export function parseOciSpec(text: string, bundle: string): OciSpec {
     });
   }
   return {
-    args, env, cwd, uid, gid, additionalGids, terminal, rlimits,
+    args, env, cwd, uid, gid, additionalGids, terminal, noNewPrivileges, rlimits,
     rootPath: isAbsolute(rootPathRaw) ? rootPathRaw : resolve(bundle, rootPathRaw),
     rootReadonly, hostname, mounts,
   };

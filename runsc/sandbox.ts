@@ -85,7 +85,7 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
     });
     const bootSpec: BootSpec = {
       args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
-      hostname: spec.hostname, mounts: bootMounts, overlay,
+      hostname: spec.hostname, noNewPrivileges: spec.noNewPrivileges, mounts: bootMounts, overlay,
       rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: r.soft.toString(), hard: r.hard.toString() })),
     };
     const goferSpec: GoferSpec = { mounts: goferMounts };

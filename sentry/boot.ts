@@ -60,6 +60,8 @@ export interface SandboxConfig {
   gid: number;
   additionalGids: number[];
   hostname: string;
+  /** init starts with no_new_privs, inherited by every process (config.json's process.noNewPrivileges). */
+  noNewPrivileges: boolean;
   rlimits: Array<{ resource: number; soft: bigint; hard: bigint }>;
   /** Mounts in order, the root first; gofer mounts take fds firstGoferFd, firstGoferFd+1, ... */
   mounts: BootMount[];
@@ -230,6 +232,7 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   kernel.init = tg;
   kernel.allocatePid();
   const task = new Task(kernel, 1, tg, mm, stub.mainThread, fdTable, fs, creds);
+  task.noNewPrivs = cfg.noNewPrivileges;
   tg.tasks.add(task);
   kernel.tasks.set(1, task);
   const r = execve(task, { dentry: exe.dentry, path: exe.path, argv: cfg.args, envp: cfg.env });

@@ -4,7 +4,7 @@
 import { randomFillSync } from 'node:crypto';
 import { E } from '../../abi/linux/errno.js';
 import { O_RDONLY, X_OK } from '../../abi/linux/fcntl.js';
-import { S_IFDIR, S_IFLNK, S_IFREG } from '../../abi/linux/stat.js';
+import { S_IFDIR, S_IFLNK, S_IFREG, S_ISGID, S_ISUID } from '../../abi/linux/stat.js';
 import { STUB_BASE } from '../../platform/ptrace/stub-elf.js';
 import type { StubProcess } from '../../platform/ptrace/stub-process.js';
 import { loadExecutable } from '../loader/load.js';
@@ -14,6 +14,7 @@ import type { MappableFile } from '../mm/vma.js';
 import type { Dentry } from '../vfs/dentry.js';
 import { resolvePath, type FsContext } from '../vfs/path-walk.js';
 import { permissionOf } from './permissions.js';
+import type { Credentials } from './credentials.js';
 
 import { initialRegisters } from './scheduler.js';
 import type { Task } from './task.js';
@@ -48,6 +49,33 @@ export function openForExec(t: Task, d: Dentry): MappableFile | number {
   if (!('readInto' in f)) { f.decRef(); return -E.EACCES; }
   f.dentry = d;
   return f as unknown as MappableFile;
+}
+
+const S_IXGRP = 0o010;
+
+/**
+ * The credentials the new image runs with (Linux's bprm_fill_uid and
+ * commit_creds at exec): a set-user-ID file makes its owner the effective
+ * uid, a set-group-ID file with group execute its group the effective gid,
+ * unless the mount is nosuid (or internal) or the task has no_new_privs. The saved and
+ * filesystem ids then follow the effective ones, set-id file or not. Only
+ * the file finally run counts: a "#!" script's bits are ignored, its
+ * interpreter's are not. Capabilities follow the effective uid here (root
+ * holds them all), so a set-uid-root program gets them as on Linux.
+ */
+function execCredentials(t: Task, file: Dentry): { creds: Credentials; secure: boolean } | number {
+  const creds = t.creds.clone();
+  const st = file.inode.stat();
+  if (typeof st === 'number') return st;
+  // A file on no mount of the table (a memfd) is on a kernel-internal mount, which Linux's mnt_may_suid refuses.
+  const mount = file.mountRoot().mount;
+  const honoured = !t.noNewPrivs && mount != null && !mount.flags.nosuid;
+  if (honoured && (st.mode & S_ISUID) !== 0) creds.euid = st.uid;
+  if (honoured && (st.mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP)) creds.egid = st.gid;
+  const secure = creds.euid !== creds.uid || creds.egid !== creds.gid;
+  creds.suid = creds.fsuid = creds.euid;
+  creds.sgid = creds.fsgid = creds.egid;
+  return { creds, secure };
 }
 
 function releaseFile(f: MappableFile): void {
@@ -89,6 +117,8 @@ export function execve(t: Task, req: ExecRequest): number {
     dentry = interp;
     path = script.interp;
   }
+  const newCreds = execCredentials(t, dentry);
+  if (typeof newCreds === 'number') { releaseFile(file); return newCreds; }
   const kernel = t.kernel;
   // A task whose address space is still empty and its own (init at boot) builds in place.
   const fresh = t.mm.mappings().length === 0 && t.mm.users === 1;
@@ -102,7 +132,8 @@ export function execve(t: Task, req: ExecRequest): number {
     if (typeof d === 'number') return d;
     return openForExec(t, d);
   }, {
-    argv, envp: req.envp, execfn: req.path, uid: t.creds.uid, gid: t.creds.gid, euid: t.creds.euid, egid: t.creds.egid,
+    argv, envp: req.envp, execfn: req.path, uid: newCreds.creds.uid, gid: newCreds.creds.gid,
+    euid: newCreds.creds.euid, egid: newCreds.creds.egid, secure: newCreds.secure,
     hwcap: kernel.hostAuxv.hwcap, hwcap2: kernel.hostAuxv.hwcap2, minsigstksz: kernel.hostAuxv.minsigstksz, random,
   });
   releaseFile(file);
@@ -125,6 +156,7 @@ export function execve(t: Task, req: ExecRequest): number {
     t.fdTable.decRef();
     t.fdTable = own;
   }
+  t.creds = newCreds.creds;
   t.fdTable.closeOnExec();
   if (t.tg.tasks.size > 1 || [...kernel.threadGroups.values()].some((g) => g !== t.tg && g.handlers === t.tg.handlers)) {
     t.tg.handlers = t.tg.handlers.clone();

@@ -22,6 +22,8 @@ export interface ExecContext {
   envp: string[];
   execfn: string;
   uid: number; gid: number; euid: number; egid: number;
+  /** AT_SECURE: the exec changed the effective ids (a set-user-ID or set-group-ID file). */
+  secure: boolean;
   /** Host AT_HWCAP/AT_HWCAP2/AT_MINSIGSTKSZ values to pass on. */
   hwcap: number; hwcap2: number; minsigstksz: number;
   random: Uint8Array;
@@ -138,7 +140,7 @@ export function loadExecutable(mm: AddressSpace, file: MappableFile, open: OpenF
     [elf.AT_PHDR, main.phdrAddr], [elf.AT_PHENT, elf.ELF64_PHDR_SIZE], [elf.AT_PHNUM, main.phnum],
     [elf.AT_PAGESZ, PAGE_SIZE], [elf.AT_BASE, interpBase], [elf.AT_FLAGS, 0], [elf.AT_ENTRY, main.entry],
     [elf.AT_UID, ctx.uid], [elf.AT_EUID, ctx.euid], [elf.AT_GID, ctx.gid], [elf.AT_EGID, ctx.egid],
-    [elf.AT_HWCAP, ctx.hwcap], [elf.AT_HWCAP2, ctx.hwcap2], [elf.AT_CLKTCK, 100], [elf.AT_SECURE, 0],
+    [elf.AT_HWCAP, ctx.hwcap], [elf.AT_HWCAP2, ctx.hwcap2], [elf.AT_CLKTCK, 100], [elf.AT_SECURE, ctx.secure ? 1 : 0],
     [elf.AT_MINSIGSTKSZ, ctx.minsigstksz],
   ];
   const sp = buildStack(mm, stackTop, ctx, auxv);
