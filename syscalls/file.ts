@@ -3,7 +3,7 @@
 import { E, ERESTARTSYS } from '../abi/linux/errno.js';
 import * as F from '../abi/linux/fcntl.js';
 import * as FS from '../abi/linux/fs.js';
-import { encodeStat, encodeStatx, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, type Stat } from '../abi/linux/stat.js';
+import { encodeStat, encodeStatx, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, STAT_SIZE, STATX_SIZE, type Stat } from '../abi/linux/stat.js';
 import { FIGETBSZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD } from '../abi/linux/ioctl.js';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE } from '../abi/linux/mman.js';
 import { stringToBytes } from '../sentry/mm/address-space.js';
@@ -387,6 +387,8 @@ function openAt(t: Task, dirfd: number, pathAddrArg: number, flags: number, mode
   if (type === S_IFLNK) return -E.ELOOP;
   const wantsWrite = acc === F.O_WRONLY || acc === F.O_RDWR;
   if (type === S_IFDIR && (wantsWrite || acc === 3 || (flags & F.O_TRUNC))) return -E.EISDIR;
+  // may_open_dev: device nodes on a nodev mount open for nobody.
+  if ((type === S_IFCHR || type === S_IFBLK) && dentry.mountRoot().mount?.flags.nodev) return -E.EACCES;
   const want = acc === F.O_RDONLY ? F.R_OK : acc === F.O_WRONLY ? F.W_OK : F.R_OK | F.W_OK;
   const access = checkPermission(t, dentry, want | ((flags & F.O_TRUNC) ? F.W_OK : 0));
   if (access < 0) return access;
