@@ -153,11 +153,23 @@ function buildStack(mm: AddressSpace, top: number, ctx: ExecContext, auxv: Array
   let sp = top;
   const pushBytes = (b: Uint8Array): number => { sp -= b.length; return mm.copyOutFull(sp, b) < 0 ? -E.EFAULT : sp; };
   const pushString = (s: string): number => pushBytes(Buffer.concat([stringToBytes(s), Buffer.of(0)]));
+  // Linux's layout: a NULL word at the very top, then the exec'd path, then the
+  // envp strings and below them the argv strings, each block in ascending
+  // order (argv[0] lowest). libuv's process title (Node's process.title)
+  // takes argv[argc-1]'s end minus argv[0] as the argv area's size.
+  const pushStrings = (list: string[]): number[] | number => {
+    const parts = list.map((x) => Buffer.concat([stringToBytes(x), Buffer.of(0)]));
+    const base = pushBytes(Buffer.concat(parts));
+    if (base < 0) return base;
+    let at = base;
+    return parts.map((b) => { const a = at; at += b.length; return a; });
+  };
+  sp -= 8;
   const execfn = pushString(ctx.execfn);
-  const envAddrs = ctx.envp.map(pushString);
-  const argAddrs = ctx.argv.map(pushString);
+  const envAddrs = pushStrings(ctx.envp);
+  const argAddrs = pushStrings(ctx.argv);
   const platform = pushString('x86_64');
-  if ([execfn, platform, ...envAddrs, ...argAddrs].some((a) => a < 0)) return -E.EFAULT;
+  if (typeof envAddrs === 'number' || typeof argAddrs === 'number' || execfn < 0 || platform < 0) return -E.EFAULT;
   sp -= sp % 16;
   const random = pushBytes(ctx.random.subarray(0, 16));
   auxv.push([elf.AT_RANDOM, random], [elf.AT_EXECFN, execfn], [elf.AT_PLATFORM, platform], [elf.AT_NULL, 0]);

@@ -7,6 +7,9 @@ const { execFile } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 
 async function main() {
+  // libuv overwrites the argv strings in place (npm sets its title first thing).
+  process.title = 'node-acceptance';
+  console.log('title', process.title);
   const order = [];
   await Promise.all([
     new Promise((r) => setTimeout(() => { order.push('late'); r(); }, 30)),
