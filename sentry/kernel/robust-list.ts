@@ -9,6 +9,7 @@
 // futex_offset is signed (glibc's is negative: the word precedes the list
 // node in pthread_mutex_t). list_op_pending names a lock being taken or
 // released when the thread died, which may or may not be on the list yet.
+import type { FutexScope, FutexWait } from './futex.js';
 import type { Task } from './task.js';
 
 const FUTEX_WAITERS = 0x80000000;
@@ -66,19 +67,27 @@ function handleDeath(t: Task, word: number, pi: boolean, pending: boolean): bool
 }
 
 /**
- * Wakes one waiter on word. The wake is shared, as Linux's: glibc waits on
- * every robust non-PI lock with a shared key for this reason (its
- * PTHREAD_ROBUST_MUTEX_PSHARED), so the waiter may be in another process
- * that maps the same page. A PI waiter is reached in Linux through the
- * lock's pi_state, whatever its key; here a process-private PI lock's
- * waiter sits under the private key of t's address space, tried when no
- * shared waiter was found.
+ * Wakes one waiter on word. A non-PI lock's wake is shared, as Linux's:
+ * glibc waits on every robust non-PI lock with a shared key for this
+ * reason (its PTHREAD_ROBUST_MUTEX_PSHARED), so the waiter may be in
+ * another process that maps the same page. A PI lock's waiter is reached
+ * in Linux through the lock's pi_state, whatever its key; here it is the
+ * first PI waiter under the shared key, else under the private key of t's
+ * address space (a process-private PI mutex), and its rerun of
+ * FUTEX_LOCK_PI takes the lock with FUTEX_OWNER_DIED still set.
  */
 function wakeOne(t: Task, word: number, pi: boolean): void {
   const futexes = t.kernel.futexes;
   const key = t.mm.futexKey(word);
-  if (key >= 0 && futexes.wake(null, key, 1) > 0) return;
-  if (pi) futexes.wake(t.mm, word, 1);
+  if (!pi) {
+    if (key >= 0) futexes.wake(null, key, 1);
+    return;
+  }
+  const scopes: Array<[FutexScope, number]> = key >= 0 ? [[null, key], [t.mm, word]] : [[t.mm, word]];
+  for (const [scope, k] of scopes) {
+    const waiter = futexes.waiters(scope, k).find((w) => (w.syscallState as FutexWait).kind === 'pi');
+    if (waiter !== undefined) { futexes.wakeWaiter(scope, k, waiter); return; }
+  }
 }
 
 /** Robust futexes at thread death (exit, exit_group, a fatal signal): walks t's list while its address space is still there. */

@@ -36,7 +36,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'removexattr_missing', sandbox: '-1 EOPNOTSUPP', reason: NO_XATTRCREATE },
   { program: 'rename', key: 'exchange_files', sandbox: '-1 EINVAL', reason: 'RENAME_EXCHANGE on a Gofer mount: 9P2000.L\'s Trenameat has no flags (gVisor\'s gofer answers EINVAL too); tmpfs and the overlay exchange. The fix needs a renameat2 message in gofer/p9' },
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
-  { program: 'futex', key: 'requeue_same_address_pi', sandbox: '-1 ENOSYS', reason: 'FUTEX_CMP_REQUEUE_PI (and FUTEX_WAIT_REQUEUE_PI) have no implementation in syscalls/futex.ts: ENOSYS before any argument check' },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {
