@@ -9,6 +9,7 @@ import { STUB_BASE } from '../../platform/ptrace/stub-elf.js';
 import type { StubProcess } from '../../platform/ptrace/stub-process.js';
 import { loadExecutable } from '../loader/load.js';
 import { AddressSpace } from '../mm/address-space.js';
+import { releaseRobustList } from './robust-list.js';
 import { keepPinning } from './sched-attributes.js';
 import type { MappableFile } from '../mm/vma.js';
 import type { Dentry } from '../vfs/dentry.js';
@@ -145,6 +146,8 @@ export function execve(t: Task, req: ExecRequest): number {
   // Point of no return.
   if (!fresh) {
     kernel.scheduler.execTeardown(t);
+    // The old image's robust locks die with it (Linux's exec_mm_release), after the tid became the tgid as there.
+    releaseRobustList(t);
     kernel.scheduler.dropMm(t);
     t.mm = mm;
     t.thread = stub.mainThread;

@@ -1,7 +1,9 @@
 /*
  * futex: FUTEX_WAIT (EAGAIN on a value mismatch, ETIMEDOUT, EINTR), WAKE
  * counts, WAIT_BITSET/WAKE_BITSET with absolute timeouts, REQUEUE and
- * CMP_REQUEUE, private and shared futexes across fork, and argument errors.
+ * CMP_REQUEUE, requeue-PI (WAIT_REQUEUE_PI onto a free or a held PI lock,
+ * CMP_REQUEUE_PI and their argument rules), private and shared futexes
+ * across fork, and argument errors.
  * Waiters are threads; wake counts depend only on how many are waiting,
  * which the program waits for before waking.
  */
@@ -42,6 +44,31 @@ static void settle(int *w, int n) {
 }
 
 static void on_alarm(int s) { (void)s; }
+
+/* requeue-PI: cv is the condition variable's word (always 0 here), pil the PI lock's word. */
+static int cv, pil, pil_other;
+static atomic_int pi_owned;
+
+/* Waits on cv to be requeued onto pil, then checks that it holds pil and unlocks it. */
+static void *requeue_pi_waiter(void *arg) {
+  (void)arg;
+  long r = fx(&cv, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &pil, 0);
+  int tid = (int)syscall(SYS_gettid);
+  if (r == 0 && (__atomic_load_n(&pil, __ATOMIC_SEQ_CST) & FUTEX_TID_MASK) == tid &&
+      fx(&pil, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0) == 0)
+    atomic_fetch_add(&pi_owned, 1);
+  return (void *)r;
+}
+
+/* Waits (boundedly) until a FUTEX_WAIT_REQUEUE_PI waiter sleeps on cv: a plain wake then answers
+ * EINVAL and wakes nobody (Linux's futex_wake refuses requeue-PI waiters). Returns whether it did. */
+static int settle_requeue_pi(void) {
+  for (int i = 0; i < 5000; i++) {
+    if (fx(&cv, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == -1 && errno == EINVAL) return 1;
+    usleep(1000);
+  }
+  return 0;
+}
 
 int main(void) {
   struct timespec ts = {0, 20000000};
@@ -118,6 +145,75 @@ int main(void) {
   word = 1;
   for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
   ERR("requeue_same_address_pi", fx(&word, FUTEX_CMP_REQUEUE_PI, 1, (void *)1L, &word, 1), EINVAL);
+
+  /* ---- requeue-PI: FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI (a condvar's waiters onto a PI mutex) ---- */
+  cv = 0;
+  pil = 0;
+  ERR("cmp_requeue_pi_nr_wake_0", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 0, (void *)1L, &pil, 0), EINVAL);
+  ERR("cmp_requeue_pi_nr_wake_2", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 2, (void *)1L, &pil, 0), EINVAL);
+  ERR("cmp_requeue_pi_negative", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)-1L, &pil, 0), EINVAL);
+  ERR("cmp_requeue_pi_unaligned", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1L, (char *)&pil + 1, 0), EINVAL);
+  ERR("cmp_requeue_pi_mismatch", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1L, &pil, 7), EAGAIN);
+  EQ("cmp_requeue_pi_nobody", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1L, &pil, 0), 0);
+  ERR("cmp_requeue_pi_efault", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1L, BAD_PTR, 0), EFAULT);
+  ERR("wait_requeue_pi_same_address", fx(&cv, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &cv, 0), EINVAL);
+  ERR("wait_requeue_pi_mismatch", fx(&cv, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 1, NULL, &pil, 0), EAGAIN);
+  ERR("wait_requeue_pi_efault", fx(BAD_PTR, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &pil, 0), EFAULT);
+  ERR("wait_requeue_pi_unaligned", fx((char *)&cv + 1, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &pil, 0), EINVAL);
+  ERR("wait_requeue_pi_bad_timespec", fx(&cv, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, &bad, &pil, 0), EINVAL);
+  /* The timeout is absolute: CLOCK_MONOTONIC, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME (allowed here). */
+  struct timespec rq_dl;
+  clock_gettime(CLOCK_MONOTONIC, &rq_dl);
+  rq_dl.tv_nsec += 20000000;
+  if (rq_dl.tv_nsec >= 1000000000) { rq_dl.tv_sec++; rq_dl.tv_nsec -= 1000000000; }
+  ERR("wait_requeue_pi_timeout", fx(&cv, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, &rq_dl, &pil, 0), ETIMEDOUT);
+  clock_gettime(CLOCK_REALTIME, &rq_dl);
+  rq_dl.tv_sec -= 10;
+  ERR("wait_requeue_pi_realtime_past", fx(&cv, FUTEX_WAIT_REQUEUE_PI_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &rq_dl, &pil, 0), ETIMEDOUT);
+  /* Two addresses of one shared word: the keys, not the addresses, must differ. */
+  int mfd = memfd_create("futex", 0);
+  int *view1 = MAP_FAILED, *view2 = MAP_FAILED;
+  if (mfd >= 0 && ftruncate(mfd, 4096) == 0) {
+    view1 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+    view2 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+  }
+  FACT("two_views_of_one_word", view1 != MAP_FAILED && view2 != MAP_FAILED && view1 != view2);
+  if (view1 != MAP_FAILED && view2 != MAP_FAILED) {
+    ERR("wait_requeue_pi_same_word", fx(view1, FUTEX_WAIT_REQUEUE_PI, 0, NULL, view2, 0), EINVAL);
+    ERR("cmp_requeue_pi_same_word", fx(view1, FUTEX_CMP_REQUEUE_PI, 1, (void *)1L, view2, 0), EINVAL);
+  }
+
+  /* A free PI lock: the waiter is woken holding it (the word is its tid), and returns 0. */
+  pthread_t rq[2];
+  void *rq_ret[2];
+  pthread_create(&rq[0], NULL, requeue_pi_waiter, NULL);
+  FACT("wake_requeue_pi_waiter_einval", settle_requeue_pi());
+  ERR("cmp_requeue_meets_requeue_pi_waiter", fx(&cv, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)1L, &word2, 0), EINVAL);
+  ERR("cmp_requeue_pi_other_target", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1L, &pil_other, 0), EINVAL);
+  EQ("cmp_requeue_pi_takes_free_lock", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)0L, &pil, 0), 1);
+  pthread_join(rq[0], &rq_ret[0]);
+  EQ("wait_requeue_pi_returns", (long)rq_ret[0], 0);
+  EQ("wait_requeue_pi_held_lock", atomic_load(&pi_owned), 1);
+  EQ("pi_lock_free_after", pil, 0);
+
+  /* A held PI lock: each waiter is moved onto it (one more than nr_requeue=0, as it cannot take it)
+   * and gets it from FUTEX_UNLOCK_PI, in turn. */
+  atomic_store(&pi_owned, 0);
+  EQ("lock_pi", fx(&pil, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0), 0);
+  pthread_create(&rq[0], NULL, requeue_pi_waiter, NULL);
+  settle_requeue_pi();
+  EQ("cmp_requeue_pi_to_held_lock", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)0L, &pil, 0), 1);
+  FACT("held_lock_marked_waiters", (pil & FUTEX_WAITERS) != 0 && (pil & FUTEX_TID_MASK) == (int)syscall(SYS_gettid));
+  pthread_create(&rq[1], NULL, requeue_pi_waiter, NULL);
+  settle_requeue_pi();
+  EQ("cmp_requeue_pi_second_waiter", fx(&cv, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)0L, &pil, 0), 1);
+  EQ("wake_requeued_pi_waiter_einval", fx(&pil, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == -1 && errno == EINVAL, 1);
+  EQ("unlock_pi_hands_over", fx(&pil, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0), 0);
+  pthread_join(rq[0], &rq_ret[0]);
+  pthread_join(rq[1], &rq_ret[1]);
+  FACT("requeued_waiters_return_0", rq_ret[0] == NULL && rq_ret[1] == NULL);
+  EQ("requeued_waiters_held_lock", atomic_load(&pi_owned), 2);
+  EQ("pi_lock_free_at_end", pil, 0);
 
   /* ---- WAIT_BITSET: an absolute CLOCK_MONOTONIC or CLOCK_REALTIME deadline ---- */
   word = 1;

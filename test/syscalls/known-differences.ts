@@ -28,8 +28,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { program: 'attrs', key: 'setgid_without_gexec_mode', sandbox: '485', reason: GOFER_SETID },
   { program: 'rename', key: 'exchange_files', sandbox: '-1 EINVAL', reason: 'RENAME_EXCHANGE on a Gofer mount: 9P2000.L\'s Trenameat has no flags (gVisor\'s gofer answers EINVAL too); tmpfs and the overlay exchange. The fix needs a renameat2 message in gofer/p9' },
   { program: 'ioctl', key: 'fs_ioc_getflags', sandbox: '-1 ENOTTY', reason: 'file-system ioctls (FS_IOC_GETFLAGS, lsattr\'s) do not cross to the Gofer: 9P has no message for them' },
-  { program: 'threads', key: 'robust_owner_died', sandbox: '2', reason: 'a process-shared robust mutex (in a MAP_SHARED mapping) whose holder process exits: the waiter in another process times out (ETIMEDOUT) instead of getting EOWNERDEAD, so the lock word is not marked FUTEX_OWNER_DIED at the holder\'s exit. Not yet diagnosed; the fix belongs in sentry/kernel/robust-list.ts or in how the holder\'s exit reaches it' },
-  { program: 'futex', key: 'requeue_same_address_pi', sandbox: '-1 ENOSYS', reason: 'FUTEX_CMP_REQUEUE_PI (and FUTEX_WAIT_REQUEUE_PI) have no implementation in syscalls/futex.ts: ENOSYS before any argument check' },
 ];
 
 export function knownFor(program: string, linkage: Linkage): KnownDifference[] {

@@ -3,8 +3,9 @@
  * thread group's shared pid, set_tid_address and CLONE_CHILD_CLEARTID
  * wake-ups (what pthread_join relies on), per-thread signal masks, signals
  * aimed at one thread with tgkill, exit (one thread) against exit_group
- * (all of them), and robust-list registration. Tids are compared, never
- * printed.
+ * (all of them), and robust lists: registration, and the FUTEX_OWNER_DIED
+ * mark and wake-up when a lock's holder exits or execs. Tids are compared,
+ * never printed.
  */
 #include "lib/compat.h"
 #include <linux/futex.h>
@@ -71,6 +72,50 @@ static int raw_thread(void *arg) {
 }
 
 static long futex_wait(int *addr, int val) { return syscall(SYS_futex, addr, FUTEX_WAIT, val, NULL, NULL, 0); }
+
+/*
+ * A robust mutex (protocol proto) whose holder dies while the caller waits
+ * on it: the holder (another process when pshared, else a thread) takes
+ * it, says so through a pipe and dies 200 ms later, so the caller is
+ * normally asleep in the kernel when it goes; the kernel must mark the word
+ * FUTEX_OWNER_DIED and wake it. Either way the lock must answer EOWNERDEAD.
+ * Returns 0, 2 for ETIMEDOUT, 1 for anything else.
+ */
+static int robust_pipe[2];
+static void *robust_holder(void *mu) {
+  pthread_mutex_lock(mu);
+  if (write(robust_pipe[1], "x", 1) != 1) return NULL;
+  usleep(200000);
+  return NULL; /* the thread dies holding it */
+}
+static int robust_dies_while_waiting(int proto, int pshared) {
+  pthread_mutexattr_t a;
+  pthread_mutex_t *mu = mmap(NULL, 4096, PROT_READ | PROT_WRITE, (pshared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  pthread_mutexattr_setprotocol(&a, proto);
+  pthread_mutexattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
+  if (mu == MAP_FAILED || pthread_mutex_init(mu, &a) != 0 || pipe(robust_pipe) != 0) return 1;
+  pid_t holder = -1;
+  pthread_t thread;
+  if (pshared) {
+    holder = fork();
+    if (holder == 0) { robust_holder(mu); _exit(0); }
+  } else if (pthread_create(&thread, NULL, robust_holder, mu) != 0) {
+    return 1;
+  }
+  char c;
+  if (read(robust_pipe[0], &c, 1) != 1) return 1;
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 5;
+  int r = pthread_mutex_timedlock(mu, &until);
+  if (pshared) waitpid(holder, NULL, 0);
+  else pthread_join(thread, NULL);
+  close(robust_pipe[0]);
+  close(robust_pipe[1]);
+  return r == EOWNERDEAD ? 0 : r == ETIMEDOUT ? 2 : 1;
+}
 
 int main(void) {
   long me = syscall(SYS_getpid);
@@ -205,5 +250,33 @@ int main(void) {
   }
   waitpid(pid, &st, 0);
   EQ("robust_owner_died", WEXITSTATUS(st), 0);
+  /* The holder's death walks its robust list (set at clone and fork by glibc); a waiter already asleep is woken. */
+  ABOUT("set_robust_list");
+  FACT("robust_owner_dies_while_waiting", robust_dies_while_waiting(PTHREAD_PRIO_NONE, 1) == 0);
+  FACT("robust_pi_owner_dies_while_waiting", robust_dies_while_waiting(PTHREAD_PRIO_INHERIT, 1) == 0);
+  FACT("robust_thread_dies_while_waiting", robust_dies_while_waiting(PTHREAD_PRIO_NONE, 0) == 0);
+  FACT("robust_pi_thread_dies_while_waiting", robust_dies_while_waiting(PTHREAD_PRIO_INHERIT, 0) == 0);
+  /* execve ends the old image's robust locks as exit does (Linux's exec_mm_release). */
+  pid = fork();
+  if (pid == 0) {
+    pthread_mutexattr_t a;
+    pthread_mutex_t *mu = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(mu, &a);
+    pid_t holder = fork();
+    if (holder == 0) {
+      pthread_mutex_lock(mu);
+      execl("/bin/true", "true", (char *)NULL);
+      _exit(3);
+    }
+    int hst;
+    waitpid(holder, &hst, 0);
+    if (!WIFEXITED(hst) || WEXITSTATUS(hst) != 0) _exit(3); /* the exec failed */
+    _exit(pthread_mutex_trylock(mu) == EOWNERDEAD ? 0 : 1);
+  }
+  waitpid(pid, &st, 0);
+  FACT("robust_owner_execs", WIFEXITED(st) && WEXITSTATUS(st) == 0);
   return compat_done();
 }
