@@ -1,10 +1,12 @@
 // Running a sandbox in the foreground: start the Gofer and the Sentry
 // (`runsc boot`) as child processes joined by socketpairs, forward signals,
 // and return the exit code the application ended with.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
 import { closeFd, sendAll, socketpair } from '../host/socket.js';
 import { FIRST_PASSED_FD, type BootSpec, type GoferSpec } from './boot-spec.js';
 import { isBindMount, type OciSpec } from './oci-config.js';
@@ -41,6 +43,39 @@ export function sandboxProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.
   const kept: NodeJS.ProcessEnv = {};
   for (const name of ['PATH', 'NODE_OPTIONS']) if (env[name] !== undefined) kept[name] = env[name];
   return kept;
+}
+
+/**
+ * The Gofer's launcher (gofer/launcher-elf.ts), which `npm run build` writes
+ * beside the bundle. Run from elsewhere (the unbundled dist/), it is emitted
+ * into the state directory instead.
+ */
+async function launcherPath(stateDir: string): Promise<string> {
+  const built = fileURLToPath(new URL('./gofer-launcher', import.meta.url));
+  if (existsSync(built)) return built;
+  const { buildLauncherElf } = await import('../gofer/launcher-elf.js');
+  const path = join(stateDir, 'gofer-launcher');
+  writeFileSync(path, buildLauncherElf());
+  chmodSync(path, 0o700);
+  return path;
+}
+
+/**
+ * Starts the Gofer. By default its first stage is a launch program that
+ * runsc computes here and the launcher runs, ending in an execve of Node;
+ * RUNSC_GOFER_LAUNCH=node starts Node for both stages, as before, for
+ * comparison (docs/design/startup.md).
+ */
+async function spawnGofer(stateDir: string, g: GlobalOptions, goferPath: string, mounts: GoferSpec['mounts'], stdio: StdioOptions): Promise<ChildProcess> {
+  const args = [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath];
+  const env = sandboxProcessEnv();
+  if (process.env.RUNSC_GOFER_LAUNCH === 'node') return spawn(process.execPath, args, { stdio, env });
+  const programPath = join(stateDir, 'gofer-launch');
+  writeGoferLaunchProgram({
+    mounts, jailDir: join(stateDir, 'gofer-root'), programPath,
+    argv: [process.execPath, ...args], env: Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`),
+  });
+  return spawn(await launcherPath(stateDir), [programPath], { stdio, env: {} });
 }
 
 function waitExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -92,8 +127,14 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
     writeFileSync(bootPath, JSON.stringify(bootSpec));
     writeFileSync(goferPath, JSON.stringify(goferSpec));
 
-    const gofer = spawn(process.execPath, [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath],
-      { stdio: ['ignore', 'ignore', 'inherit', ...pairs.map((p) => p[0])], env: sandboxProcessEnv() });
+    let gofer: ChildProcess;
+    try {
+      gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...pairs.map((p) => p[0])]);
+    } catch (e) {
+      for (const [a, b] of pairs) { closeFd(a); closeFd(b); }
+      process.stderr.write(`runsc: starting the gofer: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
     // The control channel: one byte per signal to forward to the sandbox's init (fd after the Gofer sockets).
     const control = socketpair();
     if (typeof control === 'number') throw new Error(`socketpair: errno ${-control}`);
