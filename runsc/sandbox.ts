@@ -136,8 +136,7 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
 
     // One connection per mount: the Gofer gets the blocking end of each
     // socketpair at 3, 4, ...; the Sentry gets the other end at the same
-    // numbers. That end is libuv's and non-blocking, which the Sentry's
-    // socket I/O handles (it polls on EAGAIN).
+    // numbers. That end is libuv's, non-blocking: the Sentry clears the flag.
     let gofer: ChildProcess;
     try {
       gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...goferMounts.map(() => 'pipe' as const)]);

@@ -9,7 +9,7 @@ import { P9Client } from '../gofer/p9/client.js';
 import { PtracePlatform } from '../platform/ptrace/index.js';
 import { STUB_BASE } from '../platform/ptrace/stub-elf.js';
 import { Waker } from '../platform/ptrace/waker.js';
-import { recvSome } from '../host/socket.js';
+import { recvSome, setNonblocking } from '../host/socket.js';
 import { SI_KERNEL, SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
@@ -92,7 +92,12 @@ function mountAll(cfg: SandboxConfig, log: Logger): Dentry {
     if (m.kind === 'tmpfs') {
       inode = newTmpfs({ sizeLimit: m.sizeLimit, mode: m.mode, readonly: m.readonly });
     } else {
-      const g = GoferFs.mount(new P9Client(goferFd++), { readonly: m.readonly && !(m.destination === '/' && cfg.overlay), dev: dev++ });
+      // runsc passes its end of libuv's socketpair, which libuv made
+      // non-blocking: P9Client would then poll after every EAGAIN, two extra
+      // syscalls per request, where a blocking recv just waits.
+      const fd = goferFd++;
+      setNonblocking(fd, false);
+      const g = GoferFs.mount(new P9Client(fd), { readonly: m.readonly && !(m.destination === '/' && cfg.overlay), dev: dev++ });
       if (typeof g === 'number') throw new BootError(`mounting ${m.destination} from the Gofer: ${errnoName(-g)}`);
       inode = m.destination === '/' && cfg.overlay ? newOverlay(g, newTmpfs({ mode: 0o755, sizeLimit: OVERLAY_UPPER_LIMIT })) : g;
     }
