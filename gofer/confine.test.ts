@@ -3,7 +3,7 @@
 // confined process probed from inside and from outside.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,8 @@ import {
   HIDDEN_FS_TYPES, LAST_REVIEWED_SYSCALL, compileSeccompRules, goferSeccompProgram, goferSeccompRules,
   parseMountInfo, pseudoMountsToDetach,
 } from './confine.js';
+import { writeGoferLaunchProgram } from './jail-plan.js';
+import { buildLauncherElf } from './launcher-elf.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viteNode = join(dirname(createRequire(import.meta.url).resolve('vite-node/package.json')), 'vite-node.mjs');
@@ -191,11 +193,14 @@ describe('mountinfo', () => {
 describe.skipIf(!isRoot)('a confined process', () => {
   let base: string;
   let served: string;
+  let launcher: string;
 
   beforeAll(() => {
     base = mkdtempSync(join(tmpdir(), 'gofer-jail-'));
     served = join(base, 'served');
     mkdirSync(served);
+    launcher = join(base, 'gofer-launcher');
+    writeFileSync(launcher, buildLauncherElf(), { mode: 0o755 });
   });
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
@@ -208,19 +213,33 @@ describe.skipIf(!isRoot)('a confined process', () => {
     pid?: number;
   }
 
-  /** Runs jail-probe.ts; with look, calls it with the child's pid once it has printed its results. */
-  function runProbe(action: string, look?: (pid: number) => Record<string, unknown>): Promise<Run> {
+  /**
+   * Runs jail-probe.ts as runsc runs the Gofer: stage 1 as a launch program
+   * in the launcher, which execs Node for stage 2 (or, with launch 'node',
+   * both stages in Node). With look, calls it with the child's pid once it
+   * has printed its results.
+   */
+  function runProbe(action: string, look?: (pid: number) => Record<string, unknown>, launch: 'launcher' | 'node' = 'launcher'): Promise<Run> {
     const script = join(here, 'testdata', 'jail-probe.ts');
+    const argv = [process.execPath, viteNode, script];
     const cfg = {
       mounts: [{ hostPath: '/', readonly: true }, { hostPath: served, readonly: false }],
-      jailDir: join(base, `jail-${action}`),
-      argv: [process.execPath, viteNode, script],
+      jailDir: join(base, `jail-${action}-${launch}`),
+      argv,
       action,
     };
-    const child = spawn(process.execPath, [viteNode, script], {
-      env: { ...process.env, GOFER_PROBE: JSON.stringify(cfg) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const env = { ...process.env, GOFER_PROBE: JSON.stringify(cfg) };
+    let child;
+    if (launch === 'launcher') {
+      const programPath = join(base, `launch-${action}`);
+      writeGoferLaunchProgram({
+        mounts: cfg.mounts, jailDir: cfg.jailDir, argv, programPath,
+        env: Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`),
+      });
+      child = spawn(launcher, [programPath], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+    } else {
+      child = spawn(process.execPath, [viteNode, script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    }
     const run: Run = { code: null, signal: null, stdout: '', stderr: '', pid: child.pid };
     child.stdout.on('data', (b: Buffer) => {
       run.stdout += b.toString();
@@ -238,7 +257,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
     }));
   }
 
-  it('sees only its jail, and is refused what it must never do', async () => {
+  it.each(['launcher', 'node'] as const)('sees only its jail, and is refused what it must never do (stage 1 in %s)', async (launch) => {
     const ns = (pid: number | 'self', kind: string) => readlinkSync(`/proc/${pid}/ns/${kind}`);
     const run = await runProbe('probe', (pid) => {
       const threads = readdirSync(`/proc/${pid}/task`).map((tid) => {
@@ -255,7 +274,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
         sameNs: ['mnt', 'net', 'ipc', 'uts', 'cgroup'].filter((k) => ns(pid, k) === ns('self', k)),
         root: readlinkSync(`/proc/${pid}/root`),
       };
-    });
+    }, launch);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const r = JSON.parse(run.stdout.split('\n')[0]);
@@ -282,7 +301,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
     // From outside: new namespaces, and no thread with more than the kept capabilities (+ SYS_CHROOT).
     const out = run.outside as { threads: Array<{ tid: number; eff: bigint; prm: bigint; bnd: bigint; nnp: boolean; seccomp: boolean }>; sameNs: string[]; root: string };
     expect(out.sameNs).toEqual([]);
-    expect(out.root).toBe(join(base, 'jail-probe'));
+    expect(out.root).toBe(join(base, `jail-probe-${launch}`));
     const kept = (1n << BigInt(CAP_CHOWN)) | (1n << BigInt(CAP_DAC_OVERRIDE)) | (1n << BigInt(CAP_FOWNER));
     const allowed = kept | (1n << BigInt(CAP_SYS_CHROOT));
     expect(out.threads.length).toBeGreaterThan(1);
@@ -295,7 +314,7 @@ describe.skipIf(!isRoot)('a confined process', () => {
     // The main thread's tid is the pid; it need not sort first (pids wrap).
     expect(out.threads.find((t) => t.tid === run.pid)?.eff).toBe(kept); // the main thread dropped SYS_CHROOT too
     // Nothing of the jail is left on the host but its empty directory.
-    expect(readdirSync(join(base, 'jail-probe'))).toEqual([]);
+    expect(readdirSync(join(base, `jail-probe-${launch}`))).toEqual([]);
   });
 
   it.each(['execve', 'ptrace', 'process_vm_readv'])('is killed by the filter for %s', async (action) => {

@@ -1,25 +1,32 @@
 // The Gofer confines itself before it serves: see README.md in this folder
 // for what is confined, how, and why this way. In short, in two stages:
 //
-// Stage 1 (the process runsc started; full root): unshare the mount, IPC,
-// UTS, network and cgroup namespaces; make every mount private; clone each
+// Stage 1 (full root, in runsc's namespaces): unshare the mount, IPC, UTS,
+// network and cgroup namespaces; make every mount private; clone each
 // mount root's tree (open_tree) and mark the copies nosuid, nodev, noexec
 // and, for read-only mounts, read-only, recursively; build the jail, a
 // small read-only tmpfs holding the copies at /0, /1, ... and, at /fd, a
 // bind of this process's /proc/<pid>/fd; detach host pseudo file systems
 // (proc, sysfs, devtmpfs, ...) found below the copies; cut the capability
 // bounding set down to what serving needs plus CAP_SYS_CHROOT; set
-// no_new_privs; and execve Node again. Node runs threads of its own, and a
+// no_new_privs; and execve Node. Node runs threads of its own, and a
 // namespace (like a capability) belongs to a thread: execve is the one way
 // to have every thread of the serving process start inside the namespaces
 // and with the reduced capabilities.
 //
-// Stage 2 (the new process image): loads everything it will need, then
+// runsc runs stage 1 as a launch program in the launcher, a small static
+// ELF (jail-plan.ts, launcher-elf.ts), not in Node: that saves a whole Node
+// start on the sandbox's critical path. buildJailAndReexec below is the
+// same stage in Node, kept for `RUNSC_GOFER_LAUNCH=node` (a comparison) and
+// for a `runsc gofer` started by hand.
+//
+// Stage 2 (Node, after the execve): loads everything it will need, then
 // lockGoferJail() chroots into the jail, opens /0, /1, ... and /fd, drops
 // CAP_SYS_CHROOT, makes the process non-dumpable and installs a seccomp
 // filter (all threads) that refuses what the Gofer must never do.
 
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { E } from '../abi/linux/errno.js';
 import { SYS } from '../abi/linux/syscalls.js';
 import {
   AT_EMPTY_PATH, AT_RECURSIVE, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_LAST_KNOWN, CAP_SYS_CHROOT,
@@ -39,37 +46,12 @@ import {
   X32_SYSCALL_BIT, argLo, installSeccompFilter, retErrno, type BpfInsn,
 } from '../host/seccomp.js';
 import { setCloexec } from '../host/socket.js';
+import {
+  JAIL_ENV, KEPT_CAPS, mountNamespaceId, parseMountInfo, pseudoMountsToDetach, type Handover, type JailMount,
+} from './jail-plan.js';
 
-/** Carries stage 1's hand-over to stage 2 across execve. */
-export const JAIL_ENV = 'RUNSC_GOFER_JAIL';
-
-/**
- * Capabilities the serving process keeps: it acts for the sandbox's users,
- * whose permissions the Sentry has already checked, so it must read and
- * write any file (DAC_OVERRIDE), give created files their owner (CHOWN) and
- * change modes and times of files it does not own (FOWNER). Everything else
- * goes, notably SYS_ADMIN, SYS_PTRACE (reaching other processes through
- * /proc), DAC_READ_SEARCH (open_by_handle_at), FSETID (keeping set-id bits),
- * MKNOD, SETFCAP, LINUX_IMMUTABLE, KILL and NET_*.
- */
-export const KEPT_CAPS: readonly number[] = [CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER];
-
-/**
- * Host pseudo file systems that are detached when found below a served
- * mount root: what they hold describes the host (processes, devices,
- * kernel knobs), not files, and the Sentry has its own /proc, /sys and
- * /dev. A mount root that is itself one of these is served as configured.
- */
-export const HIDDEN_FS_TYPES: ReadonlySet<string> = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'devpts', 'mqueue', 'debugfs', 'tracefs', 'securityfs', 'bpf', 'cgroup', 'cgroup2',
-  'configfs', 'efivarfs', 'pstore', 'selinuxfs', 'smackfs', 'apparmorfs', 'fusectl', 'binfmt_misc', 'nsfs', 'autofs',
-  'rpc_pipefs', 'nfsd',
-]);
-
-export interface JailMount {
-  hostPath: string;
-  readonly: boolean;
-}
+export { HIDDEN_FS_TYPES, JAIL_ENV, KEPT_CAPS, parseMountInfo, pseudoMountsToDetach } from './jail-plan.js';
+export type { JailMount, MountInfoEntry } from './jail-plan.js';
 
 export class ConfineError extends Error {}
 
@@ -98,13 +80,6 @@ export interface Jail {
   procSelfFd: number;
 }
 
-interface Handover {
-  dir: string;
-  mounts: number;
-  /** Stage 1's mount namespace before unshare: stage 2 must be elsewhere. */
-  hostMntNs: string;
-}
-
 /**
  * Stage 1 or stage 2, depending on JAIL_ENV. In stage 1 (not yet
  * confined) this builds the jail in new namespaces and re-executes the
@@ -121,11 +96,6 @@ export function enterGoferNamespaces(mounts: readonly JailMount[], jailDir: stri
   return buildJailAndReexec(mounts, jailDir, opts);
 }
 
-function mntNsId(): string {
-  const st = statSync('/proc/thread-self/ns/mnt');
-  return `${st.dev}:${st.ino}`;
-}
-
 function checkHandover(raw: string, mounts: number): PreparedJail {
   let h: Handover;
   try {
@@ -138,7 +108,7 @@ function checkHandover(raw: string, mounts: number): PreparedJail {
   }
   // A process started with this variable by someone else would still be in
   // its parent's namespace: refuse rather than chroot into whatever is there.
-  if (mntNsId() === h.hostMntNs) throw new ConfineError('stage 2 is still in the host mount namespace');
+  if (mountNamespaceId() === h.hostMntNs) throw new ConfineError('stage 2 is still in the host mount namespace');
   return { dir: h.dir, mounts: h.mounts };
 }
 
@@ -152,7 +122,7 @@ function must(what: string, r: number): number {
 }
 
 function buildJailAndReexec(mounts: readonly JailMount[], jailDir: string, opts: EnterOptions): never {
-  const hostMntNs = mntNsId();
+  const hostMntNs = mountNamespaceId();
   mkdirSync(jailDir, { recursive: true });
   // Only this (the main) thread moves; execve below takes the others away.
   must('unshare (the Gofer must run as root)', unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP));
@@ -210,50 +180,15 @@ function dropBoundingSet(keep: readonly number[]): void {
   }
 }
 
-/** One line of /proc/<pid>/mountinfo: where a mount is and what it is. */
-export interface MountInfoEntry {
-  mountPoint: string;
-  fsType: string;
-}
-
-/** Parses mountinfo(5), undoing its octal escapes (\040 for a space, ...). */
-export function parseMountInfo(text: string): MountInfoEntry[] {
-  const out: MountInfoEntry[] = [];
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fields = line.slice(0, sep).split(' ');
-    const after = line.slice(sep + 3).split(' ');
-    if (fields.length < 6 || after.length < 1) continue;
-    out.push({ mountPoint: unescapeOctal(fields[4]), fsType: after[0] });
-  }
-  return out;
-}
-
-function unescapeOctal(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-/** Mount points strictly below `${jailDir}/<i>` whose type is hidden, parents first. */
-export function pseudoMountsToDetach(entries: readonly MountInfoEntry[], jailDir: string, mounts: number): string[] {
-  const roots = Array.from({ length: mounts }, (_, i) => `${jailDir}/${i}/`);
-  return entries
-    .filter((e) => HIDDEN_FS_TYPES.has(e.fsType) && roots.some((r) => e.mountPoint.startsWith(r)))
-    .map((e) => e.mountPoint)
-    .sort((a, b) => a.split('/').length - b.split('/').length);
-}
-
-const EINVAL = 22;
 const TMPFS_MAGIC = 0x01021994;
 const ST_RDONLY = 1;
-const ENOENT = 2;
 
 function detachPseudoFileSystems(jailDir: string, mounts: number): void {
   const entries = parseMountInfo(readFileSync('/proc/thread-self/mountinfo', 'latin1'));
   for (const mp of pseudoMountsToDetach(entries, jailDir, mounts)) {
     const r = umount2(mp, MNT_DETACH);
     // Already gone with a parent detached before it.
-    if (r < 0 && r !== -EINVAL && r !== -ENOENT) fail(`detaching ${mp}`, r);
+    if (r < 0 && r !== -E.EINVAL && r !== -E.ENOENT) fail(`detaching ${mp}`, r);
   }
 }
 
@@ -304,8 +239,8 @@ export function lockGoferJail(p: PreparedJail): Jail {
 
 // The seccomp policy.
 
-const EPERM = 1;
-const ENOSYS = 38;
+const EPERM = E.EPERM;
+const ENOSYS = E.ENOSYS;
 
 /** What the filter answers. */
 export type Verdict = 'kill' | 'eperm' | 'enosys';

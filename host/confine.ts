@@ -7,66 +7,13 @@ import { SYS } from '../abi/linux/syscalls.js';
 import { cstr } from './fs.js';
 import { check, koffi, libc } from './libc.js';
 
-// <sched.h> clone and unshare flags.
-export const CLONE_NEWNS = 0x00020000;
-export const CLONE_NEWCGROUP = 0x02000000;
-export const CLONE_NEWUTS = 0x04000000;
-export const CLONE_NEWIPC = 0x08000000;
-export const CLONE_NEWUSER = 0x10000000;
-export const CLONE_NEWPID = 0x20000000;
-export const CLONE_NEWNET = 0x40000000;
-/** Every namespace flag clone(2) and unshare(2) take. */
-export const CLONE_NEW_ANY = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
-
-// <sys/mount.h>
-export const MS_RDONLY = 0x1;
-export const MS_NOSUID = 0x2;
-export const MS_NODEV = 0x4;
-export const MS_NOEXEC = 0x8;
-export const MS_REMOUNT = 0x20;
-export const MS_BIND = 0x1000;
-export const MS_REC = 0x4000;
-export const MS_PRIVATE = 0x40000;
-export const MNT_DETACH = 0x2;
-
-// <linux/mount.h>: the fd-based mount API.
-export const OPEN_TREE_CLONE = 0x1;
-export const OPEN_TREE_CLOEXEC = 0o2000000;
-export const AT_RECURSIVE = 0x8000;
-export const AT_EMPTY_PATH = 0x1000;
-export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
-export const MOUNT_ATTR_RDONLY = 0x1;
-export const MOUNT_ATTR_NOSUID = 0x2;
-export const MOUNT_ATTR_NODEV = 0x4;
-export const MOUNT_ATTR_NOEXEC = 0x8;
-
-// <linux/prctl.h>
-export const PR_GET_DUMPABLE = 3;
-export const PR_SET_DUMPABLE = 4;
-export const PR_GET_SECCOMP = 21;
-export const PR_CAPBSET_READ = 23;
-export const PR_CAPBSET_DROP = 24;
-export const PR_SET_NO_NEW_PRIVS = 38;
-export const PR_GET_NO_NEW_PRIVS = 39;
-export const PR_CAP_AMBIENT = 47;
-export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
-
-// <linux/capability.h>
-export const CAP_CHOWN = 0;
-export const CAP_DAC_OVERRIDE = 1;
-export const CAP_DAC_READ_SEARCH = 2;
-export const CAP_FOWNER = 3;
-export const CAP_FSETID = 4;
-export const CAP_KILL = 5;
-export const CAP_SETGID = 6;
-export const CAP_SETUID = 7;
-export const CAP_SETPCAP = 8;
-export const CAP_MKNOD = 27;
-export const CAP_SYS_CHROOT = 18;
-export const CAP_SYS_PTRACE = 19;
-export const CAP_SYS_ADMIN = 21;
-/** Highest capability number any kernel has defined so far (CAP_CHECKPOINT_RESTORE). */
-export const CAP_LAST_KNOWN = 40;
+// The constants live in abi/linux/ (code that must not load koffi uses them
+// too); they are re-exported here for the callers of these bindings.
+export * from '../abi/linux/sched.js';
+export * from '../abi/linux/mount.js';
+export * from '../abi/linux/prctl.js';
+export * from '../abi/linux/capability.js';
+export { AT_EMPTY_PATH } from '../abi/linux/fcntl.js';
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
 const syscall = libc.func('long syscall(long nr, ...)');

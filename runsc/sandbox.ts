@@ -1,11 +1,18 @@
 // Running a sandbox in the foreground: start the Gofer and the Sentry
 // (`runsc boot`) as child processes joined by socketpairs, forward signals,
 // and return the exit code the application ended with.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+//
+// The socketpairs are libuv's: a 'pipe' entry in spawn's stdio is an
+// AF_UNIX stream socketpair, and a child's end can be handed to the next
+// child's stdio, which dups it. That keeps koffi (~40 ms of CPU to load)
+// off the CLI, which is on the sandbox's critical path.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { closeFd, sendAll, socketpair } from '../host/socket.js';
+import { fileURLToPath } from 'node:url';
+import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
 import { FIRST_PASSED_FD, type BootSpec, type GoferSpec } from './boot-spec.js';
 import { isBindMount, type OciSpec } from './oci-config.js';
 
@@ -43,8 +50,48 @@ export function sandboxProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.
   return kept;
 }
 
-function waitExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+/**
+ * The Gofer's launcher (gofer/launcher-elf.ts), which `npm run build` writes
+ * beside the bundle. Run from elsewhere (the unbundled dist/), it is emitted
+ * into the state directory instead.
+ */
+async function launcherPath(stateDir: string): Promise<string> {
+  const built = fileURLToPath(new URL('./gofer-launcher', import.meta.url));
+  if (existsSync(built)) return built;
+  const { buildLauncherElf } = await import('../gofer/launcher-elf.js');
+  const path = join(stateDir, 'gofer-launcher');
+  writeFileSync(path, buildLauncherElf());
+  chmodSync(path, 0o700);
+  return path;
+}
+
+/**
+ * Starts the Gofer. By default its first stage is a launch program that
+ * runsc computes here and the launcher runs, ending in an execve of Node;
+ * RUNSC_GOFER_LAUNCH=node starts Node for both stages, as before, for
+ * comparison (docs/design/startup.md).
+ */
+async function spawnGofer(stateDir: string, g: GlobalOptions, goferPath: string, mounts: GoferSpec['mounts'], stdio: StdioOptions): Promise<ChildProcess> {
+  const args = [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath];
+  const env = sandboxProcessEnv();
+  if (process.env.RUNSC_GOFER_LAUNCH === 'node') return spawn(process.execPath, args, { stdio, env });
+  const programPath = join(stateDir, 'gofer-launch');
+  writeGoferLaunchProgram({
+    mounts, jailDir: join(stateDir, 'gofer-root'), programPath,
+    argv: [process.execPath, ...args], env: Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`),
+  });
+  return spawn(await launcherPath(stateDir), [programPath], { stdio, env: {} });
+}
+
+function waitExit(child: ChildProcess, what: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // Not started at all (the launcher on a noexec file system, say): no 'exit' follows.
+    child.once('error', (e) => {
+      process.stderr.write(`runsc: starting the ${what}: ${e.message}\n`);
+      resolve({ code: 1, signal: null });
+    });
+  });
 }
 
 /** size= and mode= of a tmpfs mount's options (size in bytes, k/m/g suffixes). */
@@ -78,11 +125,6 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
       // proc, sysfs, devtmpfs, devpts, mqueue, and runc's tmpfs on /dev: the Sentry mounts its own /proc, /sys and /dev
       // (with /dev/pts and /dev/shm), as gVisor does; their options in config.json are not applied.
     }
-    const pairs = goferMounts.map(() => {
-      const p = socketpair();
-      if (typeof p === 'number') throw new Error(`socketpair: errno ${-p}`);
-      return p;
-    });
     const bootSpec: BootSpec = {
       args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
       hostname: spec.hostname, noNewPrivileges: spec.noNewPrivileges, mounts: bootMounts, overlay,
@@ -93,28 +135,40 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
     writeFileSync(bootPath, JSON.stringify(bootSpec));
     writeFileSync(goferPath, JSON.stringify(goferSpec));
 
-    const gofer = spawn(process.execPath, [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath],
-      { stdio: ['ignore', 'ignore', 'inherit', ...pairs.map((p) => p[0])], env: sandboxProcessEnv() });
+    // One connection per mount: the Gofer gets the blocking end of each
+    // socketpair at 3, 4, ...; the Sentry gets the other end at the same
+    // numbers. That end is libuv's, non-blocking: the Sentry clears the flag.
+    let gofer: ChildProcess;
+    try {
+      gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...goferMounts.map(() => 'pipe' as const)]);
+    } catch (e) {
+      process.stderr.write(`runsc: starting the gofer: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+    const connections = goferMounts.map((_, i) => gofer.stdio[FIRST_PASSED_FD + i] as Socket);
     // The control channel: one byte per signal to forward to the sandbox's init (fd after the Gofer sockets).
-    const control = socketpair();
-    if (typeof control === 'number') throw new Error(`socketpair: errno ${-control}`);
-    const boot = spawn(process.execPath, [MAIN, ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(FIRST_PASSED_FD + pairs.length)],
-      { stdio: ['inherit', 'inherit', 'inherit', ...pairs.map((p) => p[1]), control[1]], env: sandboxProcessEnv() });
-    for (const [a, b] of pairs) { closeFd(a); closeFd(b); }
-    closeFd(control[1]);
+    const controlFd = FIRST_PASSED_FD + connections.length;
+    const boot = spawn(process.execPath, [MAIN, ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(controlFd)],
+      { stdio: ['inherit', 'inherit', 'inherit', ...connections, 'pipe'], env: sandboxProcessEnv() });
+    // Ours must go now, before the event loop runs: libuv polls them for
+    // reading, and what the Gofer sends is for the Sentry.
+    for (const c of connections) c.destroy();
+    const control = boot.stdio[controlFd] as Socket;
+    // EPIPE once the Sentry is gone: nothing left to forward to.
+    control.on('error', () => {});
 
     // Signals for the container go to the Sentry, which hands them to init.
     const forward = (sig: NodeJS.Signals) => () => {
       const n = osConstants.signals[sig];
-      if (n !== undefined) sendAll(control[0], Uint8Array.of(n));
+      if (n !== undefined && !control.destroyed) control.write(Uint8Array.of(n));
     };
     const handlers = (['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as NodeJS.Signals[]).map((s) => {
       const h = forward(s); process.on(s, h); return [s, h] as const;
     });
-    const goferExit = waitExit(gofer);
-    const result = await waitExit(boot);
+    const goferExit = waitExit(gofer, 'gofer');
+    const result = await waitExit(boot, 'sentry');
     for (const [s, h] of handlers) process.off(s, h);
-    closeFd(control[0]);
+    control.destroy();
     if (gofer.exitCode === null) gofer.kill('SIGKILL');
     await goferExit;
     if (result.signal) return 128 + (osConstants.signals[result.signal] ?? 9);

@@ -7,7 +7,7 @@
 // (docs/design/startup.md). pino and commander are bundled too (pino alone
 // is ~30 small CommonJS files); koffi stays external for its native part.
 import { buildSync } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 buildSync({
@@ -25,3 +25,8 @@ buildSync({
   banner: { js: "import { createRequire as __runscCreateRequire } from 'node:module'; const require = __runscCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The Gofer's launcher (gofer/launcher-elf.ts), beside the chunk that
+// starts it: runsc/sandbox.ts looks for it there.
+const { buildLauncherElf } = await import('../dist/gofer/launcher-elf.js');
+writeFileSync('dist/bundle/gofer-launcher', buildLauncherElf(), { mode: 0o755 });

@@ -9,7 +9,7 @@ import { P9Client } from '../gofer/p9/client.js';
 import { PtracePlatform } from '../platform/ptrace/index.js';
 import { STUB_BASE } from '../platform/ptrace/stub-elf.js';
 import { Waker } from '../platform/ptrace/waker.js';
-import { recvSome } from '../host/socket.js';
+import { recvSome, setNonblocking } from '../host/socket.js';
 import { SI_KERNEL, SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
@@ -115,7 +115,12 @@ function mountAll(cfg: SandboxConfig, log: Logger): MountTable {
       desc = { fsType: 'tmpfs', source: m.source || 'tmpfs', flags, fsOptions: tmpfsOptions(m.sizeLimit, m.mode) };
     } else {
       const overlay = isRoot && cfg.overlay;
-      const g = GoferFs.mount(new P9Client(goferFd++), { readonly: m.readonly && !overlay, dev: allocAnonDev() });
+      // runsc passes its end of libuv's socketpair, which libuv made
+      // non-blocking: P9Client would then poll after every EAGAIN, two extra
+      // syscalls per request, where a blocking recv just waits.
+      const fd = goferFd++;
+      setNonblocking(fd, false);
+      const g = GoferFs.mount(new P9Client(fd), { readonly: m.readonly && !overlay, dev: allocAnonDev() });
       if (typeof g === 'number') throw new BootError(`mounting ${m.destination} from the Gofer: ${errnoName(-g)}`);
       // gVisor shows its in-memory overlay over the root as an "overlay" of source "none", as we do.
       inode = overlay ? newOverlay(g, newTmpfs({ mode: 0o755, sizeLimit: OVERLAY_UPPER_LIMIT })) : g;

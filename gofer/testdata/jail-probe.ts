@@ -1,5 +1,6 @@
-// Child-process entry for confine.test.ts: confines itself as the Gofer does
-// (both stages: the first re-executes this script), then either probes what
+// Child-process entry for confine.test.ts: confined as the Gofer is (stage 1
+// either run by the launcher, which then execs this script, or here in Node,
+// which re-executes it; stage 2 here), then either probes what
 // it can still reach and do, printing one JSON line, or makes a call the
 // filter must kill it for. Config in $GOFER_PROBE.
 
