@@ -12,6 +12,7 @@
 // not tolerate ends the launcher: it writes the step's message and the
 // errno in decimal to stderr and exits with LAUNCH_FAILED_EXIT. A program
 // whose steps all succeed (one without execve) exits 0.
+import { encodeElf64ExecHeader, encodePtLoad, PF_R, PF_W, PF_X } from '../abi/linux/elf.js';
 import { SYS } from '../abi/linux/syscalls.js';
 import { AT_FDCWD, O_CLOEXEC, O_RDONLY } from '../abi/linux/fcntl.js';
 import { E } from '../abi/linux/errno.js';
@@ -217,30 +218,12 @@ export function buildLauncherElf(): Uint8Array {
 
   const elf = new Uint8Array(fileSize);
   const dv = new DataView(elf.buffer);
-  elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
-  dv.setUint16(16, 2, true);            // e_type = ET_EXEC
-  dv.setUint16(18, 0x3e, true);         // e_machine = EM_X86_64
-  dv.setUint32(20, 1, true);            // e_version
-  dv.setBigUint64(24, BigInt(TEXT_BASE + HEADERS_SIZE), true); // e_entry
-  dv.setBigUint64(32, 64n, true);       // e_phoff
-  dv.setUint16(52, 64, true);           // e_ehsize
-  dv.setUint16(54, 56, true);           // e_phentsize
-  dv.setUint16(56, 2, true);            // e_phnum
-  dv.setUint16(58, 64, true);           // e_shentsize
+  encodeElf64ExecHeader(dv, TEXT_BASE + HEADERS_SIZE, 2);
   // Text: headers and code, read and execute.
-  const phdr = (at: number, flags: number, offset: number, vaddr: number, filesz: number, memsz: number) => {
-    dv.setUint32(at, 1, true);          // PT_LOAD
-    dv.setUint32(at + 4, flags, true);
-    dv.setBigUint64(at + 8, BigInt(offset), true);
-    dv.setBigUint64(at + 16, BigInt(vaddr), true);
-    dv.setBigUint64(at + 24, BigInt(vaddr), true);
-    dv.setBigUint64(at + 32, BigInt(filesz), true);
-    dv.setBigUint64(at + 40, BigInt(memsz), true);
-    dv.setBigUint64(at + 48, 0x1000n, true);
-  };
-  phdr(64, 5 /* R|X */, 0, TEXT_BASE, HEADERS_SIZE + codeLen, HEADERS_SIZE + codeLen);
+  encodePtLoad(dv, 0, { flags: PF_R | PF_X, offset: 0, vaddr: TEXT_BASE, filesz: HEADERS_SIZE + codeLen, memsz: HEADERS_SIZE + codeLen });
   // Data: the own messages and digit buffer from the file, then the zero-filled program buffer.
-  phdr(120, 6 /* R|W */, dataOffset, DATA_BASE + dataOffset, data.bytes.length, PROGRAM_BASE + PROGRAM_MAX - (DATA_BASE + dataOffset));
+  encodePtLoad(dv, 1, { flags: PF_R | PF_W, offset: dataOffset, vaddr: DATA_BASE + dataOffset, filesz: data.bytes.length,
+    memsz: PROGRAM_BASE + PROGRAM_MAX - (DATA_BASE + dataOffset) });
   elf.set(code, HEADERS_SIZE);
   elf.set(data.bytes, dataOffset);
   return elf;

@@ -10,6 +10,7 @@
 // application code in this address space under PTRACE_SYSEMU, and makes
 // host system calls in its name only by pointing rip at INJECT_SYSCALL and
 // continuing to the int3 after it.
+import { encodeElf64ExecHeader, encodePtLoad, PF_R, PF_X } from '../../abi/linux/elf.js';
 import { SYS } from '../../abi/linux/syscalls.js';
 
 /** Where the stub's single page lives, above anything the application gets. */
@@ -127,25 +128,9 @@ export function buildStubElf(kind: StubKind = ADDRESS_SPACE_STUB): StubImage {
   const size = fprogOffset + 16;
   const elf = new Uint8Array(size);
   const dv = new DataView(elf.buffer);
-  elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
-  dv.setUint16(16, 2, true);            // e_type = ET_EXEC
-  dv.setUint16(18, 0x3e, true);         // e_machine = EM_X86_64
-  dv.setUint32(20, 1, true);            // e_version
-  dv.setBigUint64(24, BigInt(STUB_BASE + CODE_OFFSET), true); // e_entry
-  dv.setBigUint64(32, 64n, true);       // e_phoff
-  dv.setUint16(52, 64, true);           // e_ehsize
-  dv.setUint16(54, 56, true);           // e_phentsize
-  dv.setUint16(56, 1, true);            // e_phnum
-  dv.setUint16(58, 64, true);           // e_shentsize
+  encodeElf64ExecHeader(dv, STUB_BASE + CODE_OFFSET, 1);
   // The one PT_LOAD: the whole file, readable and executable.
-  dv.setUint32(64, 1, true);            // p_type = PT_LOAD
-  dv.setUint32(68, 5, true);            // p_flags = R|X
-  dv.setBigUint64(72, 0n, true);        // p_offset
-  dv.setBigUint64(80, BigInt(STUB_BASE), true);
-  dv.setBigUint64(88, BigInt(STUB_BASE), true);
-  dv.setBigUint64(96, BigInt(size), true);
-  dv.setBigUint64(104, BigInt(STUB_SIZE), true);
-  dv.setBigUint64(112, 0x1000n, true);
+  encodePtLoad(dv, 0, { flags: PF_R | PF_X, offset: 0, vaddr: STUB_BASE, filesz: size, memsz: STUB_SIZE });
   elf.set(code, CODE_OFFSET);
   filter.forEach((insn, i) => {
     const o = filterOffset + i * 8;
