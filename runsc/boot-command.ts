@@ -15,7 +15,7 @@ export interface BootOptions {
   debug: boolean;
   debugLog?: string;
   strace: boolean;
-  /** How runsc/sentry-loader.ts compiled the Sentry, when it did (for the debug log). */
+  /** How runsc/loader.ts compiled the Sentry, when it did (for the debug log). */
   codeCache?: string;
 }
 

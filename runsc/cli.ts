@@ -2,10 +2,7 @@
 // the foreground; `gofer` and `boot` are the two halves runsc starts itself.
 import { Command, Option } from 'commander';
 import { hostname as hostHostname } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { GoferSpec } from './boot-spec.js';
-import { FIRST_PASSED_FD } from './boot-spec.js';
 import { ConfigError, readOciSpec, type OciSpec } from './oci-config.js';
 import type { GlobalOptions } from './sandbox.js';
 import { discardEarlySentry } from './early-sentry.js';
@@ -102,40 +99,9 @@ program.command('gofer', { hidden: true })
   .description('serve file systems over 9P2000.L (started by runsc)')
   .requiredOption('--spec <file>')
   .action(async (opts: { spec: string }) => {
-    const spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as GoferSpec;
-    const { dirname, join, resolve: resolvePath } = await import('node:path');
-    const { ConfineError, enterGoferNamespaces, lockGoferJail } = await import('../gofer/confine.js');
-    let prepared;
-    try {
-      // First run: builds the jail in new namespaces and re-executes this
-      // very command line, so it does not return. Second run: goes on here.
-      prepared = enterGoferNamespaces(spec.mounts, join(dirname(resolvePath(opts.spec)), 'gofer-root'),
-        { keepFds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i) });
-    } catch (e) {
-      if (e instanceof ConfineError) die(e.message);
-      throw e;
-    }
-    // Everything the Gofer will run is loaded, and its log opened, before
-    // the chroot: no host path can be reached by name afterwards.
-    const { runGofer } = await import('../gofer/p9/main.js');
     const g = globals();
-    const { createLogger } = await import('../sentry/log.js');
-    const log = createLogger('gofer', { debug: g.debug, debugLog: g.debugLog, strace: false });
-    let jail;
-    try {
-      jail = lockGoferJail(prepared);
-    } catch (e) {
-      if (e instanceof ConfineError) die(e.message);
-      throw e;
-    }
-    log.debug({ mounts: spec.mounts, uptimeMs: process.uptime() * 1000 }, 'gofer confined, serving');
-    runGofer({
-      fds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i),
-      roots: jail.roots,
-      readonly: spec.mounts.map((m) => m.readonly),
-      procSelfFd: jail.procSelfFd,
-    });
-    log.debug('gofer done: every peer closed');
+    const { runGoferCommand } = await import('./gofer-command.js');
+    runGoferCommand({ spec: opts.spec, debug: g.debug, debugLog: g.debugLog });
   });
 
 program.command('boot', { hidden: true })

@@ -95,15 +95,15 @@ function connectionsFor(args: readonly string[]): number | null {
 
 /**
  * Spawns the Sentry for a run/do command line, if the Sentry's loader is
- * built (dist/bundle/sentry-loader.cjs) and RUNSC_EARLY_SENTRY is not 0.
+ * built (dist/bundle/loader.cjs) and RUNSC_EARLY_SENTRY is not 0.
  */
 export function startEarlySentry(args: readonly string[]): void {
   if (process.env.RUNSC_EARLY_SENTRY === '0') return;
-  const loader = fileURLToPath(new URL('./sentry-loader.cjs', import.meta.url));
+  const loader = fileURLToPath(new URL('./loader.cjs', import.meta.url));
   const connections = connectionsFor(args);
   if (connections === null || !existsSync(loader)) return;
   const controlFd = FIRST_PASSED_FD + connections;
-  const child = spawn(process.execPath, [loader, 'boot', '--control-fd', String(controlFd), '--spec-on-control'], {
+  const child = spawn(process.execPath, [loader, 'sentry', 'boot', '--control-fd', String(controlFd), '--spec-on-control'], {
     stdio: ['inherit', 'inherit', 'inherit', ...Array.from({ length: connections + 1 }, () => 'pipe' as const)],
     env: sandboxProcessEnv(),
   });

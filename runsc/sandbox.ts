@@ -57,14 +57,15 @@ async function launcherPath(stateDir: string): Promise<string> {
 }
 
 /**
- * The script the Sentry starts from: the loader `npm run build` writes
- * beside the bundle, which runs the Sentry from a V8 code cache without
- * commander (runsc/sentry-loader.ts); run from the unbundled dist/, the CLI
- * itself (`runsc boot`).
+ * How the Sentry and the Gofer's second stage start: through the loader
+ * `npm run build` writes beside the bundle, which runs each from a V8 code
+ * cache without commander (runsc/loader.ts); run from the unbundled dist/,
+ * as the CLI itself (`runsc boot`, `runsc gofer`), which takes the same
+ * arguments after these.
  */
-function sentryEntry(): string {
-  const built = fileURLToPath(new URL('./sentry-loader.cjs', import.meta.url));
-  return existsSync(built) ? built : MAIN;
+function entryArgs(name: 'sentry' | 'gofer'): string[] {
+  const built = fileURLToPath(new URL('./loader.cjs', import.meta.url));
+  return existsSync(built) ? [built, name] : [MAIN];
 }
 
 /**
@@ -74,7 +75,7 @@ function sentryEntry(): string {
  * comparison (docs/design/startup.md).
  */
 async function spawnGofer(stateDir: string, g: GlobalOptions, goferPath: string, mounts: GoferSpec['mounts'], stdio: StdioOptions, nonBlockingEnds: boolean): Promise<ChildProcess> {
-  const args = [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath];
+  const args = [...entryArgs('gofer'), ...globalArgs(g), 'gofer', '--spec', goferPath];
   const env = sandboxProcessEnv();
   if (process.env.RUNSC_GOFER_LAUNCH === 'node') return spawn(process.execPath, args, { stdio, env });
   const programPath = join(stateDir, 'gofer-launch');
@@ -172,7 +173,7 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
       const connections = goferMounts.map((_, i) => gofer.stdio[FIRST_PASSED_FD + i] as Socket);
       // The control channel: one byte per signal to forward to the sandbox's init (fd after the Gofer sockets).
       const controlFd = FIRST_PASSED_FD + connections.length;
-      boot = spawn(process.execPath, [sentryEntry(), ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(controlFd)],
+      boot = spawn(process.execPath, [...entryArgs('sentry'), ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(controlFd)],
         { stdio: ['inherit', 'inherit', 'inherit', ...connections, 'pipe'], env: sandboxProcessEnv() });
       // As above: ours must go before the event loop runs.
       for (const c of connections) c.destroy();

@@ -1,13 +1,12 @@
 // The Sentry's own entry point, bundled by `npm run build` as one CommonJS
-// script (dist/bundle/sentry.cjs) that runsc/sentry-loader.ts compiles with
+// script (dist/bundle/sentry.cjs) that runsc/loader.ts compiles with
 // a V8 code cache. It takes the command line runsc/sandbox.ts gives
 // `runsc boot` but parses it with node:util, not commander: the Sentry is on
 // the sandbox's critical path and only runsc starts it.
 import { parseArgs } from 'node:util';
 import { runBootCommand } from './boot-command.js';
+import type { CodeCacheState } from './loader.js';
 
-/** How the loader compiled this script, for the debug log. */
-export type CodeCacheState = 'accepted' | 'rejected' | 'missing';
 
 export function main(argv: string[], codeCache: CodeCacheState): void {
   const { values, positionals } = parseArgs({

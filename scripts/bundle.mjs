@@ -31,41 +31,46 @@ buildSync({
 const { buildLauncherElf } = await import('../dist/gofer/launcher-elf.js');
 writeFileSync('dist/bundle/gofer-launcher', buildLauncherElf(), { mode: 0o755 });
 
-// The Sentry as one CommonJS script with a V8 code cache, and the loader
-// that compiles it with the cache (runsc/sentry-loader.ts says why). The
-// cache is made here by the same compileSentry the loader runs, after the
-// script's top level has run once, so that it also holds the functions
-// the top level compiles lazily. A missing or stale cache costs only speed.
+// The Sentry and the Gofer's Node stage, each as one CommonJS script with a
+// V8 code cache, and the loader that compiles them with it (runsc/loader.ts
+// says why). Each cache is made here by the same compileBundle the loader
+// runs, after the script's top level has run once, so that it also holds
+// the functions the top level compiles lazily. A missing or stale cache
+// costs only speed.
+for (const name of ['sentry', 'gofer']) {
+  buildSync({
+    entryPoints: [`dist/runsc/${name}-entry.js`],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: `dist/bundle/${name}.cjs`,
+    external: ['koffi'],
+    logLevel: 'warning',
+  });
+}
 buildSync({
-  entryPoints: ['dist/runsc/sentry-entry.js'],
+  entryPoints: ['dist/runsc/loader.js'],
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  outfile: 'dist/bundle/sentry.cjs',
-  external: ['koffi'],
-  logLevel: 'warning',
-});
-buildSync({
-  entryPoints: ['dist/runsc/sentry-loader.js'],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: 'dist/bundle/sentry-loader.cjs',
+  outfile: 'dist/bundle/loader.cjs',
   logLevel: 'warning',
 });
 {
   const { createRequire } = await import('node:module');
   const { resolve } = await import('node:path');
-  const { compileSentry, SENTRY_CACHE } = createRequire(import.meta.url)('../dist/bundle/sentry-loader.cjs');
+  const { compileBundle, BUNDLES } = createRequire(import.meta.url)('../dist/bundle/loader.cjs');
   const dir = resolve('dist/bundle');
-  const sentry = compileSentry(dir, false);
-  try {
-    sentry.load();
-  } catch (e) {
-    // koffi unusable here, say: a cache of the compiled top level still helps.
-    console.warn(`bundle: the Sentry's top level did not run (${e.message}); its code cache holds less`);
+  for (const name of BUNDLES) {
+    const bundle = compileBundle(dir, name, false);
+    try {
+      bundle.load();
+    } catch (e) {
+      // koffi unusable here, say: a cache of the compiled top level still helps.
+      console.warn(`bundle: ${name}.cjs's top level did not run (${e.message}); its code cache holds less`);
+    }
+    writeFileSync(`${dir}/${name}.cjs.cache`, bundle.script.createCachedData());
   }
-  writeFileSync(`${dir}/${SENTRY_CACHE}`, sentry.script.createCachedData());
 }
