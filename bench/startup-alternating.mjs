@@ -7,7 +7,9 @@
 //
 // --before: another tree's bin/runsc.js (e.g. a `git worktree` of the base
 // commit, built with `npm ci`). --bundle: an OCI bundle whose process exits
-// at once (docs/design/startup.md describes the one used there).
+// at once (docs/design/startup.md describes the one used there). The
+// "no early Sentry" rows run with RUNSC_EARLY_SENTRY=0 (runsc/early-sentry.ts);
+// --node-stage1 adds a row with the Node Gofer stage 1 (RUNSC_GOFER_LAUNCH=node).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
