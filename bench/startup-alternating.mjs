@@ -3,11 +3,13 @@
 // Wall time is measured around the whole command; CPU is user+sys of the
 // command and its children, from /usr/bin/time. Root only.
 //
-//   node bench/startup-alternating.mjs --before /tmp/base/bin/runsc.js --bundle /tmp/sb [--rounds 15]
+//   node bench/startup-alternating.mjs --before /tmp/base/bin/runsc.js --bundle /tmp/sb [--rounds 15] [--node-stage1]
 //
 // --before: another tree's bin/runsc.js (e.g. a `git worktree` of the base
 // commit, built with `npm ci`). --bundle: an OCI bundle whose process exits
-// at once (docs/design/startup.md describes the one used there).
+// at once (docs/design/startup.md describes the one used there). The
+// "no early Sentry" rows run with RUNSC_EARLY_SENTRY=0 (runsc/early-sentry.ts);
+// --node-stage1 adds a row with the Node Gofer stage 1 (RUNSC_GOFER_LAUNCH=node).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { before: { type: 'string' }, bundle: { type: 'string' }, rounds: { type: 'string', default: '15' } } });
+const { values } = parseArgs({ options: { before: { type: 'string' }, bundle: { type: 'string' }, rounds: { type: 'string', default: '15' }, 'node-stage1': { type: 'boolean', default: false } } });
 const rounds = Number(values.rounds);
 const ours = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'runsc.js');
 const GVISOR = '/usr/bin/runsc'; // gVisor's, not ours
@@ -26,12 +28,14 @@ const rows = [];
 const doArgs = ['--network=none', 'do', '/bin/true'];
 if (values.before) rows.push(['ours before, do', ['node', values.before, '--root', oursRoot, ...doArgs], {}]);
 rows.push(['ours after, do', ['node', ours, '--root', oursRoot, ...doArgs], {}]);
-rows.push(['ours after, do, Node stage 1', ['node', ours, '--root', oursRoot, ...doArgs], { RUNSC_GOFER_LAUNCH: 'node' }]);
+rows.push(['ours after, do, no early Sentry', ['node', ours, '--root', oursRoot, ...doArgs], { RUNSC_EARLY_SENTRY: '0' }]);
+if (values['node-stage1']) rows.push(['ours after, do, Node stage 1', ['node', ours, '--root', oursRoot, ...doArgs], { RUNSC_GOFER_LAUNCH: 'node' }]);
 rows.push(['gVisor do', [GVISOR, '--root', gvisorRoot, ...doArgs], {}]);
 if (values.bundle) {
   const run = ['--network=none', 'run', '--bundle', values.bundle, 'ID'];
   if (values.before) rows.push(['ours before, run', ['node', values.before, '--root', oursRoot, ...run], {}]);
   rows.push(['ours after, run', ['node', ours, '--root', oursRoot, ...run], {}]);
+  rows.push(['ours after, run, no early Sentry', ['node', ours, '--root', oursRoot, ...run], { RUNSC_EARLY_SENTRY: '0' }]);
   rows.push(['gVisor run', [GVISOR, '--root', gvisorRoot, ...run], {}]);
 }
 

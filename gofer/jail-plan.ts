@@ -7,7 +7,7 @@
 import { readFileSync, realpathSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { SYS } from '../abi/linux/syscalls.js';
 import { E } from '../abi/linux/errno.js';
-import { AT_EMPTY_PATH, AT_FDCWD, O_CLOEXEC, O_CREAT, O_WRONLY } from '../abi/linux/fcntl.js';
+import { AT_EMPTY_PATH, AT_FDCWD, F_SETFL, O_CLOEXEC, O_CREAT, O_WRONLY } from '../abi/linux/fcntl.js';
 import { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_LAST_KNOWN, CAP_SYS_CHROOT } from '../abi/linux/capability.js';
 import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS } from '../abi/linux/sched.js';
 import {
@@ -119,6 +119,12 @@ export interface GoferLaunchPlan {
   argv: readonly string[];
   env: readonly string[];
   hostMntNs: string;
+  /**
+   * Connection fds to make blocking first: when runsc starts the Sentry
+   * before the Gofer, the Gofer gets the parent's ends of libuv's
+   * socketpairs, which libuv made non-blocking (docs/design/startup.md).
+   */
+  blockingFds?: readonly number[];
 }
 
 /**
@@ -129,6 +135,8 @@ export interface GoferLaunchPlan {
 export function goferLaunchProgram(plan: GoferLaunchPlan): LaunchProgram {
   const p = new LaunchProgram();
   const str = (s: string) => p.string(s);
+  // F_SETFL with no flags: a socket's only status flags are O_NONBLOCK and O_ASYNC, neither wanted.
+  for (const fd of plan.blockingFds ?? []) p.step(`making connection fd ${fd} blocking`, SYS.fcntl, [fd, F_SETFL, 0]);
   p.step('unshare (the Gofer must run as root)', SYS.unshare, [CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP]);
   // Nothing mounted or unmounted from here on may propagate to the host.
   p.step('making mounts private', SYS.mount, [0, str('/'), 0, MS_REC | MS_PRIVATE, 0]);
@@ -195,6 +203,7 @@ export interface GoferLaunchRequest {
   env: readonly string[];
   /** Where to write the encoded program. */
   programPath: string;
+  blockingFds?: readonly number[];
 }
 
 /**
@@ -214,7 +223,7 @@ export function writeGoferLaunchProgram(req: GoferLaunchRequest): GoferLaunchPla
   } catch { /* keep the default */ }
   const plan: GoferLaunchPlan = {
     mounts, jailDir: req.jailDir, detach: pseudoMountsBelowRoots(entries, roots, req.jailDir), capLastCap,
-    argv: req.argv, env: req.env, hostMntNs: mountNamespaceId(),
+    argv: req.argv, env: req.env, hostMntNs: mountNamespaceId(), blockingFds: req.blockingFds,
   };
   writeFileSync(req.programPath, goferLaunchProgram(plan).encode());
   return plan;

@@ -31,3 +31,36 @@ export interface GoferSpec {
 }
 
 export const FIRST_PASSED_FD = 3;
+
+/**
+ * The environment of the Gofer and the Sentry: only what Node itself reads. The CLI's own
+ * environment is the application's business (`runsc do` hands it over through the boot spec),
+ * not theirs; and NODE_EXTRA_CA_CERTS alone, set on many hosts, makes every Node start parse the
+ * whole CA bundle (~35 ms here, twice on the critical path: see docs/design/startup.md).
+ */
+export function sandboxProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'NODE_OPTIONS']) if (env[name] !== undefined) kept[name] = env[name];
+  return kept;
+}
+
+/**
+ * What runsc sends a Sentry it started early (runsc/early-sentry.ts) over
+ * the control channel before any signal byte: a 32-bit little-endian length,
+ * then this as JSON.
+ */
+export interface ControlBootMessage {
+  spec: BootSpec;
+  debug: boolean;
+  debugLog?: string;
+  strace: boolean;
+}
+
+/** Frames a ControlBootMessage for the control channel. */
+export function encodeControlBootMessage(m: ControlBootMessage): Uint8Array {
+  const json = Buffer.from(JSON.stringify(m), 'utf8');
+  const out = Buffer.alloc(4 + json.length);
+  out.writeUInt32LE(json.length, 0);
+  json.copy(out, 4);
+  return out;
+}

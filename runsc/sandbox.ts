@@ -13,7 +13,8 @@ import { join, posix } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
-import { FIRST_PASSED_FD, type BootSpec, type GoferSpec } from './boot-spec.js';
+import { encodeControlBootMessage, FIRST_PASSED_FD, sandboxProcessEnv, type BootSpec, type GoferSpec } from './boot-spec.js';
+import { discardEarlySentry, takeEarlySentry } from './early-sentry.js';
 import { isBindMount, type OciSpec } from './oci-config.js';
 
 export interface GlobalOptions {
@@ -38,17 +39,7 @@ function globalArgs(g: GlobalOptions): string[] {
   return a;
 }
 
-/**
- * The environment of the Gofer and the Sentry: only what Node itself reads. The CLI's own
- * environment is the application's business (`runsc do` hands it over through the boot spec),
- * not theirs; and NODE_EXTRA_CA_CERTS alone, set on many hosts, makes every Node start parse the
- * whole CA bundle (~35 ms here, twice on the critical path: see docs/design/startup.md).
- */
-export function sandboxProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const kept: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'NODE_OPTIONS']) if (env[name] !== undefined) kept[name] = env[name];
-  return kept;
-}
+export { sandboxProcessEnv };
 
 /**
  * The Gofer's launcher (gofer/launcher-elf.ts), which `npm run build` writes
@@ -66,19 +57,32 @@ async function launcherPath(stateDir: string): Promise<string> {
 }
 
 /**
+ * How the Sentry and the Gofer's second stage start: through the loader
+ * `npm run build` writes beside the bundle, which runs each from a V8 code
+ * cache without commander (runsc/loader.ts); run from the unbundled dist/,
+ * as the CLI itself (`runsc boot`, `runsc gofer`), which takes the same
+ * arguments after these.
+ */
+function entryArgs(name: 'sentry' | 'gofer'): string[] {
+  const built = fileURLToPath(new URL('./loader.cjs', import.meta.url));
+  return existsSync(built) ? [built, name] : [MAIN];
+}
+
+/**
  * Starts the Gofer. By default its first stage is a launch program that
  * runsc computes here and the launcher runs, ending in an execve of Node;
  * RUNSC_GOFER_LAUNCH=node starts Node for both stages, as before, for
  * comparison (docs/design/startup.md).
  */
-async function spawnGofer(stateDir: string, g: GlobalOptions, goferPath: string, mounts: GoferSpec['mounts'], stdio: StdioOptions): Promise<ChildProcess> {
-  const args = [MAIN, ...globalArgs(g), 'gofer', '--spec', goferPath];
+async function spawnGofer(stateDir: string, g: GlobalOptions, goferPath: string, mounts: GoferSpec['mounts'], stdio: StdioOptions, nonBlockingEnds: boolean): Promise<ChildProcess> {
+  const args = [...entryArgs('gofer'), ...globalArgs(g), 'gofer', '--spec', goferPath];
   const env = sandboxProcessEnv();
   if (process.env.RUNSC_GOFER_LAUNCH === 'node') return spawn(process.execPath, args, { stdio, env });
   const programPath = join(stateDir, 'gofer-launch');
   writeGoferLaunchProgram({
     mounts, jailDir: join(stateDir, 'gofer-root'), programPath,
     argv: [process.execPath, ...args], env: Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`),
+    blockingFds: nonBlockingEnds ? mounts.map((_, i) => FIRST_PASSED_FD + i) : undefined,
   });
   return spawn(await launcherPath(stateDir), [programPath], { stdio, env: {} });
 }
@@ -132,30 +136,51 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
     };
     const goferSpec: GoferSpec = { mounts: goferMounts };
     const bootPath = join(stateDir, 'boot.json'), goferPath = join(stateDir, 'gofer.json');
-    writeFileSync(bootPath, JSON.stringify(bootSpec));
     writeFileSync(goferPath, JSON.stringify(goferSpec));
 
-    // One connection per mount: the Gofer gets the blocking end of each
-    // socketpair at 3, 4, ...; the Sentry gets the other end at the same
-    // numbers. That end is libuv's, non-blocking: the Sentry clears the flag.
+    // One connection per mount, a libuv socketpair each: the Gofer and the
+    // Sentry each get one end at 3, 4, ... The end of whoever is spawned
+    // second is libuv's parent end, non-blocking: the Sentry clears the flag
+    // itself, the Gofer's launch program does it for the Gofer.
+    const early = takeEarlySentry(goferMounts.length);
+    let boot: ChildProcess;
+    let control: Socket;
     let gofer: ChildProcess;
-    try {
-      gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...goferMounts.map(() => 'pipe' as const)]);
-    } catch (e) {
-      process.stderr.write(`runsc: starting the gofer: ${e instanceof Error ? e.message : String(e)}\n`);
-      return 1;
+    if (early !== null) {
+      // The Sentry is already starting (runsc/early-sentry.ts): the Gofer gets the other ends, then the Sentry its spec.
+      boot = early.child;
+      control = early.control;
+      try {
+        gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...early.goferSockets], true);
+      } catch (e) {
+        process.stderr.write(`runsc: starting the gofer: ${e instanceof Error ? e.message : String(e)}\n`);
+        early.used = false;
+        await discardEarlySentry();
+        return 1;
+      }
+      // Ours must go now, before the event loop runs again: libuv polls them
+      // for reading, and what the Gofer sends is for the Sentry.
+      for (const c of early.goferSockets) c.destroy();
+      control.write(encodeControlBootMessage({ spec: bootSpec, debug: g.debug, debugLog: g.debugLog, strace: g.strace }));
+    } else {
+      writeFileSync(bootPath, JSON.stringify(bootSpec));
+      try {
+        gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...goferMounts.map(() => 'pipe' as const)], false);
+      } catch (e) {
+        process.stderr.write(`runsc: starting the gofer: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 1;
+      }
+      const connections = goferMounts.map((_, i) => gofer.stdio[FIRST_PASSED_FD + i] as Socket);
+      // The control channel: one byte per signal to forward to the sandbox's init (fd after the Gofer sockets).
+      const controlFd = FIRST_PASSED_FD + connections.length;
+      boot = spawn(process.execPath, [...entryArgs('sentry'), ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(controlFd)],
+        { stdio: ['inherit', 'inherit', 'inherit', ...connections, 'pipe'], env: sandboxProcessEnv() });
+      // As above: ours must go before the event loop runs.
+      for (const c of connections) c.destroy();
+      control = boot.stdio[controlFd] as Socket;
+      // EPIPE once the Sentry is gone: nothing left to forward to.
+      control.on('error', () => {});
     }
-    const connections = goferMounts.map((_, i) => gofer.stdio[FIRST_PASSED_FD + i] as Socket);
-    // The control channel: one byte per signal to forward to the sandbox's init (fd after the Gofer sockets).
-    const controlFd = FIRST_PASSED_FD + connections.length;
-    const boot = spawn(process.execPath, [MAIN, ...globalArgs(g), 'boot', '--spec', bootPath, '--control-fd', String(controlFd)],
-      { stdio: ['inherit', 'inherit', 'inherit', ...connections, 'pipe'], env: sandboxProcessEnv() });
-    // Ours must go now, before the event loop runs: libuv polls them for
-    // reading, and what the Gofer sends is for the Sentry.
-    for (const c of connections) c.destroy();
-    const control = boot.stdio[controlFd] as Socket;
-    // EPIPE once the Sentry is gone: nothing left to forward to.
-    control.on('error', () => {});
 
     // Signals for the container go to the Sentry, which hands them to init.
     const forward = (sig: NodeJS.Signals) => () => {

@@ -1,7 +1,7 @@
 // The syscall table as data: every x86-64 number, its name, its handler and
 // its support status. Dispatch, --strace and docs/syscalls.md all read it.
 import { SYS, SYSCALL_TABLE_SIZE } from '../abi/linux/syscalls.js';
-import type { Support, SyscallEntry, SyscallGroup } from './types.js';
+import type { Support, SyscallEntry, SyscallGroup, UnimplementedEntry } from './types.js';
 import { credentialSyscalls } from './credentials.js';
 import { eventSyscalls } from './events.js';
 import { fileHintSyscalls } from './file-hints.js';
@@ -48,16 +48,19 @@ const groups: SyscallGroup[] = [
 function build(): TableRow[] {
   const rows: TableRow[] = [];
   const names: Record<string, number> = SYS;
-  const seen = new Set<string>();
+  // One pass over the groups into a map: the table is built at every
+  // Sentry start, and a search of every group per syscall cost ~10 ms
+  // there (docs/design/startup.md).
+  const byName = new Map<string, SyscallEntry | UnimplementedEntry>();
   for (const group of groups) {
-    for (const name of Object.keys(group)) {
+    for (const [name, e] of Object.entries(group)) {
       if (!(name in names)) throw new Error(`syscall table: unknown syscall ${name}`);
-      if (seen.has(name)) throw new Error(`syscall table: ${name} defined twice`);
-      seen.add(name);
+      if (byName.has(name)) throw new Error(`syscall table: ${name} defined twice`);
+      if (e !== undefined) byName.set(name, e);
     }
   }
   for (const [name, nr] of Object.entries(names)) {
-    const found = groups.map((g) => g[name]).find((e) => e !== undefined) ?? null;
+    const found = byName.get(name) ?? null;
     const entry = found !== null && found.support !== 'unimplemented' ? found : null;
     rows[nr] = { nr, name, support: found ? found.support : 'unimplemented', entry, note: found?.note ?? '' };
   }

@@ -1,0 +1,77 @@
+// `runsc boot`: the Sentry's side of a sandbox. Both ways of starting it run
+// this: the CLI's hidden `boot` command (runsc/cli.ts) and the Sentry's own
+// entry (runsc/sentry-entry.ts), which skips commander and runs from a V8
+// code cache (docs/design/startup.md).
+import { readFileSync, readSync } from 'node:fs';
+import type { BootSpec, ControlBootMessage } from './boot-spec.js';
+import { FIRST_PASSED_FD } from './boot-spec.js';
+import { createLogger } from '../sentry/log.js';
+import { BootError, runSandbox } from '../sentry/boot.js';
+
+export interface BootOptions {
+  /** The boot spec's file, or undefined when it arrives on the control channel (runsc/early-sentry.ts). */
+  spec?: string;
+  controlFd?: number;
+  debug: boolean;
+  debugLog?: string;
+  strace: boolean;
+  /** How runsc/loader.ts compiled the Sentry, when it did (for the debug log). */
+  codeCache?: string;
+}
+
+/** Runs the sandbox the spec file describes; sets process.exitCode to init's status, as a shell reports it. */
+export function runBootCommand(opts: BootOptions): void {
+  let spec: BootSpec;
+  if (opts.spec === undefined) {
+    if (opts.controlFd === undefined) throw new Error('runsc boot: a spec on the control channel needs --control-fd');
+    const m = readControlBootMessage(opts.controlFd);
+    // The channel closed first: runsc did not use this Sentry (a broken config.json, say) and reported why.
+    if (m === null) process.exit(0);
+    spec = m.spec;
+    opts = { ...opts, debug: m.debug, debugLog: m.debugLog, strace: m.strace };
+  } else {
+    spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as BootSpec;
+  }
+  const log = createLogger('sentry', { debug: opts.debug, debugLog: opts.debugLog, strace: opts.strace });
+  log.debug({ uptimeMs: Math.round(process.uptime() * 1000), codeCache: opts.codeCache ?? 'none (ES modules)' }, 'sentry loaded');
+  let status: number;
+  try {
+    status = runSandbox({
+      args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
+      hostname: spec.hostname, noNewPrivileges: spec.noNewPrivileges === true,
+      rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: BigInt(r.soft), hard: BigInt(r.hard) })),
+      mounts: spec.mounts, overlay: spec.overlay, firstGoferFd: FIRST_PASSED_FD,
+      stdio: [0, 1, 2],
+      controlFd: opts.controlFd,
+    }, log, opts.strace);
+  } catch (e) {
+    if (e instanceof BootError) {
+      process.stderr.write(`runsc: ${e.message}\n`);
+      process.exit(127);
+    }
+    throw e;
+  }
+  // A wait status: exited with code, or killed by a signal (128+N, as shells report it).
+  const sig = status & 0x7f;
+  process.exitCode = sig === 0 ? (status >> 8) & 0xff : 128 + sig;
+}
+
+/** Reads exactly n bytes from a blocking fd; null at end of file. */
+function readFully(fd: number, n: number): Buffer | null {
+  const buf = Buffer.alloc(n);
+  let off = 0;
+  while (off < n) {
+    const got = readSync(fd, buf, off, n - off, null);
+    if (got === 0) return null;
+    off += got;
+  }
+  return buf;
+}
+
+/** The boot message runsc frames with encodeControlBootMessage; null if the channel closes before it. */
+function readControlBootMessage(fd: number): ControlBootMessage | null {
+  const len = readFully(fd, 4);
+  if (len === null) return null;
+  const body = readFully(fd, len.readUInt32LE(0));
+  return body === null ? null : JSON.parse(body.toString('utf8')) as ControlBootMessage;
+}

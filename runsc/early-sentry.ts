@@ -1,0 +1,118 @@
+// Starting the Sentry before the CLI has done its own work. The Sentry's
+// start (Node, koffi, its code) is the longest step on a sandbox's critical
+// path, and the CLI's (Node, commander, reading the config, planning the
+// Gofer's jail) used to come before it. So for `run` and `do` the CLI's
+// entry spawns the Sentry first thing, with its Gofer connections and
+// control channel, and hands it its boot spec later, over the control
+// channel (runsc/sandbox.ts). The Sentry reads the spec once its code is
+// loaded, so the two starts overlap (docs/design/startup.md).
+//
+// This runs before commander is loaded, so it only recognises plain command
+// lines; anything it does not understand just means no early start. If the
+// CLI ends up not using the early Sentry (a broken config.json, --help, a
+// bad option), it kills it; a Sentry whose control channel closes before
+// a spec arrives exits quietly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FIRST_PASSED_FD, sandboxProcessEnv } from './boot-spec.js';
+
+export interface EarlySentry {
+  child: ChildProcess;
+  /** The CLI's ends of the Gofer connections (the Sentry has the others at 3, 4, ...), for the Gofer's spawn. */
+  goferSockets: Socket[];
+  /** The control channel: the boot spec first, then one byte per forwarded signal. */
+  control: Socket;
+  /** Whether the CLI has taken it over (runsc/sandbox.ts); if not, it is killed at exit. */
+  used: boolean;
+}
+
+let early: EarlySentry | null = null;
+
+/** The early Sentry, if one was started for connections connections; the caller owns it then. */
+export function takeEarlySentry(connections: number): EarlySentry | null {
+  const e = early;
+  if (e === null || e.used || e.goferSockets.length !== connections) return null;
+  e.used = true;
+  return e;
+}
+
+/** Kills an early Sentry the CLI has not used, and waits for it: it must not outlive the CLI. */
+export async function discardEarlySentry(): Promise<void> {
+  const e = early;
+  if (e === null || e.used) return;
+  e.used = true;
+  for (const s of [...e.goferSockets, e.control]) s.destroy();
+  if (e.child.exitCode === null && e.child.signalCode === null) {
+    const exited = new Promise<void>((res) => e.child.once('exit', () => res()));
+    e.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+// runsc's global options that take a value (runsc/cli.ts); the others are flags.
+const VALUE_OPTIONS = new Set(['--root', '--debug-log', '--platform', '--network', '--log', '--log-format']);
+const FLAG_OPTIONS = new Set(['--debug', '--strace', '--overlay', '--systemd-cgroup']);
+
+/** How many Gofer connections the command line's sandbox needs, or null if this is not a plain run/do. */
+function connectionsFor(args: readonly string[]): number | null {
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i];
+    const name = a.split('=', 1)[0];
+    if (VALUE_OPTIONS.has(name)) { if (!a.includes('=')) i++; continue; }
+    if (FLAG_OPTIONS.has(a)) continue;
+    break;
+  }
+  const command = args[i];
+  if (command === 'do') return 1; // the host root only
+  if (command !== 'run') return null;
+  let bundle = '.';
+  for (let j = i + 1; j < args.length; j++) {
+    const a = args[j];
+    if (a === '-b' || a === '--bundle') bundle = args[++j] ?? '.';
+    else if (a.startsWith('--bundle=')) bundle = a.slice('--bundle='.length);
+    else if (a === '--detach' || a === '-h' || a === '--help') return null;
+  }
+  // The root and every bind mount, as runsc/sandbox.ts counts them; an
+  // unreadable config gives no early start (the CLI reports it).
+  try {
+    const doc: unknown = JSON.parse(readFileSync(join(resolve(bundle), 'config.json'), 'utf8'));
+    const mounts = typeof doc === 'object' && doc !== null ? (doc as { mounts?: unknown }).mounts : undefined;
+    if (mounts === undefined) return 1;
+    if (!Array.isArray(mounts)) return null;
+    return 1 + mounts.filter((m: unknown) => {
+      if (typeof m !== 'object' || m === null) return false;
+      const { type, options } = m as { type?: unknown; options?: unknown };
+      return type === 'bind' || (Array.isArray(options) && (options.includes('bind') || options.includes('rbind')));
+    }).length;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Spawns the Sentry for a run/do command line, if the Sentry's loader is
+ * built (dist/bundle/loader.cjs) and RUNSC_EARLY_SENTRY is not 0.
+ */
+export function startEarlySentry(args: readonly string[]): void {
+  if (process.env.RUNSC_EARLY_SENTRY === '0') return;
+  const loader = fileURLToPath(new URL('./loader.cjs', import.meta.url));
+  const connections = connectionsFor(args);
+  if (connections === null || !existsSync(loader)) return;
+  const controlFd = FIRST_PASSED_FD + connections;
+  const child = spawn(process.execPath, [loader, 'sentry', 'boot', '--control-fd', String(controlFd), '--spec-on-control'], {
+    stdio: ['inherit', 'inherit', 'inherit', ...Array.from({ length: connections + 1 }, () => 'pipe' as const)],
+    env: sandboxProcessEnv(),
+  });
+  const sockets = Array.from({ length: connections }, (_, i) => child.stdio[FIRST_PASSED_FD + i] as Socket);
+  const control = child.stdio[controlFd] as Socket;
+  // EPIPE once the Sentry is gone: nothing left to tell it.
+  control.on('error', () => {});
+  early = { child, goferSockets: sockets, control, used: false };
+  // Not started (say, execPath gone): the CLI spawns one itself later.
+  child.once('error', () => { if (early !== null && !early.used) early = null; });
+  process.once('exit', () => { if (early !== null && !early.used) early.child.kill('SIGKILL'); });
+}

@@ -1,0 +1,26 @@
+// The Gofer's own entry point (its Node stage), bundled by `npm run build`
+// as one CommonJS script (dist/bundle/gofer.cjs) that runsc/loader.ts
+// compiles with a V8 code cache. It takes the command line runsc/sandbox.ts
+// gives `runsc gofer` but parses it with node:util, not commander: since the
+// Sentry starts early, the Gofer's start is on the sandbox's critical path.
+import { parseArgs } from 'node:util';
+import { runGoferCommand } from './gofer-command.js';
+import type { CodeCacheState } from './loader.js';
+
+export function main(argv: string[], codeCache: CodeCacheState): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      // runsc's global options; only the logging ones matter to the Gofer.
+      root: { type: 'string' }, platform: { type: 'string' }, network: { type: 'string' },
+      debug: { type: 'boolean', default: false }, 'debug-log': { type: 'string' }, strace: { type: 'boolean', default: false },
+      spec: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1 || positionals[0] !== 'gofer' || values.spec === undefined) {
+    process.stderr.write('runsc: the Gofer entry takes: [global options] gofer --spec <file>\n');
+    process.exit(2);
+  }
+  runGoferCommand({ spec: values.spec, debug: values.debug === true, debugLog: values['debug-log'], codeCache });
+}

@@ -1,0 +1,67 @@
+// Starts the Sentry or the Gofer's second stage from a V8 code cache. Node
+// 20 has no compile cache for modules, and compiling the Sentry's ~800 KB
+// bundle was a large part of its start, which is on the sandbox's critical
+// path, as is the Gofer's (docs/design/startup.md). vm.Script takes
+// cachedData, so each is also bundled as one CommonJS script
+// (dist/bundle/sentry.cjs, dist/bundle/gofer.cjs) and `npm run build`
+// writes its code cache beside it (<name>.cjs.cache, from compileBundle
+// below, so the wrapper text is the same). V8 checks a cache against the
+// source and its own version and flags and rejects a stale one: then it
+// compiles as usual, which costs only time. This file is bundled to
+// dist/bundle/loader.cjs; runsc starts `node loader.cjs <name> args...`.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** The scripts the loader runs: runsc/sentry-entry.ts and runsc/gofer-entry.ts. */
+export const BUNDLES = ['sentry', 'gofer'] as const;
+export type BundleName = typeof BUNDLES[number];
+
+/** How the loader compiled a script, for the debug log. */
+export type CodeCacheState = 'accepted' | 'rejected' | 'missing';
+
+interface EntryExports { main(argv: string[], codeCache: CodeCacheState): void }
+interface CommonJsModule { exports: Partial<EntryExports> }
+type Wrapper = (exports: CommonJsModule['exports'], require: NodeJS.Require, module: CommonJsModule, filename: string, dirname: string) => void;
+
+export interface CompiledBundle {
+  script: Script;
+  codeCache: CodeCacheState;
+  /** Runs the bundle's top level (defines everything, starts nothing) and returns its exports. */
+  load(): EntryExports;
+}
+
+/** Compiles dir/<name>.cjs, with dir/<name>.cjs.cache when there is one (cache: false ignores it). */
+export function compileBundle(dir: string, name: BundleName, cache = true): CompiledBundle {
+  const filename = join(dir, `${name}.cjs`);
+  const source = readFileSync(filename, 'utf8');
+  let cachedData: Buffer | undefined;
+  if (cache) {
+    try { cachedData = readFileSync(`${filename}.cache`); } catch { /* not built: compile without */ }
+  }
+  // The same wrapper as Node's CommonJS loader, so the bundle runs as a module would.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
+  const codeCache: CodeCacheState = cachedData === undefined ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+  return {
+    script, codeCache,
+    load(): EntryExports {
+      const wrapper = script.runInThisContext() as Wrapper;
+      const module: CommonJsModule = { exports: {} };
+      wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, dir);
+      const { main } = module.exports;
+      if (typeof main !== 'function') throw new Error(`${filename} exports no main`);
+      return { main };
+    },
+  };
+}
+
+if (require.main === module) {
+  const name = process.argv[2];
+  if (!(BUNDLES as readonly string[]).includes(name)) {
+    process.stderr.write(`runsc: loader.cjs runs one of ${BUNDLES.join(', ')}, not ${name}\n`);
+    process.exit(2);
+  }
+  const bundle = compileBundle(__dirname, name as BundleName);
+  bundle.load().main(process.argv.slice(3), bundle.codeCache);
+}
