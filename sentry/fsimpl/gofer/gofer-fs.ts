@@ -5,11 +5,13 @@ import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE } from '../../../abi/linux/falloc.js';
 import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
 import { RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
-import { DT_DIR, major, minor, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, type Stat } from '../../../abi/linux/stat.js';
+import { DT_DIR, major, minor, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, type Stat } from '../../../abi/linux/stat.js';
 import { XATTR_REPLACE, XATTR_USER_PREFIX } from '../../../abi/linux/xattr.js';
-import { P9Client, type Attr, type SetAttr as SetAttrMsg } from '../../../gofer/p9/client.js';
+import { DEFAULT_MSIZE, P9Client, type Attr, type SetAttr as SetAttrMsg } from '../../../gofer/p9/client.js';
+import { fstat as hostFstat, type HostStat } from '../../../host/fs.js';
+import { hostClose, hostFileSize, hostFsync, hostPread, hostPwrite } from '../../../host/io.js';
 import {
-  GETATTR_BASIC, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
+  GETATTR_BASIC, VERSION_9P2000_L_FD, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
   SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID,
 } from '../../../gofer/p9/messages.js';
 import type { MemoryFile } from '../../mm/memory-file.js';
@@ -43,7 +45,9 @@ export class GoferFs {
 
   /** Attaches to the served root. */
   static mount(client: P9Client, opts: GoferMountOptions): GoferInode | number {
-    const v = client.version();
+    // Ask for host fd donation: regular files are then read and written
+    // through their host fd (GoferFile), not one 9P round trip per call.
+    const v = client.version(DEFAULT_MSIZE, VERSION_9P2000_L_FD);
     if (v < 0) return v;
     const fs = new GoferFs(client, opts);
     const fid = client.fids.alloc();
@@ -62,6 +66,19 @@ export class GoferFs {
       ctime: { sec: a.ctimeSec, nsec: a.ctimeNsec },
       // A birth time only when the Gofer vouches for it: statx must not claim STATX_BTIME for a zero.
       btime: (a.valid & GETATTR_BTIME) !== 0n ? { sec: a.btimeSec, nsec: a.btimeNsec } : undefined,
+    };
+  }
+
+  /**
+   * A donated fd's fstat as the Gofer's Tgetattr would report it: the
+   * server answers Tgetattr with fstat of the same inode, and no birth time.
+   */
+  hostToStat(h: HostStat): Stat {
+    return {
+      dev: this.opts.dev, ino: h.ino, mode: h.mode, nlink: h.nlink, uid: h.uid, gid: h.gid, rdev: Number(h.rdev),
+      size: h.size, blksize: h.blksize, blocks: h.blocks,
+      atime: { sec: h.atimeSec, nsec: h.atimeNsec }, mtime: { sec: h.mtimeSec, nsec: h.mtimeNsec },
+      ctime: { sec: h.ctimeSec, nsec: h.ctimeNsec }, btime: undefined,
     };
   }
 }
@@ -168,9 +185,15 @@ export class GoferInode implements Inode {
     // mode 3 (ioctl only) neither reads nor writes: a read-only open serves it.
     const acc = flags & O_ACCMODE;
     const hostFlags = (acc === O_ACCMODE ? O_RDONLY : acc) | (this.type === S_IFDIR ? O_DIRECTORY : 0);
+    if (this.type === S_IFREG && this.client.fdDonation) {
+      // The Gofer opens it and passes us the host fd: reads and writes skip 9P.
+      const opened = this.client.lopenfd(fid, hostFlags);
+      if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+      return new GoferFile(this, fid, flags, opened.fd);
+    }
     const opened = this.client.lopen(fid, hostFlags);
     if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
-    return this.type === S_IFDIR ? new GoferDirFile(this, fid, flags) : new GoferFile(this, fid, flags);
+    return this.type === S_IFDIR ? new GoferDirFile(this, fid, flags) : new GoferFile(this, fid, flags, -1);
   }
 
   /**
@@ -203,14 +226,27 @@ export class GoferInode implements Inode {
     const fid = this.cloneFid();
     if (fid < 0) return fid;
     const acc = flags & O_ACCMODE;
-    const opened = this.client.lcreate(fid, name, acc === O_RDONLY || acc === O_ACCMODE ? O_RDWR : acc, mode, gid);
-    if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+    const hostAcc = acc === O_RDONLY || acc === O_ACCMODE ? O_RDWR : acc;
+    let hostFd = -1;
+    if (this.client.fdDonation) {
+      const opened = this.client.lcreatefd(fid, name, hostAcc, mode, gid);
+      if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+      hostFd = opened.fd;
+    } else {
+      const opened = this.client.lcreate(fid, name, hostAcc, mode, gid);
+      if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+    }
+    const fail = (err: number): number => {
+      if (hostFd >= 0) hostClose(hostFd);
+      this.client.clunk(fid);
+      return err;
+    };
     const child = this.lookup(name);
-    if (typeof child === 'number') { this.client.clunk(fid); return child; }
+    if (typeof child === 'number') return fail(child);
     const attr = GoferInode.fixup(mode, uid);
     const r = attr === null ? 0 : child.setattr(attr);
-    if (r < 0) { this.client.clunk(fid); child.decRef(); return r; }
-    const file = new GoferFile(child, fid, flags);
+    if (r < 0) { child.decRef(); return fail(r); }
+    const file = new GoferFile(child, fid, flags, hostFd);
     // The file holds its own reference; the caller's dentry takes over the lookup's.
     return { inode: child, file };
   }
@@ -311,20 +347,40 @@ export function toP9SetAttr(attr: SetAttr): SetAttrMsg {
   };
 }
 
-/** An opened regular file (or device/fifo the Gofer opened). */
+/**
+ * An opened regular file. With a donated host fd (Tlopenfd/Tlcreatefd, see
+ * gofer/README.md), read, write, fsync and fstat go to that fd directly;
+ * without one, through 9P on the open fid. Either way the fid stays open:
+ * truncate and the rest still go through the Gofer. Nothing about the file
+ * is cached here, so stat after a write through the fd sees the host's
+ * size and times; MAP_SHARED pages (shared-cache.ts) are kept coherent the
+ * same way on both paths (flushed before a read, updated after a write).
+ */
 export class GoferFile extends FileDescription implements MappableFile {
-  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) {
+  /**
+   * hostFd: the donated fd of this open file, or -1; owned here, closed by
+   * release() (one per description: dup(2) shares the description).
+   */
+  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number, private hostFd: number) {
     super(flags);
     inode.incRef();
   }
 
+  /** Whether reads and writes go to a donated host fd (for tests and /proc-style introspection). */
+  get hasHostFd(): boolean { return this.hostFd >= 0; }
+
   get mappingName(): string { return this.inode.path; }
   private get client(): P9Client { return this.inode.fs.client; }
 
-  stat(): Stat | number { return this.inode.stat(); }
+  stat(): Stat | number {
+    if (this.hostFd < 0) return this.inode.stat();
+    const h = hostFstat(this.hostFd);
+    return typeof h === 'number' ? h : this.inode.fs.hostToStat(h);
+  }
 
   /** Fills dst from offset until full or end of file. */
   readInto(offset: number, dst: Uint8Array): number {
+    if (this.hostFd >= 0) return this.preadAll(offset, dst);
     let done = 0;
     while (done < dst.length) {
       const n = this.client.read(this.fid, offset + done, dst.length - done, dst.subarray(done));
@@ -346,8 +402,24 @@ export class GoferFile extends FileDescription implements MappableFile {
     return inode.sharedCache.share(this, offset, length);
   }
 
-  /** The size the Gofer reports, for write-back. */
+  /** pread(2) on the donated fd until dst is full or end of file. */
+  private preadAll(offset: number, dst: Uint8Array): number {
+    const fd = this.hostFd;
+    let n = hostPread(fd, dst, offset);
+    if (n < 0 || n === dst.byteLength || n === 0) return n;
+    let done = n;
+    while (done < dst.byteLength) {
+      n = hostPread(fd, dst.subarray(done), offset + done);
+      if (n < 0) return done;
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /** The size the Gofer reports (or the donated fd's fstat), for write-back and O_APPEND. */
   fileSize(): number {
+    if (this.hostFd >= 0) return hostFileSize(this.hostFd);
     const st = this.stat();
     return typeof st === 'number' ? st : st.size;
   }
@@ -369,10 +441,33 @@ export class GoferFile extends FileDescription implements MappableFile {
     let at = offset < 0 ? this.offset : offset;
     // O_APPEND appends even for pwrite, as Linux does (pwrite(2), BUGS).
     if (this.flags & O_APPEND) {
-      const st = this.stat();
-      if (typeof st === 'number') return st;
-      at = st.size;
+      const size = this.fileSize();
+      if (size < 0) return size;
+      at = size;
     }
+    const done = this.hostFd >= 0 ? this.pwriteAll(at, src) : this.writeVia9p(at, src);
+    if (done < 0) return done;
+    if (offset < 0) this.offset = at + done;
+    if (done > 0) this.inode.sharedCache?.wrote(at, src.subarray(0, done));
+    return done;
+  }
+
+  /** pwrite(2) on the donated fd until all of src is written; a failure after some bytes reports those. */
+  private pwriteAll(at: number, src: Uint8Array): number {
+    const fd = this.hostFd;
+    let n = hostPwrite(fd, src, at);
+    if (n < 0 || n === src.byteLength) return n;
+    let done = n;
+    while (done < src.byteLength) {
+      n = hostPwrite(fd, src.subarray(done), at + done);
+      if (n < 0) return done;
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  private writeVia9p(at: number, src: Uint8Array): number {
     let done = 0;
     while (done < src.length) {
       const n = this.client.write(this.fid, at + done, src.subarray(done));
@@ -380,8 +475,6 @@ export class GoferFile extends FileDescription implements MappableFile {
       if (n === 0) break;
       done += n;
     }
-    if (offset < 0) this.offset = at + done;
-    if (done > 0) this.inode.sharedCache?.wrote(at, src.subarray(0, done));
     return done;
   }
 
@@ -391,7 +484,9 @@ export class GoferFile extends FileDescription implements MappableFile {
     if (r >= 0) this.inode.sharedCache?.truncated(size);
     return r;
   }
-  override fsync(datasync: boolean): number { return this.client.fsync(this.fid, datasync); }
+  override fsync(datasync: boolean): number {
+    return this.hostFd >= 0 ? hostFsync(this.hostFd, datasync) : this.client.fsync(this.fid, datasync);
+  }
 
   /**
    * 9P2000.L has no Tfallocate: mode 0 grows the file to the range's end
@@ -407,6 +502,10 @@ export class GoferFile extends FileDescription implements MappableFile {
   }
 
   protected override release(): void {
+    if (this.hostFd >= 0) {
+      hostClose(this.hostFd);
+      this.hostFd = -1;
+    }
     this.client.clunk(this.fid);
     this.inode.decRef();
   }
