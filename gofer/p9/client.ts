@@ -145,12 +145,14 @@ export class P9Client {
   }
 
   /**
-   * Tlopenfd: opens fid (a regular file) and receives the host fd of the
-   * open file. Only after version() turned fdDonation on. A success without
-   * an fd (a transport that lost it) leaves fd -1: the fid is open all the same.
+   * Tlopenfd: opens newfid, a clone of fid (a regular file), or fid itself
+   * when newfid is fid, and receives the host fd of the open file. Only
+   * after version() turned fdDonation on. On failure newfid does not exist.
+   * A success without an fd (a transport that lost it) leaves fd -1: the
+   * fid is open all the same.
    */
-  lopenfd(fid: number, flags: number): OpenedWithFd | number {
-    const r = this.rpc({ type: MsgType.Tlopenfd, tag: TAG, fid, flags }, MsgType.Rlopenfd, true);
+  lopenfd(fid: number, flags: number, newfid = fid): OpenedWithFd | number {
+    const r = this.rpc({ type: MsgType.Tlopenfd, tag: TAG, fid, newfid, flags }, MsgType.Rlopenfd, true);
     const fd = this.fdOut[0];
     return typeof r === 'number' ? r : { qid: r.qid, iounit: r.iounit, fd };
   }

@@ -86,7 +86,7 @@ const SAMPLES: P9Message[] = [
   { type: MsgType.Tremove, tag: 28, fid: 2 },
   { type: MsgType.Rremove, tag: 28 },
   // The fd-donation extension: the bodies of Tlopen/Rlopen and Tlcreate/Rlcreate (the fd travels beside the bytes).
-  { type: MsgType.Tlopenfd, tag: 29, fid: 3, flags: 2 },
+  { type: MsgType.Tlopenfd, tag: 29, fid: 3, newfid: 9, flags: 2 },
   { type: MsgType.Rlopenfd, tag: 29, qid: qid(16n), iounit: 0 },
   { type: MsgType.Tlcreatefd, tag: 30, fid: 4, name: 'new', flags: 0o1, mode: 0o644, gid: 0 },
   { type: MsgType.Rlcreatefd, tag: 30, qid: qid(17n), iounit: 8168 },

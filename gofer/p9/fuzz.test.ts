@@ -248,7 +248,7 @@ describe('P9Server under fuzzing', () => {
         server.handle(encodeMessage({ type: MsgType.Tlopen, tag: 1, fid: 2, flags: readonly ? 0 : 2 }));
         server.handle(encodeMessage({ type: MsgType.Twalk, tag: 1, fid: 0, newfid: 3, names: ['link'] }));
         server.handle(encodeMessage({ type: MsgType.Twalk, tag: 1, fid: 0, newfid: 4, names: ['hello.txt'] }));
-        server.handle(encodeMessage({ type: MsgType.Tlopenfd, tag: 1, fid: 4, flags: 0 }));
+        server.handle(encodeMessage({ type: MsgType.Tlopenfd, tag: 1, fid: 4, newfid: 5, flags: 0 }));
       }
       for (let i = 0; i < SESSION_LENGTH; i++) {
         const fresh = randomMessage(g);

@@ -240,7 +240,8 @@ export const BODIES = {
   [MsgType.Tremove]: [['fid', 'u32']],
   [MsgType.Rremove]: none,
   // Tlopen and Tlcreate, with the opened host fd passed along with the reply (SCM_RIGHTS).
-  [MsgType.Tlopenfd]: [['fid', 'u32'], ['flags', 'u32']],
+  // Tlopenfd opens newfid, a clone of fid (or fid itself when newfid = fid): a walk and an open in one round trip.
+  [MsgType.Tlopenfd]: [['fid', 'u32'], ['newfid', 'u32'], ['flags', 'u32']],
   [MsgType.Rlopenfd]: [['qid', 'qid'], ['iounit', 'u32']],
   [MsgType.Tlcreatefd]: [['fid', 'u32'], ['name', 'str'], ['flags', 'u32'], ['mode', 'u32'], ['gid', 'u32']],
   [MsgType.Rlcreatefd]: [['qid', 'qid'], ['iounit', 'u32']],

@@ -544,7 +544,7 @@ describe('P9Server host fd donation (Tlopenfd, Tlcreatefd)', () => {
     const plain = connect(false);
     // A client that asked for plain 9P2000.L: the extension's messages are unknown.
     const f = walkTo(plain.client, plain.root, ['hello.txt']);
-    const reply = decodeMessage(plain.server.handle(encodeMessage({ type: MsgType.Tlopenfd, tag: 3, fid: f, flags: O_RDONLY })));
+    const reply = decodeMessage(plain.server.handle(encodeMessage({ type: MsgType.Tlopenfd, tag: 3, fid: f, newfid: f, flags: O_RDONLY })));
     expect(reply.ok && reply.msg.type === MsgType.Rlerror && reply.msg.ecode).toBe(EOPNOTSUPP);
     expect(plain.server.replyFd).toBe(-1);
     // A server not offering it answers 9P2000.L; the client then speaks plain 9P2000.L.
@@ -581,6 +581,35 @@ describe('P9Server host fd donation (Tlopenfd, Tlcreatefd)', () => {
     expect(client.lopenfd(f, O_RDONLY)).toBe(-EBADF);
     closeFd(opened.fd);
     server.close();
+  });
+
+  it('clones and opens in one message: newfid exists only if the open worked', () => {
+    const { client, root, server } = connectWithFds(false);
+    const before = openFds();
+    const f = walkTo(client, root, ['hello.txt']);
+    const fidsWithF = server.fidCount;
+    const clone = client.fids.alloc();
+    const opened = ok(client.lopenfd(f, O_RDWR, clone));
+    expect(server.fidCount).toBe(fidsWithF + 1);
+    // The clone is open, f is not: f can still be opened (or cloned) again.
+    expect(readAll(client, clone)).toBe(HELLO);
+    expect(client.read(f, 0, 5)).toBe(-EBADF);
+    const second = ok(client.lopenfd(f, O_RDONLY, client.fids.alloc()));
+    // newfid taken: EEXIST, nothing opened.
+    expect(client.lopenfd(f, O_RDONLY, clone)).toBe(-EEXIST);
+    // A failed open leaves no newfid behind.
+    const sub = walkTo(client, root, ['sub']);
+    const failed = client.fids.alloc();
+    const fids = server.fidCount;
+    expect(client.lopenfd(sub, O_RDONLY, failed)).toBe(-EISDIR);
+    expect(server.fidCount).toBe(fids);
+    expect(client.getattr(failed)).toBe(-EBADF);
+    closeFd(opened.fd);
+    closeFd(second.fd);
+    client.version(undefined, VERSION_9P2000_L_FD);
+    expect(server.fidCount).toBe(0);
+    server.close();
+    expect(openFds()).toBeLessThan(before);
   });
 
   it('never donates a directory, a symlink or a special file', () => {

@@ -434,18 +434,31 @@ export class P9Server {
    * Tlopen of a regular file whose open fd also goes to the client, which
    * then reads and writes it itself. Never a directory (its fd would reach
    * other names by openat), a symlink, or anything else; never O_PATH
-   * (PASSED_OPEN_FLAGS drops it) or O_DIRECTORY.
+   * (PASSED_OPEN_FLAGS drops it) or O_DIRECTORY. With newfid != fid, the
+   * file opened is a new fid for fid's node (Twalk with no names, then
+   * Tlopen, in one message); if the open fails, newfid is not created.
    */
   private lopenfd(m: M<'Tlopenfd'>): Reply {
     const f = this.fids.get(m.fid);
-    if (f === undefined || isXattrFid(f) || f.openFd >= 0) return -EBADF;
+    if (f === undefined || isXattrFid(f)) return -EBADF;
     const node = f.node;
     if (node.isDir) return -EISDIR;
     if (node.isSymlink) return -ELOOP;
     if (!node.isRegular) return -EPERM;
-    const r = this.openFid(f, m.flags & ~O_DIRECTORY);
-    if (r < 0) return r;
-    this.donated = f.openFd;
+    let target = f;
+    if (m.newfid !== m.fid) {
+      if (this.fids.has(m.newfid)) return -EEXIST;
+      target = newFid(node.acquire(), f.uid);
+    } else if (f.openFd >= 0) {
+      return -EBADF;
+    }
+    const r = this.openFid(target, m.flags & ~O_DIRECTORY);
+    if (r < 0) {
+      if (target !== f) releaseNode(target.node);
+      return r;
+    }
+    if (target !== f) this.fids.set(m.newfid, target);
+    this.donated = target.openFd;
     return { type: MsgType.Rlopenfd, tag: m.tag, qid: node.qid, iounit: this.iounit() };
   }
 

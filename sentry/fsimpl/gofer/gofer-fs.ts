@@ -1,6 +1,11 @@
 // A file system served by the Gofer over 9P2000.L. Each inode holds a walked
-// fid; opening clones it and lopens the clone. Attributes are asked for on
-// every stat: the Gofer's host directory may change under us.
+// fid; opening clones it and lopens the clone. When the Gofer agreed to
+// donate fds (Tversion 9P2000.L.fd), a regular file is opened with Tlopenfd
+// (created with Tlcreatefd) instead, and its reads and writes go to the host
+// fd that came with the reply, with no 9P message (gofer/README.md, "Host fd
+// donation"). Attributes are asked for on every stat, never cached: the
+// Gofer's host directory may change under us, and writes through the fd
+// change size and times without the Gofer seeing them.
 import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE } from '../../../abi/linux/falloc.js';
 import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
@@ -179,18 +184,20 @@ export class GoferInode implements Inode {
       return this.fs.fifoFor(st.ino).open(flags, () => this.stat());
     }
     if (this.type === S_IFSOCK) return -E.ENXIO;
-    const fid = this.cloneFid();
-    if (fid < 0) return fid;
     // The Gofer opens with the access mode; the rest is ours to keep. Access
     // mode 3 (ioctl only) neither reads nor writes: a read-only open serves it.
     const acc = flags & O_ACCMODE;
     const hostFlags = (acc === O_ACCMODE ? O_RDONLY : acc) | (this.type === S_IFDIR ? O_DIRECTORY : 0);
     if (this.type === S_IFREG && this.client.fdDonation) {
-      // The Gofer opens it and passes us the host fd: reads and writes skip 9P.
-      const opened = this.client.lopenfd(fid, hostFlags);
-      if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+      // One message clones our fid and opens the clone, and the Gofer passes
+      // us the host fd: reads and writes then skip 9P.
+      const fid = this.client.fids.alloc();
+      const opened = this.client.lopenfd(this.fid, hostFlags, fid);
+      if (typeof opened === 'number') { this.client.fids.release(fid); return opened; }
       return new GoferFile(this, fid, flags, opened.fd);
     }
+    const fid = this.cloneFid();
+    if (fid < 0) return fid;
     const opened = this.client.lopen(fid, hostFlags);
     if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
     return this.type === S_IFDIR ? new GoferDirFile(this, fid, flags) : new GoferFile(this, fid, flags, -1);
@@ -366,7 +373,7 @@ export class GoferFile extends FileDescription implements MappableFile {
     inode.incRef();
   }
 
-  /** Whether reads and writes go to a donated host fd (for tests and /proc-style introspection). */
+  /** Whether reads and writes go to a donated host fd (for tests). */
   get hasHostFd(): boolean { return this.hostFd >= 0; }
 
   get mappingName(): string { return this.inode.path; }
