@@ -66,3 +66,10 @@ export function hostFileSize(fd: number): number {
 export function hostClose(fd: number): number {
   return check(closeFn(fd) as number);
 }
+
+const ftruncateFn = libc.func('int ftruncate(int fd, int64_t length)');
+
+/** ftruncate(2): 0 or -errno. */
+export function hostFtruncate(fd: number, length: number): number {
+  return check(ftruncateFn(fd, length) as number);
+}

@@ -17,7 +17,7 @@ import { P9Client } from '../../../gofer/p9/client.js';
 import { P9Server } from '../../../gofer/p9/server.js';
 import { Harness, must, user } from '../../vfs/test-harness.js';
 import type { FifoEnd } from '../pipe/fifo.js';
-import { GoferFile, GoferFs } from './gofer-fs.js';
+import { GoferFile, GoferFs, IDLE_HOST_FDS, type GoferInode } from './gofer-fs.js';
 
 /** The host's value of an attribute, or -errno. */
 function hostXattr(path: string, name: string): Uint8Array | number {
@@ -31,6 +31,7 @@ let h: Harness;
 let client: P9Client;
 /** Whether mounts made now negotiate host fd donation (each suite runs both ways). */
 let donating = false;
+let rootInode: GoferInode;
 
 /**
  * Mounts dir served in process. With donation, the transport hands the
@@ -47,9 +48,9 @@ function mount(readonly: boolean): Harness {
       return reply;
     },
   });
-  const fs = must(GoferFs.mount(client, { readonly, dev: 0x100 }), 'mount');
+  rootInode = must(GoferFs.mount(client, { readonly, dev: 0x100 }), 'mount');
   expect(client.fdDonation).toBe(donating);
-  return new Harness(fs);
+  return new Harness(rootInode);
 }
 
 beforeEach(() => {
@@ -226,30 +227,60 @@ describe('Gofer files with donated host fds', () => {
   });
   afterEach(() => { donating = false; });
 
-  it('uses the fd for regular files only, and closes it with the last reference', () => {
+  it('shares an inode\'s donated fds among its open files, and keeps at most IDLE_HOST_FDS idle', () => {
     h.writeFile('/a', 'hello');
     h.mkdir('/d');
     expect(h.mknod('/p', S_IFIFO | 0o600)).toBe(0);
     // Cached names keep their fids (an O_PATH fd each in the in-process server): look them up first.
     for (const p of ['/a', '/d', '/p']) must(h.resolve(p));
-    const before = sentryFds();
+    const fs = rootInode.fs;
+    const base = sentryFds();
+    const first = must(h.open('/a', O_RDWR));
+    // A read fd and a write fd, each twice in this one process: the server's open fid and our donated copy.
+    const withFds = sentryFds();
+    expect(withFds).toBe(base + 4);
     for (let i = 0; i < 50; i++) {
-      const f = must(h.open('/a', O_RDWR));
-      expect(f instanceof GoferFile && f.hasHostFd).toBe(true);
-      f.incRef(); // a dup(2): the same description, the same fd
-      f.decRef();
-      // In this one process: the server's fd of the open fid, and the Sentry's donated copy.
-      expect(sentryFds()).toBe(before + 2);
-      f.decRef();
+      for (const flags of [O_RDONLY, O_WRONLY, O_RDWR]) {
+        const f = must(h.open('/a', flags));
+        expect(f instanceof GoferFile && f.hasHostFd).toBe(true);
+        f.incRef(); // a dup(2): the same description
+        f.decRef();
+        f.decRef();
+      }
+      expect(sentryFds()).toBe(withFds);
     }
-    expect(sentryFds()).toBe(before);
+    first.decRef();
+    // Nobody has /a open: its fds wait for the next open.
+    expect(fs.idleCount).toBe(1);
+    expect(sentryFds()).toBe(withFds);
+    const buf = new Uint8Array(8);
+    const again = must(h.open('/a', O_RDONLY));
+    expect(again.read(buf, 0)).toBe(5);
+    expect(fs.idleCount).toBe(0);
+    again.decRef();
+    // Directories and FIFOs never get one.
     const d = must(h.open('/d', O_RDONLY));
     expect(d instanceof GoferFile).toBe(false);
     d.decRef();
     const p = must(h.open('/p', O_RDONLY | O_NONBLOCK));
     expect(p instanceof GoferFile).toBe(false);
     p.decRef();
-    expect(sentryFds()).toBe(before);
+    expect(sentryFds()).toBe(withFds);
+    // Many files opened once: only the IDLE_HOST_FDS most recent keep their fds; /a's went first.
+    const many = IDLE_HOST_FDS + 10;
+    for (let i = 0; i < many; i++) {
+      expect(h.writeFile(`/f${i}`, `${i}`)).toBe(`${i}`.length);
+      const f = must(h.open(`/f${i}`, O_RDONLY));
+      expect(f.read(buf, 0)).toBe(`${i}`.length);
+      f.decRef();
+    }
+    expect(fs.idleCount).toBe(IDLE_HOST_FDS);
+    // Each new name's cached fid, and two fds (server's, ours) per idle read fd.
+    expect(sentryFds()).toBe(base + many + 2 * IDLE_HOST_FDS);
+    // Removing a name drops its inode, and with it its fds.
+    for (let i = 0; i < many; i++) expect(h.unlink(`/f${i}`)).toBe(0);
+    expect(fs.idleCount).toBe(0);
+    expect(sentryFds()).toBe(base);
   });
 
   it('keeps O_APPEND, size and times coherent with what the Gofer reports', () => {

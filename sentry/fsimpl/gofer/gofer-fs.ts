@@ -8,13 +8,13 @@
 // change size and times without the Gofer seeing them.
 import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE } from '../../../abi/linux/falloc.js';
-import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
+import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY, O_WRONLY } from '../../../abi/linux/fcntl.js';
 import { RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
 import { DT_DIR, major, minor, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, type Stat } from '../../../abi/linux/stat.js';
 import { XATTR_REPLACE, XATTR_USER_PREFIX } from '../../../abi/linux/xattr.js';
 import { DEFAULT_MSIZE, P9Client, type Attr, type SetAttr as SetAttrMsg } from '../../../gofer/p9/client.js';
 import { fstat as hostFstat, type HostStat } from '../../../host/fs.js';
-import { hostClose, hostFileSize, hostFsync, hostPread, hostPwrite } from '../../../host/io.js';
+import { hostClose, hostFileSize, hostFsync, hostFtruncate, hostPread, hostPwrite } from '../../../host/io.js';
 import {
   GETATTR_BASIC, VERSION_9P2000_L_FD, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
   SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID,
@@ -36,11 +36,34 @@ export interface GoferMountOptions {
   dev: number;
 }
 
+/**
+ * How many files no one has open may keep their donated fds (a few fds
+ * each, in the Sentry and in the Gofer), so that opening them again costs
+ * no Tlopenfd and closing them no close(2) and Tclunk.
+ */
+export const IDLE_HOST_FDS = 64;
+
 export class GoferFs {
   /** The Sentry's pipes for the mount's FIFOs, by host inode number. */
   private readonly fifos = new Map<bigint, Fifo>();
+  /** Inodes with donated fds and no open file, least recently used first (a Set keeps insertion order). */
+  private readonly idle = new Set<GoferInode>();
 
   constructor(readonly client: P9Client, readonly opts: GoferMountOptions) {}
+
+  /** The last open file of inode is gone: its fds stay for a while, and the oldest idle ones go. */
+  parkIdle(inode: GoferInode): void {
+    this.idle.add(inode);
+    if (this.idle.size <= IDLE_HOST_FDS) return;
+    const oldest = this.idle.values().next().value as GoferInode;
+    this.idle.delete(oldest);
+    oldest.closeHostFds();
+  }
+
+  unpark(inode: GoferInode): void { this.idle.delete(inode); }
+
+  /** Inodes holding donated fds that no open file uses (for tests). */
+  get idleCount(): number { return this.idle.size; }
 
   fifoFor(ino: bigint): Fifo {
     let f = this.fifos.get(ino);
@@ -99,15 +122,74 @@ export class GoferInode implements Inode {
   /** The pages MAP_SHARED mappings of this file use, while there are any. */
   sharedCache: GoferSharedCache | null = null;
 
+  /**
+   * Host fds the Gofer donated for this file (Tlopenfd), shared by all its
+   * open files: one opened O_RDONLY for reading, one O_WRONLY for writing,
+   * each with the open fid that holds the Gofer's copy. Positional I/O on a
+   * shared fd is as good as on a private one, and the access mode of each
+   * open file is checked before its read or write gets here. They are
+   * asked for on the first open that needs them and closed when the inode
+   * goes, or when it has been idle (no open file) for IDLE_HOST_FDS others.
+   */
+  readFd = -1;
+  writeFd = -1;
+  private readFid = NOFID;
+  private writeFid = NOFID;
+  /** Open files using readFd/writeFd. */
+  private fdUsers = 0;
+
   constructor(readonly fs: GoferFs, public fid: number, readonly type: number, readonly path: string) {}
 
   incRef(): void { this.refs++; }
 
-  /** Drops a reference; the last one clunks the fid. */
+  /** Drops a reference; the last one closes the donated fds and clunks the fid. */
   decRef(): void {
     if (--this.refs !== 0 || this.fid === NOFID) return;
+    this.fs.unpark(this);
+    this.closeHostFds();
     this.client.clunk(this.fid);
     this.fid = NOFID;
+  }
+
+  /**
+   * Makes sure the donated fds an open file with access mode acc needs are
+   * here, asking the Gofer for those missing, and counts one more user.
+   * Returns 0 or -errno (the Gofer's: EACCES, EROFS, ...).
+   */
+  acquireHostFds(acc: number): number {
+    const wantRead = acc === O_RDONLY || acc === O_RDWR;
+    const wantWrite = acc === O_WRONLY || acc === O_RDWR;
+    let r = 0;
+    if (wantRead && this.readFd < 0) r = this.donate(O_RDONLY);
+    if (r === 0 && wantWrite && this.writeFd < 0) r = this.donate(O_WRONLY);
+    if (r < 0) {
+      // What was obtained stays for later opens, like any idle fd.
+      if (this.fdUsers === 0 && (this.readFd >= 0 || this.writeFd >= 0)) this.fs.parkIdle(this);
+      return r;
+    }
+    if (this.fdUsers++ === 0) this.fs.unpark(this);
+    return 0;
+  }
+
+  /** An open file that used the donated fds is released. */
+  releaseHostFds(): void {
+    if (--this.fdUsers === 0) this.fs.parkIdle(this);
+  }
+
+  /** Closes the donated fds and clunks the fids holding the Gofer's copies. Precondition: no open file uses them. */
+  closeHostFds(): void {
+    if (this.readFd >= 0) { hostClose(this.readFd); this.readFd = -1; this.client.clunk(this.readFid); this.readFid = NOFID; }
+    if (this.writeFd >= 0) { hostClose(this.writeFd); this.writeFd = -1; this.client.clunk(this.writeFid); this.writeFid = NOFID; }
+  }
+
+  /** One Tlopenfd: a clone of our fid opened with `mode`, and its host fd. */
+  private donate(mode: number): number {
+    const fid = this.client.fids.alloc();
+    const opened = this.client.lopenfd(this.fid, mode, fid);
+    if (typeof opened === 'number') { this.client.fids.release(fid); return opened; }
+    if (opened.fd < 0) { this.client.clunk(fid); return -E.EIO; }
+    if (mode === O_RDONLY) { this.readFd = opened.fd; this.readFid = fid; } else { this.writeFd = opened.fd; this.writeFid = fid; }
+    return 0;
   }
 
   /** The VFS forgot the dentry: its reference goes. */
@@ -189,12 +271,11 @@ export class GoferInode implements Inode {
     const acc = flags & O_ACCMODE;
     const hostFlags = (acc === O_ACCMODE ? O_RDONLY : acc) | (this.type === S_IFDIR ? O_DIRECTORY : 0);
     if (this.type === S_IFREG && this.client.fdDonation) {
-      // One message clones our fid and opens the clone, and the Gofer passes
-      // us the host fd: reads and writes then skip 9P.
-      const fid = this.client.fids.alloc();
-      const opened = this.client.lopenfd(this.fid, hostFlags, fid);
-      if (typeof opened === 'number') { this.client.fids.release(fid); return opened; }
-      return new GoferFile(this, fid, flags, opened.fd);
+      // The inode's donated fds serve this file: reads and writes skip 9P,
+      // and opening again costs nothing once they are here.
+      const r = this.acquireHostFds(acc === O_ACCMODE ? O_RDONLY : acc);
+      if (r < 0) return r;
+      return new GoferFile(this, NOFID, flags, -1);
     }
     const fid = this.cloneFid();
     if (fid < 0) return fid;
@@ -355,39 +436,57 @@ export function toP9SetAttr(attr: SetAttr): SetAttrMsg {
 }
 
 /**
- * An opened regular file. With a donated host fd (Tlopenfd/Tlcreatefd, see
- * gofer/README.md), read, write, fsync and fstat go to that fd directly;
- * without one, through 9P on the open fid. Either way the fid stays open:
- * truncate and the rest still go through the Gofer. Nothing about the file
- * is cached here, so stat after a write through the fd sees the host's
- * size and times; MAP_SHARED pages (shared-cache.ts) are kept coherent the
- * same way on both paths (flushed before a read, updated after a write).
+ * An opened regular file, in one of three ways:
+ * - fid NOFID: opened with the inode's donated fds (GoferInode.readFd and
+ *   writeFd, Tlopenfd); read, write, fsync, fstat and truncate go to them
+ *   with no 9P message;
+ * - a fid and ownFd >= 0: created with Tlcreatefd; the same, on the fd
+ *   that came with it, which this file owns (it has the access mode asked
+ *   for, or O_RDWR);
+ * - a fid and ownFd -1: no donation; everything through 9P on the fid.
+ * Nothing about the file is cached here, so stat after a write through an
+ * fd sees the host's size and times; MAP_SHARED pages (shared-cache.ts) are
+ * kept coherent the same way on every path (flushed before a read, updated
+ * after a write).
  */
 export class GoferFile extends FileDescription implements MappableFile {
-  /**
-   * hostFd: the donated fd of this open file, or -1; owned here, closed by
-   * release() (one per description: dup(2) shares the description).
-   */
-  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number, private hostFd: number) {
+  /** Where reads and writes go on the host, or -1 (9P). */
+  private readonly readFd: number;
+  private readonly writeFd: number;
+
+  /** ownFd: the donated fd of this file alone, or -1; closed by release() (dup(2) shares the description). */
+  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number, private ownFd: number) {
     super(flags);
     inode.incRef();
+    if (fid === NOFID) {
+      this.readFd = inode.readFd;
+      this.writeFd = inode.writeFd;
+    } else {
+      this.readFd = this.writeFd = ownFd;
+    }
   }
 
   /** Whether reads and writes go to a donated host fd (for tests). */
-  get hasHostFd(): boolean { return this.hostFd >= 0; }
+  get hasHostFd(): boolean { return this.readFd >= 0 || this.writeFd >= 0; }
+
+  /** A donated fd of this file for fstat and fsync, or -1. */
+  private get anyFd(): number { return this.readFd >= 0 ? this.readFd : this.writeFd; }
 
   get mappingName(): string { return this.inode.path; }
   private get client(): P9Client { return this.inode.fs.client; }
 
   stat(): Stat | number {
-    if (this.hostFd < 0) return this.inode.stat();
-    const h = hostFstat(this.hostFd);
+    const fd = this.anyFd;
+    if (fd < 0) return this.inode.stat();
+    const h = hostFstat(fd);
     return typeof h === 'number' ? h : this.inode.fs.hostToStat(h);
   }
 
   /** Fills dst from offset until full or end of file. */
   readInto(offset: number, dst: Uint8Array): number {
-    if (this.hostFd >= 0) return this.preadAll(offset, dst);
+    if (this.readFd >= 0) return this.preadAll(offset, dst);
+    // A write-only file with donated fds has no fid to read through (mmap needs read access anyway).
+    if (this.fid === NOFID) return -E.EBADF;
     let done = 0;
     while (done < dst.length) {
       const n = this.client.read(this.fid, offset + done, dst.length - done, dst.subarray(done));
@@ -411,7 +510,7 @@ export class GoferFile extends FileDescription implements MappableFile {
 
   /** pread(2) on the donated fd until dst is full or end of file. */
   private preadAll(offset: number, dst: Uint8Array): number {
-    const fd = this.hostFd;
+    const fd = this.readFd;
     let n = hostPread(fd, dst, offset);
     if (n < 0 || n === dst.byteLength || n === 0) return n;
     let done = n;
@@ -426,7 +525,8 @@ export class GoferFile extends FileDescription implements MappableFile {
 
   /** The size the Gofer reports (or the donated fd's fstat), for write-back and O_APPEND. */
   fileSize(): number {
-    if (this.hostFd >= 0) return hostFileSize(this.hostFd);
+    const fd = this.anyFd;
+    if (fd >= 0) return hostFileSize(fd);
     const st = this.stat();
     return typeof st === 'number' ? st : st.size;
   }
@@ -452,7 +552,8 @@ export class GoferFile extends FileDescription implements MappableFile {
       if (size < 0) return size;
       at = size;
     }
-    const done = this.hostFd >= 0 ? this.pwriteAll(at, src) : this.writeVia9p(at, src);
+    if (this.writeFd < 0 && this.fid === NOFID) return -E.EBADF;
+    const done = this.writeFd >= 0 ? this.pwriteAll(at, src) : this.writeVia9p(at, src);
     if (done < 0) return done;
     if (offset < 0) this.offset = at + done;
     if (done > 0) this.inode.sharedCache?.wrote(at, src.subarray(0, done));
@@ -461,7 +562,7 @@ export class GoferFile extends FileDescription implements MappableFile {
 
   /** pwrite(2) on the donated fd until all of src is written; a failure after some bytes reports those. */
   private pwriteAll(at: number, src: Uint8Array): number {
-    const fd = this.hostFd;
+    const fd = this.writeFd;
     let n = hostPwrite(fd, src, at);
     if (n < 0 || n === src.byteLength) return n;
     let done = n;
@@ -485,14 +586,22 @@ export class GoferFile extends FileDescription implements MappableFile {
     return done;
   }
 
-  /** Through the open fid, so the Gofer truncates the file it opened for writing. */
+  /**
+   * On the donated write fd, or through the open fid, so the Gofer
+   * truncates the file it opened for writing. The VFS checked that this
+   * file is writable.
+   */
   override truncate(size: number): number {
-    const r = this.client.setattr(this.fid, toP9SetAttr({ size }));
+    let r: number;
+    if (this.writeFd >= 0) r = hostFtruncate(this.writeFd, size);
+    else if (this.fid !== NOFID) r = this.client.setattr(this.fid, toP9SetAttr({ size }));
+    else r = -E.EBADF;
     if (r >= 0) this.inode.sharedCache?.truncated(size);
     return r;
   }
   override fsync(datasync: boolean): number {
-    return this.hostFd >= 0 ? hostFsync(this.hostFd, datasync) : this.client.fsync(this.fid, datasync);
+    const fd = this.anyFd;
+    return fd >= 0 ? hostFsync(fd, datasync) : this.client.fsync(this.fid, datasync);
   }
 
   /**
@@ -509,11 +618,15 @@ export class GoferFile extends FileDescription implements MappableFile {
   }
 
   protected override release(): void {
-    if (this.hostFd >= 0) {
-      hostClose(this.hostFd);
-      this.hostFd = -1;
+    if (this.fid === NOFID) {
+      this.inode.releaseHostFds();
+    } else {
+      if (this.ownFd >= 0) {
+        hostClose(this.ownFd);
+        this.ownFd = -1;
+      }
+      this.client.clunk(this.fid);
     }
-    this.client.clunk(this.fid);
     this.inode.decRef();
   }
 }
