@@ -2,7 +2,8 @@
  * fd-donation DIR: file I/O on a Gofer mount in rounds, for
  * test/integration/fd-donation.test.ts. Each round opens, writes, reads,
  * fstats and closes a file in DIR 200 times (regular files get a host fd
- * donated by the Gofer), then prints "round N" and waits for a line on
+ * donated by the Gofer), creates, reads and removes 100 more files (more
+ * than the Sentry keeps idle fds for), then prints "round N" and waits for a line on
  * stdin, so the test can count the Sentry's host fds between rounds. Also
  * checks that an open file gives no way to any other name (openat on it:
  * ENOTDIR) and that appends and sizes are right. Prints "ok" at the end.
@@ -39,6 +40,20 @@ int main(int argc, char **argv) {
       if (st.st_size != want) { printf("FAIL size %ld want %ld\n", (long)st.st_size, want); return 1; }
       if (pread(fd, buf, 10, st.st_size - 10) != 10 || memcmp(buf, "0123456789", 10) != 0) return fail("pread");
       close(fd);
+    }
+    /* 100 files of their own, opened twice each, then removed: their donated fds must go too. */
+    for (int i = 0; i < 100; i++) {
+      char name[4200];
+      snprintf(name, sizeof name, "%s/many-%d", argv[1], i);
+      int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) != 0) return fail("many: create");
+      fd = open(name, O_RDONLY);
+      if (fd < 0 || read(fd, buf, sizeof buf) != 1 || close(fd) != 0) return fail("many: read");
+    }
+    for (int i = 0; i < 100; i++) {
+      char name[4200];
+      snprintf(name, sizeof name, "%s/many-%d", argv[1], i);
+      if (unlink(name) != 0) return fail("many: unlink");
     }
     /* The file is not a directory: nothing is reachable from it by name. */
     errno = 0;
