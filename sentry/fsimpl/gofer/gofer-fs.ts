@@ -1,9 +1,9 @@
 // A file system served by the Gofer over 9P2000.L. Each inode holds a walked
 // fid; opening clones it and lopens the clone. When the Gofer agreed to
-// donate fds (Tversion 9P2000.L.fd), a regular file is opened with Tlopenfd
-// (created with Tlcreatefd) instead, and its reads and writes go to the host
-// fd that came with the reply, with no 9P message (gofer/README.md, "Host fd
-// donation"). Attributes are asked for on every stat, never cached: the
+// donate fds (Tversion 9P2000.L.fd), a regular file's inode asks once for a
+// read and a write host fd (Tlopenfd), which all its open files share, and
+// reads and writes go to them with no 9P message; a created file uses the fd
+// Tlcreatefd brought (gofer/README.md, "Host fd donation"). Attributes are asked for on every stat, never cached: the
 // Gofer's host directory may change under us, and writes through the fd
 // change size and times without the Gofer seeing them.
 import { E } from '../../../abi/linux/errno.js';
