@@ -3,9 +3,10 @@
 // donate fds (Tversion 9P2000.L.fd), a regular file's inode asks once for a
 // read and a write host fd (Tlopenfd), which all its open files share, and
 // reads and writes go to them with no 9P message; a created file uses the fd
-// Tlcreatefd brought (gofer/README.md, "Host fd donation"). Attributes are asked for on every stat, never cached: the
-// Gofer's host directory may change under us, and writes through the fd
-// change size and times without the Gofer seeing them.
+// Tlcreatefd brought (gofer/README.md, "Host fd donation"). Attributes are
+// asked for on every stat, never cached: the Gofer's host directory may
+// change under us, and writes through an fd change size and times without
+// the Gofer seeing them.
 import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE } from '../../../abi/linux/falloc.js';
 import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY, O_WRONLY } from '../../../abi/linux/fcntl.js';
@@ -16,8 +17,8 @@ import { DEFAULT_MSIZE, P9Client, type Attr, type SetAttr as SetAttrMsg } from '
 import { fstat as hostFstat, type HostStat } from '../../../host/fs.js';
 import { hostClose, hostFileSize, hostFsync, hostFtruncate, hostPread, hostPwrite } from '../../../host/io.js';
 import {
-  GETATTR_BASIC, VERSION_9P2000_L_FD, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
-  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID,
+  GETATTR_BASIC, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
+  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L_FD,
 } from '../../../gofer/p9/messages.js';
 import type { MemoryFile } from '../../mm/memory-file.js';
 import type { MappableFile, SharedPiece } from '../../mm/vma.js';
