@@ -321,6 +321,10 @@ describe('Gofer files with donated host fds', () => {
     expect(f.read(buf, -1)).toBe(0);
     expect(f.write(Buffer.from(' and the sandbox'), -1)).toBe(16);
     expect(readFileSync(host('a'), 'latin1')).toBe('from the host and the sandbox');
+    // While the inode holds a donated fd, stat by path is its fstat: the same answer as the Gofer's Tgetattr.
+    const inode = must(h.resolve('/a')).inode as GoferInode;
+    expect(inode.readFd).toBeGreaterThanOrEqual(0);
+    expect(must(h.stat('/a'))).toEqual(rootInode.fs.toStat(must(client.getattr(inode.fid))));
     f.decRef();
   });
 

@@ -199,7 +199,17 @@ export class GoferInode implements Inode {
   get readonly(): boolean { return this.fs.opts.readonly; }
   private get client(): P9Client { return this.fs.client; }
 
+  /**
+   * The host's attributes: fstat of a donated fd when the inode holds one
+   * (the same inode the Gofer would fstat for Tgetattr, so the same
+   * answer, without the round trip), else Tgetattr.
+   */
   stat(): Stat | number {
+    const fd = this.readFd >= 0 ? this.readFd : this.writeFd;
+    if (fd >= 0) {
+      const h = hostFstat(fd);
+      return typeof h === 'number' ? h : this.fs.hostToStat(h);
+    }
     const a = this.client.getattr(this.fid, GETATTR_BASIC);
     return typeof a === 'number' ? a : this.fs.toStat(a);
   }
