@@ -4,10 +4,11 @@
 // reply that breaks the protocol, -EIO/-ECONNRESET/-EPIPE when the
 // transport fails. Nothing is thrown for those.
 
+import { closeFd } from '../../host/socket.js';
 import { decodeMessage, MessageWriter } from './codec.js';
 import { EINVAL, EIO, EMSGSIZE, EPROTO } from './errno.js';
 import {
-  GETATTR_BASIC, HEADER_SIZE, IOHDRSZ, MsgType, NOFID, NONUNAME, VERSION_9P2000_L, XATTR_REPLACE,
+  GETATTR_BASIC, HEADER_SIZE, IOHDRSZ, MsgType, NOFID, NONUNAME, VERSION_9P2000_L, VERSION_9P2000_L_FD, XATTR_REPLACE,
   type Dirent, type M, type Msg, type MsgTypeCode, type P9Message, type Qid,
 } from './messages.js';
 import { P9TransportError, SocketTransport, type P9Transport } from './transport.js';
@@ -40,6 +41,12 @@ export interface Opened {
   iounit: number;
 }
 
+/** What Tlopenfd/Tlcreatefd give: the fid is open, and `fd` is the host fd of that open file (-1 if none came). */
+export interface OpenedWithFd extends Opened {
+  /** The caller owns it (close-on-exec) and must close it. */
+  fd: number;
+}
+
 /** Hands out fid numbers; releasing one makes it available again. */
 export class FidAllocator {
   private next = 0;
@@ -70,20 +77,39 @@ export class P9Client {
   readonly fids = new FidAllocator();
   /** Negotiated by version(); requests larger than this are refused locally. */
   msize = DEFAULT_MSIZE;
+  /** Tversion agreed on VERSION_9P2000_L_FD: lopenfd and lcreatefd may be used. */
+  fdDonation = false;
   private readonly transport: P9Transport;
   private readonly writer = new MessageWriter();
+  /** Where the transport puts an fd that came with a reply; set only by rpc with wantFd. */
+  private readonly fdOut = new Int32Array(1);
 
   /** A transport, or a connected stream socket fd to wrap in a SocketTransport. */
   constructor(transport: P9Transport | number) {
     this.transport = typeof transport === 'number' ? new SocketTransport(transport) : transport;
   }
 
-  /** Negotiates msize; returns it, or -errno (-EPROTO if the server speaks another dialect). */
+  /**
+   * Negotiates msize; returns it, or -errno (-EPROTO if the server speaks
+   * another dialect). Asking for VERSION_9P2000_L_FD over a transport that
+   * passes fds turns fdDonation on if the server agrees; a server that
+   * answers 9P2000.L (or "unknown", after which we ask again for plain
+   * 9P2000.L) is spoken to in plain 9P2000.L.
+   */
   version(msize = DEFAULT_MSIZE, version = VERSION_9P2000_L): number {
-    const r = this.rpc({ type: MsgType.Tversion, tag: VERSION_TAG, msize, version }, MsgType.Rversion);
+    this.fdDonation = false;
+    const wantFds = version === VERSION_9P2000_L_FD;
+    if (wantFds && this.transport.passesFds !== true) version = VERSION_9P2000_L;
+    let r = this.rpc({ type: MsgType.Tversion, tag: VERSION_TAG, msize, version }, MsgType.Rversion);
+    if (typeof r !== 'number' && version === VERSION_9P2000_L_FD && r.version !== version && r.version !== VERSION_9P2000_L) {
+      version = VERSION_9P2000_L;
+      r = this.rpc({ type: MsgType.Tversion, tag: VERSION_TAG, msize, version }, MsgType.Rversion);
+    }
     if (typeof r === 'number') return r;
-    if (r.version !== version || r.msize > msize || r.msize < RREAD_HEADER + 1) return -EPROTO;
+    const plainAnswer = version === VERSION_9P2000_L_FD && r.version === VERSION_9P2000_L;
+    if ((r.version !== version && !plainAnswer) || r.msize > msize || r.msize < RREAD_HEADER + 1) return -EPROTO;
     this.msize = r.msize;
+    this.fdDonation = version === VERSION_9P2000_L_FD && !plainAnswer;
     return r.msize;
   }
 
@@ -116,6 +142,26 @@ export class P9Client {
   lopen(fid: number, flags: number): Opened | number {
     const r = this.rpc({ type: MsgType.Tlopen, tag: TAG, fid, flags }, MsgType.Rlopen);
     return typeof r === 'number' ? r : { qid: r.qid, iounit: r.iounit };
+  }
+
+  /**
+   * Tlopenfd: opens newfid, a clone of fid (a regular file), or fid itself
+   * when newfid is fid, and receives the host fd of the open file. Only
+   * after version() turned fdDonation on. On failure newfid does not exist.
+   * A success without an fd (a transport that lost it) leaves fd -1: the
+   * fid is open all the same.
+   */
+  lopenfd(fid: number, flags: number, newfid = fid): OpenedWithFd | number {
+    const r = this.rpc({ type: MsgType.Tlopenfd, tag: TAG, fid, newfid, flags }, MsgType.Rlopenfd, true);
+    const fd = this.fdOut[0];
+    return typeof r === 'number' ? r : { qid: r.qid, iounit: r.iounit, fd };
+  }
+
+  /** Tlcreatefd: lcreate, and the new file's host fd (see lopenfd). */
+  lcreatefd(fid: number, name: string, flags: number, mode: number, gid: number): OpenedWithFd | number {
+    const r = this.rpc({ type: MsgType.Tlcreatefd, tag: TAG, fid, name, flags, mode, gid }, MsgType.Rlcreatefd, true);
+    const fd = this.fdOut[0];
+    return typeof r === 'number' ? r : { qid: r.qid, iounit: r.iounit, fd };
   }
 
   /** Creates `name` in directory fid; fid then stands for the new, open file. */
@@ -284,8 +330,23 @@ export class P9Client {
     return typeof r === 'number' ? r : 0;
   }
 
-  /** One exchange: the reply of type T (fields may view the transport's buffer), or -errno. */
-  private rpc<T extends MsgTypeCode>(req: P9Message, replyType: T): Msg<T> | number {
+  /**
+   * One exchange: the reply of type T (fields may view the transport's
+   * buffer), or -errno. With wantFd, an fd that came with a successful
+   * reply is left in fdOut[0] for the caller (else -1); any other fd that
+   * came is closed here.
+   */
+  private rpc<T extends MsgTypeCode>(req: P9Message, replyType: T, wantFd = false): Msg<T> | number {
+    this.fdOut[0] = -1;
+    const r = this.exchange(req, replyType, wantFd);
+    if (typeof r === 'number' && this.fdOut[0] >= 0) {
+      closeFd(this.fdOut[0]);
+      this.fdOut[0] = -1;
+    }
+    return r;
+  }
+
+  private exchange<T extends MsgTypeCode>(req: P9Message, replyType: T, wantFd: boolean): Msg<T> | number {
     let request: Uint8Array;
     try {
       request = this.writer.encode(req);
@@ -295,7 +356,7 @@ export class P9Client {
     if (request.byteLength > this.msize) return -EMSGSIZE;
     let reply: Uint8Array;
     try {
-      reply = this.transport.call(request);
+      reply = wantFd ? this.transport.call(request, this.fdOut) : this.transport.call(request);
     } catch (e) {
       return e instanceof P9TransportError ? -e.errno : -EIO;
     }

@@ -85,6 +85,11 @@ const SAMPLES: P9Message[] = [
   { type: MsgType.Rclunk, tag: 27 },
   { type: MsgType.Tremove, tag: 28, fid: 2 },
   { type: MsgType.Rremove, tag: 28 },
+  // The fd-donation extension: the bodies of Tlopen/Rlopen and Tlcreate/Rlcreate (the fd travels beside the bytes).
+  { type: MsgType.Tlopenfd, tag: 29, fid: 3, newfid: 9, flags: 2 },
+  { type: MsgType.Rlopenfd, tag: 29, qid: qid(16n), iounit: 0 },
+  { type: MsgType.Tlcreatefd, tag: 30, fid: 4, name: 'new', flags: 0o1, mode: 0o644, gid: 0 },
+  { type: MsgType.Rlcreatefd, tag: 30, qid: qid(17n), iounit: 8168 },
 ];
 
 describe('codec round trip', () => {
@@ -145,7 +150,9 @@ describe('codec on malformed input', () => {
     { name: 'empty', wire: () => new Uint8Array(0), errno: EPROTO, tag: NOTAG },
     { name: 'size larger than the bytes', wire: () => withSize(encodeMessage(SAMPLES[1]), 999), errno: EPROTO, tag: 2 },
     { name: 'size smaller than the bytes', wire: () => withSize(encodeMessage(SAMPLES[1]), 8), errno: EPROTO, tag: 2 },
-    { name: 'unknown type', wire: () => raw(200, 5, []), errno: EOPNOTSUPP, tag: 5 },
+    { name: 'unknown type', wire: () => raw(250, 5, []), errno: EOPNOTSUPP, tag: 5 },
+    { name: 'Tlopenfd without its body', wire: () => raw(MsgType.Tlopenfd, 6, []), errno: EINVAL, tag: 6 },
+    { name: 'Tlcreatefd with trailing bytes', wire: () => raw(MsgType.Tlcreatefd, 7, [...encodeMessage({ type: MsgType.Tlcreatefd, tag: 7, fid: 1, name: 'x', flags: 1, mode: 0o600, gid: 0 }).subarray(7), 0]), errno: EINVAL, tag: 7 },
     { name: 'Tlerror is not a message', wire: () => raw(6, 5, [0, 0, 0, 0]), errno: EOPNOTSUPP, tag: 5 },
     { name: 'trailing bytes', wire: () => raw(MsgType.Tclunk, 3, [1, 0, 0, 0, 99]), errno: EINVAL, tag: 3 },
     {

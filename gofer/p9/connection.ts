@@ -5,7 +5,7 @@
 // the Gofer, which hurts only the sandbox that peer belongs to.
 
 import { close } from '../../host/fs.js';
-import { recvSome, sendAll } from '../../host/socket.js';
+import { recvSome, sendAll, sendWithFd } from '../../host/socket.js';
 import { MessageWriter } from './codec.js';
 import { EAGAIN, EMSGSIZE, EPROTO } from './errno.js';
 import { HEADER_SIZE, NOTAG } from './messages.js';
@@ -82,7 +82,9 @@ export class Connection {
       }
       const reply = this.server.handle(this.buf.subarray(this.start, this.start + size));
       this.start += size;
-      if (!this.send(reply)) return false;
+      // A donated fd (Rlopenfd, Rlcreatefd) rides on the reply; the kernel passes a copy, the fid keeps its own.
+      const fd = this.server.replyFd;
+      if (fd >= 0 ? sendWithFd(this.fd, reply, reply.byteLength, fd) !== 0 : !this.send(reply)) return false;
     }
     if (this.start === this.end) this.start = this.end = 0;
     return true;

@@ -5,17 +5,17 @@
 // `runsc gofer` confines it: jail, capabilities, seccomp.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { O_RDONLY, O_RDWR, O_WRONLY, S_IFLNK, S_IFMT, setxattr } from '../../host/fs.js';
+import { O_RDONLY, O_RDWR, O_WRONLY, openat, pread, pwrite, S_IFLNK, S_IFMT, setxattr } from '../../host/fs.js';
 import { closeFd, recvExact, sendAll, socketpair } from '../../host/socket.js';
 import { P9Client } from './client.js';
 import { decodeMessage, encodeMessage } from './codec.js';
-import { EINVAL, EMSGSIZE, EOPNOTSUPP, EPROTO, EROFS } from './errno.js';
-import { MsgType, NOTAG, QTDIR, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE } from './messages.js';
+import { EBADF, EINVAL, EISDIR, EMSGSIZE, ENOTDIR, EOPNOTSUPP, EPROTO, EROFS } from './errno.js';
+import { MsgType, NOTAG, QTDIR, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE, VERSION_9P2000_L_FD } from './messages.js';
 import { HELLO, makeFixture, type Fixture } from './testdata/fixture.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -190,6 +190,51 @@ function suite(confined: boolean): void {
       }
       expect(into.equals(payload)).toBe(true);
       client.clunk(r);
+    });
+
+    it('donates regular files\' host fds over SCM_RIGHTS, and nothing else', () => {
+      const fdsBefore = readdirSync('/proc/self/fd').length;
+      for (const [fd, writable] of [[ours[0], false], [ours[1], true]] as const) {
+        const client = new P9Client(fd);
+        expect(client.version(undefined, VERSION_9P2000_L_FD)).toBeGreaterThan(8192);
+        expect(client.fdDonation).toBe(true);
+        const root = client.fids.alloc();
+        ok(client.attach(root, 'root', '', 0));
+        const f = client.fids.alloc();
+        ok(client.walk(root, f, ['hello.txt']));
+        const opened = ok(client.lopenfd(f, O_RDONLY));
+        expect(opened.fd).toBeGreaterThanOrEqual(0);
+        const buf = Buffer.alloc(100);
+        expect(buf.subarray(0, pread(opened.fd, buf, 100, 0)).toString()).toBe(HELLO);
+        // The file alone: not a directory, nothing reachable by name from it.
+        expect(openat(opened.fd, '..', O_RDONLY)).toBe(-ENOTDIR);
+        expect(pwrite(opened.fd, Buffer.from('x'), 1, 0)).toBe(-EBADF);
+        closeFd(opened.fd);
+        // The next reply on the same stream is still in step.
+        expect(ok(client.getattr(f)).size).toBe(HELLO.length);
+        client.clunk(f);
+        const d = client.fids.alloc();
+        ok(client.walk(root, d, ['sub']));
+        expect(client.lopenfd(d, O_RDONLY)).toBe(-EISDIR);
+        client.clunk(d);
+        const c = client.fids.alloc();
+        ok(client.walk(root, c, []));
+        if (!writable) {
+          expect(client.lcreatefd(c, 'donated.txt', O_RDWR, 0o644, 0)).toBe(-EROFS);
+        } else {
+          const created = ok(client.lcreatefd(c, 'donated.txt', O_RDWR, 0o644, 0));
+          expect(pwrite(created.fd, Buffer.from('donated'), 7, 0)).toBe(7);
+          closeFd(created.fd);
+          expect(readFileSync(join(fx.root, 'donated.txt'), 'latin1')).toBe('donated');
+          expect(client.unlinkat(root, 'donated.txt', 0)).toBe(0);
+        }
+        client.clunk(c);
+        client.clunk(root);
+        // Back to plain 9P2000.L for the other tests on this connection.
+        expect(client.version()).toBeGreaterThan(8192);
+        expect(client.fdDonation).toBe(false);
+      }
+      expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore);
     });
 
     it('answers malformed frames with Rlerror and stays in step', () => {

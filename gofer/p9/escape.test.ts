@@ -14,13 +14,14 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AT_FDCWD, AT_REMOVEDIR, O_DIRECTORY, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT,
-  S_IFREG, S_IFSOCK, makedev, mknodat,
+  S_IFREG, S_IFSOCK, fstat, makedev, mknodat, O_PATH, openat, pread,
 } from '../../host/fs.js';
+import { closeFd, dupCloexec, getFileStatusFlags } from '../../host/socket.js';
 import { P9Client } from './client.js';
 import {
-  EBADF, EBUSY, EEXIST, EINVAL, ELOOP, ENAMETOOLONG, ENODATA, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM,
+  EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODATA, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM,
 } from './errno.js';
-import { QTSYMLINK, SETATTR_MODE, SETATTR_MTIME, SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID } from './messages.js';
+import { QTSYMLINK, SETATTR_MODE, SETATTR_MTIME, SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L_FD } from './messages.js';
 import { P9Server } from './server.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -73,11 +74,23 @@ interface Session {
   fidsAtStart: number;
 }
 
-function connect(dir = root, readonly = false): Session {
-  const server = new P9Server({ root: dir, readonly });
+/**
+ * A session on dir. With donate, the fd-donation extension is on and the
+ * client gets a dup of each fd the server sends, as SCM_RIGHTS would give.
+ */
+function connect(dir = root, readonly = false, donate = false): Session {
+  const server = new P9Server({ root: dir, readonly, donateFds: donate });
   servers.push(server);
-  const client = new P9Client({ call: (req) => server.handle(req) });
-  expect(client.version()).toBeGreaterThan(0);
+  const client = new P9Client({
+    passesFds: donate,
+    call: (req, fdOut) => {
+      const reply = server.handle(req);
+      if (fdOut !== undefined) fdOut[0] = server.replyFd >= 0 ? dupCloexec(server.replyFd) : -1;
+      return reply;
+    },
+  });
+  expect(client.version(undefined, donate ? VERSION_9P2000_L_FD : undefined)).toBeGreaterThan(0);
+  expect(client.fdDonation).toBe(donate);
   const fid = client.fids.alloc();
   ok(client.attach(fid, 'root', '', 0));
   return { server, client, root: fid, fidsAtStart: server.fidCount };
@@ -429,3 +442,64 @@ describe('host device nodes and set-id bits', () => {
     stillServes(s, [d, f]);
   });
 });
+
+describe('escape through a donated host fd (Tlopenfd, Tlcreatefd)', () => {
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+  it('donates no directory, symlink, magic link, device, FIFO or socket', () => {
+    const s = connect(root, false, true);
+    // Served /proc/self too: its magic links are leaves, never opened.
+    const p = connect('/proc/self', true, true);
+    const before = openFds();
+    const refused: Array<[string[], number]> = [
+      [[], EISDIR], [['sub'], EISDIR], [['pipe'], EPERM],
+      ...Object.keys(LINKS).map((name): [string[], number] => [[name], ELOOP]),
+      [['dangling'], ELOOP], [['dangling-dir'], ELOOP],
+      ...(isRoot ? [[['null'], EPERM] as [string[], number]] : []),
+    ];
+    for (const [names, errno] of refused) {
+      for (const flags of [O_RDONLY, O_RDWR, O_RDONLY | O_DIRECTORY, O_PATH]) {
+        const f = walkTo(s, names);
+        expect(s.client.lopenfd(f, flags), `${names.join('/')} ${flags}`).toBe(-errno);
+        expect(s.server.replyFd).toBe(-1);
+        s.client.clunk(f);
+      }
+    }
+    for (const name of ['root', 'cwd', 'exe']) {
+      const f = p.client.fids.alloc();
+      ok(p.client.walk(p.root, f, [name]));
+      expect(p.client.lopenfd(f, O_RDONLY), name).toBe(-ELOOP);
+      p.client.clunk(f);
+    }
+    expect(openFds()).toBe(before);
+    stillServes(s);
+  });
+
+  it('a donated fd reaches its own file and no name: not O_PATH, not a directory, openat ENOTDIR', () => {
+    const s = connect(root, false, true);
+    const before = openFds();
+    for (const flags of [O_RDONLY, O_RDWR, O_PATH | O_RDONLY, O_DIRECTORY | O_RDONLY]) {
+      const f = walkTo(s, ['sub', 'inner.txt']);
+      const opened = ok(s.client.lopenfd(f, flags));
+      const st = fstat(opened.fd);
+      expect(typeof st === 'number' ? st : st.mode & S_IFMT).toBe(S_IFREG);
+      expect(getFileStatusFlags(opened.fd) & (O_PATH | O_DIRECTORY)).toBe(0);
+      for (const name of ['..', '.', '../..', '../../secret.txt', '../hello.txt', 'x']) {
+        expect(openat(opened.fd, name, O_RDONLY), name).toBe(-ENOTDIR);
+        expect(openat(opened.fd, name, O_PATH), name).toBe(-ENOTDIR);
+      }
+      const buf = Buffer.alloc(64);
+      expect(buf.subarray(0, pread(opened.fd, buf, 64, 0)).toString()).toBe('inner\n');
+      closeFd(opened.fd);
+      s.client.clunk(f);
+    }
+    // A file created with Tlcreatefd at a dangling symlink's name: EEXIST, nothing made outside.
+    const d = walkTo(s, []);
+    expect(s.client.lcreatefd(d, 'dangling', O_RDWR, 0o644, 0)).toBe(-EEXIST);
+    expect(existsSync(join(base, 'created-outside'))).toBe(false);
+    s.client.clunk(d);
+    expect(openFds()).toBe(before);
+    stillServes(s);
+  });
+});
+

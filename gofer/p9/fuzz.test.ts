@@ -92,7 +92,7 @@ class Gen {
       case 'i64': return this.chance(0.5) ? -int64() : int64();
       case 'b64': return this.pick([0n, 1n, 0x3fffn, (1n << 63n) - 1n, (1n << 64n) - 1n, BigInt(this.int(2 ** 32))]);
       case 'str':
-        if (name === 'version') return this.pick(['9P2000.L', '9P2000', '9P2000.u', '', '9P2000.L.extra']);
+        if (name === 'version') return this.pick(['9P2000.L', '9P2000', '9P2000.u', '', '9P2000.L.extra', '9P2000.L.fd']);
         return this.name();
       case 'strs': return Array.from({ length: this.pick([0, 1, 2, 3, 16, 17, 40]) }, () => this.name());
       case 'data': return this.bytes(this.pick([0, 1, 100, 9000]));
@@ -234,17 +234,21 @@ describe('P9Server under fuzzing', () => {
       const readonly = stats.sessions % 3 === 2;
       const dir = join(base, `tree-${stats.sessions % 2}`);
       makeTree(dir);
-      const server = new P9Server({ root: dir, readonly });
+      // donateFds: the fd-donation extension (Tlopenfd, Tlcreatefd) is fuzzed too, in the sessions that ask for it.
+      const server = new P9Server({ root: dir, readonly, donateFds: true });
       const fdsWithServer = openFds();
       stats.sessions++;
       // A proper start most of the time, so later requests reach real fids.
       if (g.chance(0.9)) {
-        server.handle(encodeMessage({ type: MsgType.Tversion, tag: NOTAG, msize: 65536, version: '9P2000.L' }));
+        const version = g.chance(0.5) ? '9P2000.L.fd' : '9P2000.L';
+        server.handle(encodeMessage({ type: MsgType.Tversion, tag: NOTAG, msize: 65536, version }));
         server.handle(encodeMessage({ type: MsgType.Tattach, tag: 1, fid: 0, afid: NOFID, uname: 'root', aname: '', nUname: 0 }));
         server.handle(encodeMessage({ type: MsgType.Twalk, tag: 1, fid: 0, newfid: 1, names: ['sub'] }));
         server.handle(encodeMessage({ type: MsgType.Twalk, tag: 1, fid: 0, newfid: 2, names: ['hello.txt'] }));
         server.handle(encodeMessage({ type: MsgType.Tlopen, tag: 1, fid: 2, flags: readonly ? 0 : 2 }));
         server.handle(encodeMessage({ type: MsgType.Twalk, tag: 1, fid: 0, newfid: 3, names: ['link'] }));
+        server.handle(encodeMessage({ type: MsgType.Twalk, tag: 1, fid: 0, newfid: 4, names: ['hello.txt'] }));
+        server.handle(encodeMessage({ type: MsgType.Tlopenfd, tag: 1, fid: 4, newfid: 5, flags: 0 }));
       }
       for (let i = 0; i < SESSION_LENGTH; i++) {
         const fresh = randomMessage(g);
@@ -258,6 +262,8 @@ describe('P9Server under fuzzing', () => {
         }
         const bad = checkReply(request, reply, Math.max(server.msize, 64));
         if (bad !== null) fail(bad, request);
+        // An fd goes only with a successful Rlopenfd or Rlcreatefd.
+        if (server.replyFd >= 0 && reply[4] !== MsgType.Rlopenfd && reply[4] !== MsgType.Rlcreatefd) fail(`fd ${server.replyFd} with ${typeName(reply[4])}`, request);
         if (reply[4] === MsgType.Rlerror) stats.rlerror++; else { stats.ok++; answered.add(typeName(reply[4])); }
         stats.messages++;
       }

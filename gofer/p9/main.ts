@@ -33,7 +33,8 @@ export function runGofer(cfg: GoferConfig): void {
   umask(0);
   const conns = cfg.fds.map((fd, i) => new Connection(
     fd,
-    new P9Server({ root: cfg.roots[i], readonly: cfg.readonly[i], procSelfFd: cfg.procSelfFd }),
+    // Each connection is an AF_UNIX socket, so its replies can carry fds.
+    new P9Server({ root: cfg.roots[i], readonly: cfg.readonly[i], procSelfFd: cfg.procSelfFd, donateFds: true }),
   ));
   const pollSet = new PollSet(n);
   let live = n;

@@ -39,12 +39,23 @@ export const MsgType = {
   Twrite: 118, Rwrite: 119,
   Tclunk: 120, Rclunk: 121,
   Tremove: 122, Rremove: 123,
+  // Our extension, only after Tversion agreed on VERSION_9P2000_L_FD (README.md,
+  // "Host fd donation"). Numbers outside 9P2000, 9P2000.u, 9P2000.L and the
+  // ranges gVisor's and diod's extensions use.
+  Tlopenfd: 200, Rlopenfd: 201,
+  Tlcreatefd: 202, Rlcreatefd: 203,
 } as const;
 
 export type MsgTypeName = keyof typeof MsgType;
 
 export const VERSION_9P2000_L = '9P2000.L';
 export const VERSION_UNKNOWN = 'unknown';
+/**
+ * 9P2000.L plus host fd donation (Tlopenfd, Tlcreatefd). A server that does
+ * not know it answers 9P2000.L (the prefix up to the last period, as 9P
+ * allows) or "unknown"; the client then speaks plain 9P2000.L.
+ */
+export const VERSION_9P2000_L_FD = '9P2000.L.fd';
 
 export const NOTAG = 0xffff;
 export const NOFID = 0xffffffff;
@@ -228,6 +239,12 @@ export const BODIES = {
   [MsgType.Rclunk]: none,
   [MsgType.Tremove]: [['fid', 'u32']],
   [MsgType.Rremove]: none,
+  // Tlopen and Tlcreate, with the opened host fd passed along with the reply (SCM_RIGHTS).
+  // Tlopenfd opens newfid, a clone of fid (or fid itself when newfid = fid): a walk and an open in one round trip.
+  [MsgType.Tlopenfd]: [['fid', 'u32'], ['newfid', 'u32'], ['flags', 'u32']],
+  [MsgType.Rlopenfd]: [['qid', 'qid'], ['iounit', 'u32']],
+  [MsgType.Tlcreatefd]: [['fid', 'u32'], ['name', 'str'], ['flags', 'u32'], ['mode', 'u32'], ['gid', 'u32']],
+  [MsgType.Rlcreatefd]: [['qid', 'qid'], ['iounit', 'u32']],
 } as const satisfies Record<number, readonly FieldSpec[]>;
 
 type Bodies = typeof BODIES;

@@ -5,14 +5,18 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AT_REMOVEDIR, getxattr, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFCHR } from '../../host/fs.js';
+import {
+  AT_FDCWD, AT_REMOVEDIR, fstat, getxattr, mknodat, O_DIRECTORY, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, openat, pread, pwrite,
+  S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFCHR,
+} from '../../host/fs.js';
+import { closeFd, dupCloexec, getFileStatusFlags } from '../../host/socket.js';
 import { P9Client, type Opened } from './client.js';
 import { encodeMessage, decodeMessage } from './codec.js';
 import {
-  E2BIG, EBADF, EEXIST, EINVAL, ELOOP, EMSGSIZE, ENODATA, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM, EPROTO, ERANGE, EROFS,
+  E2BIG, EBADF, EEXIST, EINVAL, EISDIR, ELOOP, EMSGSIZE, ENODATA, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM, EPROTO, ERANGE, EROFS,
 } from './errno.js';
 import {
-  MsgType, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE, XATTR_CREATE, XATTR_REPLACE, type Qid,
+  MsgType, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE, VERSION_9P2000_L_FD, XATTR_CREATE, XATTR_REPLACE, type Qid,
 } from './messages.js';
 import { P9Server, SERVER_MAX_MSIZE } from './server.js';
 import { HELLO, INNER, makeFixture, SECRET, type Fixture } from './testdata/fixture.js';
@@ -509,5 +513,172 @@ describe('P9Server Txattrcreate', () => {
     const d = decodeMessage(Uint8Array.from(server.handle(encodeMessage({ type: MsgType.Tgetattr, tag: 3, fid: 0, requestMask: 0x7ffn }))));
     expect(d.ok && d.msg.type).toBe(MsgType.Rgetattr);
     server.close();
+  });
+});
+
+/**
+ * In process, a transport that hands the client a dup of the fd the server
+ * would send with the reply: SCM_RIGHTS does the same across processes
+ * (e2e.test.ts covers the socket path).
+ */
+function connectWithFds(readonly: boolean, donateFds = true): { client: P9Client; server: P9Server; root: number } {
+  const server = new P9Server({ root: fx.root, readonly, donateFds });
+  const client = new P9Client({
+    passesFds: true,
+    call: (req, fdOut) => {
+      const reply = server.handle(req);
+      if (fdOut !== undefined) fdOut[0] = server.replyFd >= 0 ? dupCloexec(server.replyFd) : -1;
+      return reply;
+    },
+  });
+  expect(client.version(undefined, VERSION_9P2000_L_FD)).toBeGreaterThan(0);
+  const root = client.fids.alloc();
+  ok(client.attach(root, 'root', '', 0));
+  return { client, server, root };
+}
+
+describe('P9Server host fd donation (Tlopenfd, Tlcreatefd)', () => {
+  const openFds = () => readdirSync('/proc/self/fd').length;
+
+  it('is negotiated: plain 9P2000.L peers and servers without donation never see it', () => {
+    const plain = connect(false);
+    // A client that asked for plain 9P2000.L: the extension's messages are unknown.
+    const f = walkTo(plain.client, plain.root, ['hello.txt']);
+    const reply = decodeMessage(plain.server.handle(encodeMessage({ type: MsgType.Tlopenfd, tag: 3, fid: f, newfid: f, flags: O_RDONLY })));
+    expect(reply.ok && reply.msg.type === MsgType.Rlerror && reply.msg.ecode).toBe(EOPNOTSUPP);
+    expect(plain.server.replyFd).toBe(-1);
+    // A server not offering it answers 9P2000.L; the client then speaks plain 9P2000.L.
+    const off = connectWithFds(false, false);
+    expect(off.client.fdDonation).toBe(false);
+    const v = decodeMessage(off.server.handle(encodeMessage({ type: MsgType.Tversion, tag: NOTAG, msize: 65536, version: VERSION_9P2000_L_FD })));
+    expect(v.ok && v.msg.type === MsgType.Rversion && v.msg.version).toBe('9P2000.L');
+    // A server that offers it, to a client that asks.
+    const on = connectWithFds(false);
+    expect(on.client.fdDonation).toBe(true);
+    for (const s of [plain.server, off.server, on.server]) s.close();
+  });
+
+  it('donates an fd of the file alone, with the access mode asked for', () => {
+    const { client, root, server } = connectWithFds(false);
+    const f = walkTo(client, root, ['sub', 'inner.txt']);
+    const opened = ok(client.lopenfd(f, O_RDONLY));
+    expect(opened.fd).toBeGreaterThanOrEqual(0);
+    const st = fstat(opened.fd);
+    if (typeof st === 'number') throw new Error(`fstat: ${st}`);
+    expect(st.mode & S_IFMT).toBe(S_IFREG);
+    expect(st.ino).toBe(BigInt(statSync(join(fx.root, 'sub', 'inner.txt')).ino));
+    const buf = Buffer.alloc(64);
+    const n = pread(opened.fd, buf, 64, 0);
+    expect(buf.subarray(0, n).toString()).toBe(INNER);
+    // Read-only as asked: it cannot write.
+    expect(pwrite(opened.fd, Buffer.from('x'), 1, 0)).toBe(-EBADF);
+    // Not a directory and not O_PATH: no name can be reached from it.
+    for (const name of ['..', '.', 'x', '../hello.txt', '../../secret.txt']) expect(openat(opened.fd, name, O_RDONLY), name).toBe(-ENOTDIR);
+    expect(openat(opened.fd, '..', O_PATH)).toBe(-ENOTDIR);
+    expect(getFileStatusFlags(opened.fd) & O_PATH).toBe(0);
+    // The fid is open as after Tlopen: 9P reads work on it too, a second open does not.
+    expect(readAll(client, f)).toBe(INNER);
+    expect(client.lopenfd(f, O_RDONLY)).toBe(-EBADF);
+    closeFd(opened.fd);
+    server.close();
+  });
+
+  it('clones and opens in one message: newfid exists only if the open worked', () => {
+    const { client, root, server } = connectWithFds(false);
+    const before = openFds();
+    const f = walkTo(client, root, ['hello.txt']);
+    const fidsWithF = server.fidCount;
+    const clone = client.fids.alloc();
+    const opened = ok(client.lopenfd(f, O_RDWR, clone));
+    expect(server.fidCount).toBe(fidsWithF + 1);
+    // The clone is open, f is not: f can still be opened (or cloned) again.
+    expect(readAll(client, clone)).toBe(HELLO);
+    expect(client.read(f, 0, 5)).toBe(-EBADF);
+    const second = ok(client.lopenfd(f, O_RDONLY, client.fids.alloc()));
+    // newfid taken: EEXIST, nothing opened.
+    expect(client.lopenfd(f, O_RDONLY, clone)).toBe(-EEXIST);
+    // A failed open leaves no newfid behind.
+    const sub = walkTo(client, root, ['sub']);
+    const failed = client.fids.alloc();
+    const fids = server.fidCount;
+    expect(client.lopenfd(sub, O_RDONLY, failed)).toBe(-EISDIR);
+    expect(server.fidCount).toBe(fids);
+    expect(client.getattr(failed)).toBe(-EBADF);
+    closeFd(opened.fd);
+    closeFd(second.fd);
+    client.version(undefined, VERSION_9P2000_L_FD);
+    expect(server.fidCount).toBe(0);
+    server.close();
+    expect(openFds()).toBeLessThan(before);
+  });
+
+  it('never donates a directory, a symlink or a special file', () => {
+    const { client, root, server } = connectWithFds(false);
+    const fifo = join(fx.root, 'donation-fifo');
+    if (!existsSync(fifo)) expect(mknodat(AT_FDCWD, fifo, S_IFIFO | 0o600, 0n)).toBe(0);
+    const cases: Array<[string[], number, number]> = [
+      [[], O_RDONLY, -EISDIR],
+      [['sub'], O_RDONLY, -EISDIR],
+      [['sub'], O_RDONLY | O_DIRECTORY, -EISDIR],
+      [['escape'], O_RDONLY, -ELOOP],
+      [['up'], O_RDONLY, -ELOOP],
+      [['donation-fifo'], O_RDONLY, -EPERM],
+    ];
+    const before = openFds();
+    for (const [names, flags, want] of cases) {
+      const f = walkTo(client, root, names);
+      expect(client.lopenfd(f, flags), names.join('/')).toBe(want);
+      expect(server.replyFd).toBe(-1);
+      client.clunk(f);
+    }
+    expect(openFds()).toBe(before);
+    server.close();
+  });
+
+  it('creates with Tlcreatefd and writes through the donated fd', () => {
+    const { client, root, server } = connectWithFds(false);
+    const d = walkTo(client, root, []);
+    const created = ok(client.lcreatefd(d, 'donated-new', O_RDWR, 0o600, 0));
+    expect(created.fd).toBeGreaterThanOrEqual(0);
+    expect(pwrite(created.fd, Buffer.from('through the fd'), 14, 0)).toBe(14);
+    expect(readFileSync(join(fx.root, 'donated-new'), 'latin1')).toBe('through the fd');
+    // The Gofer's view of the same file is current: no cache between.
+    expect(ok(client.getattr(d)).size).toBe(14);
+    expect(client.lcreatefd(walkTo(client, root, []), 'donated-new', O_RDWR, 0o600, 0)).toBe(-EEXIST);
+    expect(client.lcreatefd(walkTo(client, root, []), '../x', O_RDWR, 0o600, 0)).toBe(-EINVAL);
+    closeFd(created.fd);
+    expect(client.unlinkat(root, 'donated-new', 0)).toBe(0);
+    server.close();
+  });
+
+  it('respects read-only mounts before opening anything', () => {
+    const { client, root, server } = connectWithFds(true);
+    const f = walkTo(client, root, ['hello.txt']);
+    expect(client.lopenfd(f, O_RDWR)).toBe(-EROFS);
+    expect(client.lopenfd(f, O_RDONLY | O_TRUNC)).toBe(-EROFS);
+    expect(client.lcreatefd(walkTo(client, root, []), 'nope', O_RDWR, 0o600, 0)).toBe(-EROFS);
+    const ro = ok(client.lopenfd(f, O_RDONLY));
+    expect(pwrite(ro.fd, Buffer.from('x'), 1, 0)).toBe(-EBADF);
+    closeFd(ro.fd);
+    server.close();
+  });
+
+  it('keeps no fd of its own beyond the fid\'s: clunk and Tversion close them', () => {
+    const before = openFds();
+    const { client, root, server } = connectWithFds(false);
+    const withServer = openFds();
+    for (let i = 0; i < 20; i++) {
+      const f = walkTo(client, root, ['hello.txt']);
+      const o = ok(client.lopenfd(f, O_RDONLY));
+      closeFd(o.fd);
+      client.clunk(f);
+    }
+    expect(openFds()).toBe(withServer);
+    const f = walkTo(client, root, ['hello.txt']);
+    closeFd(ok(client.lopenfd(f, O_RDONLY)).fd);
+    client.version(undefined, VERSION_9P2000_L_FD);
+    expect(server.fidCount).toBe(0);
+    server.close();
+    expect(openFds()).toBe(before);
   });
 });

@@ -28,7 +28,7 @@ import { checkName, nodeForFd, qidFromStat, releaseNode, type HostNode } from '.
 import {
   GETATTR_BASIC, HEADER_SIZE, IOHDRSZ, LOCK_SUCCESS, LOCK_TYPE_UNLCK, MAXWELEM, MsgType, NOFID,
   NONUNAME, NOTAG, QTDIR, QTFILE, QTSYMLINK, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
-  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L, VERSION_UNKNOWN, XATTR_CREATE, XATTR_REPLACE, direntSize,
+  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L, VERSION_9P2000_L_FD, VERSION_UNKNOWN, XATTR_CREATE, XATTR_REPLACE, direntSize,
   type Dirent, type M, type P9Message, type Qid,
 } from './messages.js';
 
@@ -74,6 +74,12 @@ export interface P9ServerOptions {
    * no /proc is reachable by name in its jail.
    */
   procSelfFd?: string | number;
+  /**
+   * Offer host fd donation (VERSION_9P2000_L_FD: Tlopenfd, Tlcreatefd):
+   * only where replies go out on an AF_UNIX socket whose sender attaches
+   * replyFd (connection.ts). Default false: plain 9P2000.L.
+   */
+  donateFds?: boolean;
 }
 
 interface FidState {
@@ -117,6 +123,11 @@ export class P9Server {
   private readonly ownsProcDir: boolean;
   private readonly chownCreated: boolean;
   private negotiated = false;
+  /** Tversion agreed on VERSION_9P2000_L_FD. */
+  private fdExtension = false;
+  private readonly donateFds: boolean;
+  /** The fd to send with the last reply, or -1; see replyFd. */
+  private donated = -1;
   private closed = false;
   /** Largest request accepted and reply produced; SERVER_MAX_MSIZE until Tversion. */
   msize: number;
@@ -124,6 +135,7 @@ export class P9Server {
   /** Throws if the root cannot be opened: that is a configuration error, not a peer's. */
   constructor(opts: P9ServerOptions) {
     this.readonly = opts.readonly ?? false;
+    this.donateFds = opts.donateFds ?? false;
     this.maxMsize = Math.max(SERVER_MIN_MSIZE, opts.maxMsize ?? SERVER_MAX_MSIZE);
     this.msize = this.maxMsize;
     // Only root can give new files to the requesting user; others create as themselves.
@@ -154,10 +166,27 @@ export class P9Server {
   }
 
   /**
+   * The host fd to pass (SCM_RIGHTS) with the reply handle() just returned,
+   * or -1. It is the fid's own open fd, still owned by the fid: the sender
+   * passes a copy and closes nothing. Valid until the next handle().
+   */
+  get replyFd(): number {
+    return this.donated;
+  }
+
+  /**
    * Serves one complete request. The reply is a view into a buffer the
    * server reuses: send it before the next call.
    */
   handle(request: Uint8Array): Uint8Array {
+    this.donated = -1;
+    const reply = this.serve(request);
+    // Only a successful Rlopenfd/Rlcreatefd carries an fd; an error reply never does.
+    if (this.donated >= 0 && reply[4] !== MsgType.Rlopenfd && reply[4] !== MsgType.Rlcreatefd) this.donated = -1;
+    return reply;
+  }
+
+  private serve(request: Uint8Array): Uint8Array {
     if (this.closed) return this.writer.encodeRlerror(readHeader(request)?.tag ?? NOTAG, EBADF);
     if (request.byteLength > this.msize) {
       return this.writer.encodeRlerror(readHeader(request)?.tag ?? NOTAG, EMSGSIZE);
@@ -224,6 +253,9 @@ export class P9Server {
       case MsgType.Tgetlock: return this.getlock(m);
       case MsgType.Tclunk: return this.clunk(m);
       case MsgType.Tremove: return this.remove(m);
+      // Unknown messages unless Tversion agreed on the extension, as for any plain 9P2000.L server.
+      case MsgType.Tlopenfd: return this.fdExtension ? this.lopenfd(m) : -EOPNOTSUPP;
+      case MsgType.Tlcreatefd: return this.fdExtension ? this.lcreatefd(m) : -EOPNOTSUPP;
       default: return -EOPNOTSUPP;
     }
   }
@@ -234,13 +266,16 @@ export class P9Server {
     // Tversion aborts the session: every fid goes.
     this.clunkAll();
     const msize = Math.min(m.msize, this.maxMsize);
+    this.fdExtension = false;
     if (!m.version.startsWith(VERSION_9P2000_L) || msize < SERVER_MIN_MSIZE) {
       this.negotiated = false;
       return { type: MsgType.Rversion, tag: m.tag, msize, version: VERSION_UNKNOWN };
     }
     this.negotiated = true;
     this.msize = msize;
-    return { type: MsgType.Rversion, tag: m.tag, msize, version: VERSION_9P2000_L };
+    // The extension only when asked for by its exact name and this server can send fds; else the prefix.
+    this.fdExtension = this.donateFds && m.version === VERSION_9P2000_L_FD;
+    return { type: MsgType.Rversion, tag: m.tag, msize, version: this.fdExtension ? VERSION_9P2000_L_FD : VERSION_9P2000_L };
   }
 
   private attach(m: M<'Tattach'>): Reply {
@@ -372,19 +407,69 @@ export class P9Server {
 
   private lopen(m: M<'Tlopen'>): Reply {
     const f = this.fids.get(m.fid);
-    if (f === undefined || isXattrFid(f) || f.openFd >= 0) return -EBADF;
-    if (this.readonly && ((m.flags & O_ACCMODE) !== O_RDONLY || (m.flags & O_TRUNC) !== 0)) return -EROFS;
+    if (f === undefined) return -EBADF;
+    const r = this.openFid(f, m.flags);
+    if (r < 0) return r;
+    return { type: MsgType.Rlopen, tag: m.tag, qid: f.node.qid, iounit: this.iounit() };
+  }
+
+  /** Tlopen's checks and reopen: f becomes open. Returns 0 or -errno. */
+  private openFid(f: FidState, reqFlags: number): number {
+    if (isXattrFid(f) || f.openFd >= 0) return -EBADF;
+    if (this.readonly && ((reqFlags & O_ACCMODE) !== O_RDONLY || (reqFlags & O_TRUNC) !== 0)) return -EROFS;
     const node = f.node;
     // Only regular files and directories are opened on the host: opening a
     // device node or a FIFO from the mount would reach past the file system.
     if (node.isSymlink) return -ELOOP;
     if (!node.isRegular && !node.isDir) return -EPERM;
-    const flags = (m.flags & PASSED_OPEN_FLAGS) | O_CLOEXEC | O_NOCTTY;
+    const flags = (reqFlags & PASSED_OPEN_FLAGS) | O_CLOEXEC | O_NOCTTY;
     const fd = this.reopen(node.fd, flags);
     if (fd < 0) return fd;
     f.openFd = fd;
     f.openFlags = flags;
-    return { type: MsgType.Rlopen, tag: m.tag, qid: node.qid, iounit: this.iounit() };
+    return 0;
+  }
+
+  /**
+   * Tlopen of a regular file whose open fd also goes to the client, which
+   * then reads and writes it itself. Never a directory (its fd would reach
+   * other names by openat), a symlink, or anything else; never O_PATH
+   * (PASSED_OPEN_FLAGS drops it) or O_DIRECTORY. With newfid != fid, the
+   * file opened is a new fid for fid's node (Twalk with no names, then
+   * Tlopen, in one message); if the open fails, newfid is not created.
+   */
+  private lopenfd(m: M<'Tlopenfd'>): Reply {
+    const f = this.fids.get(m.fid);
+    if (f === undefined || isXattrFid(f)) return -EBADF;
+    const node = f.node;
+    if (node.isDir) return -EISDIR;
+    if (node.isSymlink) return -ELOOP;
+    if (!node.isRegular) return -EPERM;
+    let target = f;
+    if (m.newfid !== m.fid) {
+      if (this.fids.has(m.newfid)) return -EEXIST;
+      target = newFid(node.acquire(), f.uid);
+    } else if (f.openFd >= 0) {
+      return -EBADF;
+    }
+    const r = this.openFid(target, m.flags & ~O_DIRECTORY);
+    if (r < 0) {
+      if (target !== f) releaseNode(target.node);
+      return r;
+    }
+    if (target !== f) this.fids.set(m.newfid, target);
+    this.donated = target.openFd;
+    return { type: MsgType.Rlopenfd, tag: m.tag, qid: node.qid, iounit: this.iounit() };
+  }
+
+  /** Tlcreate whose new file's open fd also goes to the client (a new file is always regular). */
+  private lcreatefd(m: M<'Tlcreatefd'>): Reply {
+    const r = this.lcreate({ ...m, type: MsgType.Tlcreate });
+    if (typeof r === 'number' || r instanceof Uint8Array || r.type !== MsgType.Rlcreate) return r;
+    const f = this.fids.get(m.fid);
+    if (f === undefined || f.openFd < 0 || !f.node.isRegular) return -EIO;
+    this.donated = f.openFd;
+    return { type: MsgType.Rlcreatefd, tag: m.tag, qid: r.qid, iounit: r.iounit };
   }
 
   /**

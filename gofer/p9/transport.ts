@@ -2,7 +2,7 @@
 // a time. The Sentry calls this from its only thread, so it blocks in the
 // kernel instead of awaiting.
 
-import { recvExact, sendAll } from '../../host/socket.js';
+import { closeFd, recvExact, recvWithFd, sendAll } from '../../host/socket.js';
 import { ECONNRESET, EPROTO } from './errno.js';
 import { HEADER_SIZE } from './messages.js';
 
@@ -12,7 +12,14 @@ import { HEADER_SIZE } from './messages.js';
  * is valid until the next call. Failures are thrown as P9TransportError.
  */
 export interface P9Transport {
-  call(request: Uint8Array): Uint8Array;
+  /**
+   * With fdOut, the caller expects a host fd with the reply (Rlopenfd,
+   * Rlcreatefd): fdOut[0] is set to it, or to -1 when none came. A
+   * transport that cannot carry fds leaves fdOut[0] at -1.
+   */
+  call(request: Uint8Array, fdOut?: Int32Array): Uint8Array;
+  /** Whether fds can come with replies (an AF_UNIX socket); decides whether the client asks for donation. */
+  readonly passesFds?: boolean;
 }
 
 export class P9TransportError extends Error {
@@ -31,18 +38,27 @@ export class P9TransportError extends Error {
 export class SocketTransport implements P9Transport {
   private buf: Buffer;
   private broken: number | null = null;
+  readonly passesFds = true;
 
   /** maxReply bounds what a (possibly hostile) peer can make us allocate. */
+  private readonly fdScratch = new Int32Array(1);
+
   constructor(readonly fd: number, readonly maxReply = 64 << 20) {
     this.buf = Buffer.allocUnsafe(64 * 1024);
   }
 
-  call(request: Uint8Array): Uint8Array {
+  call(request: Uint8Array, fdOut?: Int32Array): Uint8Array {
+    if (fdOut !== undefined) fdOut[0] = -1;
     if (this.broken !== null) throw new P9TransportError(this.broken, 'transport is broken by an earlier error');
     const sent = sendAll(this.fd, request, request.byteLength);
     if (sent < 0) return this.fail(-sent, 'send');
-    const got = recvExact(this.fd, this.buf, 0, 4);
-    if (got !== 4) return this.fail(got < 0 ? -got : ECONNRESET, 'receive size');
+    // A donated fd rides on the reply's first bytes: read those with recvmsg,
+    // or the kernel drops the fd. Every other reply is read with plain recv.
+    const got = fdOut === undefined ? recvExact(this.fd, this.buf, 0, 4) : this.recvHeadWithFd(fdOut);
+    if (got !== 4) {
+      if (fdOut !== undefined && fdOut[0] >= 0) { closeFd(fdOut[0]); fdOut[0] = -1; }
+      return this.fail(got < 0 ? -got : ECONNRESET, 'receive size');
+    }
     const size = this.buf.readUInt32LE(0);
     if (size < HEADER_SIZE || size > this.maxReply) return this.fail(EPROTO, `reply size ${size}`);
     if (size > this.buf.byteLength) {
@@ -51,8 +67,26 @@ export class SocketTransport implements P9Transport {
       this.buf = next;
     }
     const rest = recvExact(this.fd, this.buf, 4, size - 4);
-    if (rest !== size - 4) return this.fail(rest < 0 ? -rest : ECONNRESET, 'receive body');
+    if (rest !== size - 4) {
+      if (fdOut !== undefined && fdOut[0] >= 0) { closeFd(fdOut[0]); fdOut[0] = -1; }
+      return this.fail(rest < 0 ? -rest : ECONNRESET, 'receive body');
+    }
     return this.buf.subarray(0, size);
+  }
+
+  /** The reply's size field by recvmsg, keeping the fd that comes with it (the first one, if a peer sends more). */
+  private recvHeadWithFd(fdOut: Int32Array): number {
+    let done = 0;
+    while (done < 4) {
+      const n = recvWithFd(this.fd, this.buf, done, 4 - done, this.fdScratch);
+      if (this.fdScratch[0] >= 0) {
+        if (fdOut[0] < 0) fdOut[0] = this.fdScratch[0];
+        else closeFd(this.fdScratch[0]);
+      }
+      if (n <= 0) return n < 0 ? n : done;
+      done += n;
+    }
+    return done;
   }
 
   private fail(errno: number, what: string): never {

@@ -1,22 +1,23 @@
 // The Gofer-backed inode's changes, through the VFS, against a host
 // directory served in process over 9P2000.L: each case checks what the
 // sandbox sees and what the host directory then holds.
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../../../abi/linux/falloc.js';
-import { O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../../../abi/linux/fcntl.js';
+import { O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../../../abi/linux/fcntl.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
 import { S_IFIFO, S_IFMT } from '../../../abi/linux/stat.js';
 import { XATTR_CREATE, XATTR_REPLACE } from '../../../abi/linux/xattr.js';
 import { getxattr } from '../../../host/fs.js';
+import { dupCloexec } from '../../../host/socket.js';
 import { P9Client } from '../../../gofer/p9/client.js';
 import { P9Server } from '../../../gofer/p9/server.js';
 import { Harness, must, user } from '../../vfs/test-harness.js';
 import type { FifoEnd } from '../pipe/fifo.js';
-import { GoferFs } from './gofer-fs.js';
+import { GoferFile, GoferFs, IDLE_HOST_FDS, type GoferInode } from './gofer-fs.js';
 
 /** The host's value of an attribute, or -errno. */
 function hostXattr(path: string, name: string): Uint8Array | number {
@@ -28,11 +29,28 @@ function hostXattr(path: string, name: string): Uint8Array | number {
 let dir = '';
 let h: Harness;
 let client: P9Client;
+/** Whether mounts made now negotiate host fd donation (each suite runs both ways). */
+let donating = false;
+let rootInode: GoferInode;
 
+/**
+ * Mounts dir served in process. With donation, the transport hands the
+ * client a dup of the fd the server sends with a reply, as SCM_RIGHTS
+ * does between the Gofer and the Sentry.
+ */
 function mount(readonly: boolean): Harness {
-  const server = new P9Server({ root: dir, readonly });
-  client = new P9Client({ call: (req) => server.handle(req) });
-  return new Harness(must(GoferFs.mount(client, { readonly, dev: 0x100 }), 'mount'));
+  const server = new P9Server({ root: dir, readonly, donateFds: donating });
+  client = new P9Client({
+    passesFds: donating,
+    call: (req, fdOut) => {
+      const reply = server.handle(req);
+      if (fdOut !== undefined) fdOut[0] = server.replyFd >= 0 ? dupCloexec(server.replyFd) : -1;
+      return reply;
+    },
+  });
+  rootInode = must(GoferFs.mount(client, { readonly, dev: 0x100 }), 'mount');
+  expect(client.fdDonation).toBe(donating);
+  return new Harness(rootInode);
 }
 
 beforeEach(() => {
@@ -43,7 +61,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const host = (p: string): string => join(dir, p);
 
-describe('Gofer inode changes', () => {
+for (const donate of [false, true]) describe(donate ? 'Gofer inode changes, host fds donated' : 'Gofer inode changes, all through 9P', () => {
+  beforeEach(() => {
+    donating = donate;
+    h = mount(false);
+  });
+  afterEach(() => { donating = false; });
+
   const cases: Array<{ name: string; run: () => void }> = [
     { name: 'create, write and read back', run: () => {
       expect(h.writeFile('/a', 'hello', 0o640)).toBe(5);
@@ -194,3 +218,132 @@ describe('Gofer inode changes', () => {
     expect(client.fids.count - before).toBe(1);
   });
 });
+
+describe('Gofer files with donated host fds', () => {
+  const sentryFds = (): number => readdirSync('/proc/self/fd').length;
+  beforeEach(() => {
+    donating = true;
+    h = mount(false);
+  });
+  afterEach(() => { donating = false; });
+
+  it('shares an inode\'s donated fds among its open files, and keeps at most IDLE_HOST_FDS idle', () => {
+    h.writeFile('/a', 'hello');
+    h.mkdir('/d');
+    expect(h.mknod('/p', S_IFIFO | 0o600)).toBe(0);
+    // Cached names keep their fids (an O_PATH fd each in the in-process server): look them up first.
+    for (const p of ['/a', '/d', '/p']) must(h.resolve(p));
+    const fs = rootInode.fs;
+    const base = sentryFds();
+    const first = must(h.open('/a', O_RDWR));
+    // A read fd and a write fd, each twice in this one process: the server's open fid and our donated copy.
+    const withFds = sentryFds();
+    expect(withFds).toBe(base + 4);
+    for (let i = 0; i < 50; i++) {
+      for (const flags of [O_RDONLY, O_WRONLY, O_RDWR]) {
+        const f = must(h.open('/a', flags));
+        expect(f instanceof GoferFile && f.hasHostFd).toBe(true);
+        f.incRef(); // a dup(2): the same description
+        f.decRef();
+        f.decRef();
+      }
+      expect(sentryFds()).toBe(withFds);
+    }
+    first.decRef();
+    // Nobody has /a open: its fds wait for the next open.
+    expect(fs.idleCount).toBe(1);
+    expect(sentryFds()).toBe(withFds);
+    const buf = new Uint8Array(8);
+    const again = must(h.open('/a', O_RDONLY));
+    expect(again.read(buf, 0)).toBe(5);
+    expect(fs.idleCount).toBe(0);
+    again.decRef();
+    // Directories and FIFOs never get one.
+    const d = must(h.open('/d', O_RDONLY));
+    expect(d instanceof GoferFile).toBe(false);
+    d.decRef();
+    const p = must(h.open('/p', O_RDONLY | O_NONBLOCK));
+    expect(p instanceof GoferFile).toBe(false);
+    p.decRef();
+    expect(sentryFds()).toBe(withFds);
+    // Many files opened once: only the IDLE_HOST_FDS most recent keep their fds; /a's went first.
+    const many = IDLE_HOST_FDS + 10;
+    for (let i = 0; i < many; i++) {
+      expect(h.writeFile(`/f${i}`, `${i}`)).toBe(`${i}`.length);
+      const f = must(h.open(`/f${i}`, O_RDONLY));
+      expect(f.read(buf, 0)).toBe(`${i}`.length);
+      f.decRef();
+    }
+    expect(fs.idleCount).toBe(IDLE_HOST_FDS);
+    // Each new name's cached fid, and two fds (server's, ours) per idle read fd.
+    expect(sentryFds()).toBe(base + many + 2 * IDLE_HOST_FDS);
+    // Removing a name drops its inode, and with it its fds.
+    for (let i = 0; i < many; i++) expect(h.unlink(`/f${i}`)).toBe(0);
+    expect(fs.idleCount).toBe(0);
+    expect(sentryFds()).toBe(base);
+  });
+
+  it('keeps O_APPEND, size and times coherent with what the Gofer reports', () => {
+    h.writeFile('/a', 'abc');
+    const f = must(h.open('/a', O_WRONLY | O_APPEND));
+    const g = must(h.open('/a', O_RDWR));
+    expect(g.write(Buffer.from('XY'), 10)).toBe(2); // a hole, through the other description
+    expect(f.write(Buffer.from('end'), 0)).toBe(3); // O_APPEND appends even with an offset
+    const st = must(h.stat('/a')); // the inode's Tgetattr, not the fd
+    expect(st.size).toBe(15);
+    expect(readFileSync(host('a'), 'latin1')).toBe('abc\0\0\0\0\0\0\0XYend');
+    const fst = must(f.stat()); // the fd's fstat
+    expect(fst).toMatchObject({ size: 15, ino: st.ino, dev: st.dev, mode: st.mode, nlink: st.nlink });
+    expect(fst.mtime).toEqual(statOfHost('a').mtime);
+    expect(fst.ctime).toEqual(statOfHost('a').ctime);
+    // A write changes mtime as the host sees it, through either stat.
+    expect(h.utimes('/a', { sec: 1000, nsec: 0 }, { sec: 1000, nsec: 0 })).toBe(0);
+    expect(must(f.stat()).mtime.sec).toBe(1000);
+    expect(f.write(Buffer.from('!'), -1)).toBe(1);
+    expect(must(h.stat('/a')).mtime.sec).toBeGreaterThan(1000);
+    expect(must(f.stat()).size).toBe(16);
+    expect(f.fsync(false)).toBe(0);
+    expect(f.fsync(true)).toBe(0);
+    // Truncation goes through the Gofer; the fd sees it at once.
+    expect(g.truncate(2)).toBe(0);
+    const buf = new Uint8Array(8);
+    expect(g.read(buf, 0)).toBe(2);
+    expect(must(f.stat()).size).toBe(2);
+    f.decRef(); g.decRef();
+  });
+
+  it('reads what the host wrote and the host reads what the fd wrote', () => {
+    h.writeFile('/a', '');
+    const f = must(h.open('/a', O_RDWR));
+    writeFileSync(host('a'), 'from the host');
+    const buf = new Uint8Array(64);
+    expect(Buffer.from(buf.subarray(0, f.read(buf, -1))).toString('latin1')).toBe('from the host');
+    expect(f.read(buf, -1)).toBe(0);
+    expect(f.write(Buffer.from(' and the sandbox'), -1)).toBe(16);
+    expect(readFileSync(host('a'), 'latin1')).toBe('from the host and the sandbox');
+    // While the inode holds a donated fd, stat by path is its fstat: the same answer as the Gofer's Tgetattr.
+    const inode = must(h.resolve('/a')).inode as GoferInode;
+    expect(inode.readFd).toBeGreaterThanOrEqual(0);
+    expect(must(h.stat('/a'))).toEqual(rootInode.fs.toStat(must(client.getattr(inode.fid))));
+    f.decRef();
+  });
+
+  it('a read-only mount refuses write opens before the Gofer opens anything', () => {
+    h.writeFile('/a', 'A');
+    const ro = mount(true);
+    expect(ro.open('/a', O_RDWR)).toBe(-E.EROFS);
+    expect(ro.open('/a', O_WRONLY)).toBe(-E.EROFS);
+    const r = must(ro.open('/a', O_RDONLY));
+    expect(r instanceof GoferFile && r.hasHostFd).toBe(true);
+    expect(r.write(Buffer.from('x'), 0)).toBe(-E.EBADF);
+    r.decRef();
+  });
+});
+
+/** The host's own stat of a file under dir, as the Sentry's timespecs. */
+function statOfHost(p: string): { mtime: { sec: number; nsec: number }; ctime: { sec: number; nsec: number } } {
+  const s = statSync(host(p), { bigint: true });
+  const ts = (ns: bigint): { sec: number; nsec: number } => ({ sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) });
+  return { mtime: ts(s.mtimeNs), ctime: ts(s.ctimeNs) };
+}
+

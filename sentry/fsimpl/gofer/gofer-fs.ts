@@ -1,16 +1,24 @@
 // A file system served by the Gofer over 9P2000.L. Each inode holds a walked
-// fid; opening clones it and lopens the clone. Attributes are asked for on
-// every stat: the Gofer's host directory may change under us.
+// fid; opening clones it and lopens the clone. When the Gofer agreed to
+// donate fds (Tversion 9P2000.L.fd), a regular file's inode asks once for a
+// read and a write host fd (Tlopenfd), which all its open files share, and
+// reads and writes go to them with no 9P message; a created file uses the fd
+// Tlcreatefd brought (gofer/README.md, "Host fd donation"). Attributes are
+// asked for on every stat, never cached: the Gofer's host directory may
+// change under us, and writes through an fd change size and times without
+// the Gofer seeing them.
 import { E } from '../../../abi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE } from '../../../abi/linux/falloc.js';
-import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY } from '../../../abi/linux/fcntl.js';
+import { AT_REMOVEDIR, O_ACCMODE, O_APPEND, O_RDONLY, O_RDWR, O_DIRECTORY, O_WRONLY } from '../../../abi/linux/fcntl.js';
 import { RENAME_NOREPLACE } from '../../../abi/linux/fs.js';
-import { DT_DIR, major, minor, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, type Stat } from '../../../abi/linux/stat.js';
+import { DT_DIR, major, minor, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, type Stat } from '../../../abi/linux/stat.js';
 import { XATTR_REPLACE, XATTR_USER_PREFIX } from '../../../abi/linux/xattr.js';
-import { P9Client, type Attr, type SetAttr as SetAttrMsg } from '../../../gofer/p9/client.js';
+import { DEFAULT_MSIZE, P9Client, type Attr, type SetAttr as SetAttrMsg } from '../../../gofer/p9/client.js';
+import { fstat as hostFstat, type HostStat } from '../../../host/fs.js';
+import { hostClose, hostFileSize, hostFsync, hostFtruncate, hostPread, hostPwrite } from '../../../host/io.js';
 import {
   GETATTR_BASIC, GETATTR_BTIME, NOFID, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_CTIME, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
-  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID,
+  SETATTR_MTIME_SET, SETATTR_SIZE, SETATTR_UID, VERSION_9P2000_L_FD,
 } from '../../../gofer/p9/messages.js';
 import type { MemoryFile } from '../../mm/memory-file.js';
 import type { MappableFile, SharedPiece } from '../../mm/vma.js';
@@ -29,11 +37,34 @@ export interface GoferMountOptions {
   dev: number;
 }
 
+/**
+ * How many files no one has open may keep their donated fds (a few fds
+ * each, in the Sentry and in the Gofer), so that opening them again costs
+ * no Tlopenfd and closing them no close(2) and Tclunk.
+ */
+export const IDLE_HOST_FDS = 64;
+
 export class GoferFs {
   /** The Sentry's pipes for the mount's FIFOs, by host inode number. */
   private readonly fifos = new Map<bigint, Fifo>();
+  /** Inodes with donated fds and no open file, least recently used first (a Set keeps insertion order). */
+  private readonly idle = new Set<GoferInode>();
 
   constructor(readonly client: P9Client, readonly opts: GoferMountOptions) {}
+
+  /** The last open file of inode is gone: its fds stay for a while, and the oldest idle ones go. */
+  parkIdle(inode: GoferInode): void {
+    this.idle.add(inode);
+    if (this.idle.size <= IDLE_HOST_FDS) return;
+    const oldest = this.idle.values().next().value as GoferInode;
+    this.idle.delete(oldest);
+    oldest.closeHostFds();
+  }
+
+  unpark(inode: GoferInode): void { this.idle.delete(inode); }
+
+  /** Inodes holding donated fds that no open file uses (for tests). */
+  get idleCount(): number { return this.idle.size; }
 
   fifoFor(ino: bigint): Fifo {
     let f = this.fifos.get(ino);
@@ -43,7 +74,9 @@ export class GoferFs {
 
   /** Attaches to the served root. */
   static mount(client: P9Client, opts: GoferMountOptions): GoferInode | number {
-    const v = client.version();
+    // Ask for host fd donation: regular files are then read and written
+    // through their host fd (GoferFile), not one 9P round trip per call.
+    const v = client.version(DEFAULT_MSIZE, VERSION_9P2000_L_FD);
     if (v < 0) return v;
     const fs = new GoferFs(client, opts);
     const fid = client.fids.alloc();
@@ -64,6 +97,19 @@ export class GoferFs {
       btime: (a.valid & GETATTR_BTIME) !== 0n ? { sec: a.btimeSec, nsec: a.btimeNsec } : undefined,
     };
   }
+
+  /**
+   * A donated fd's fstat as the Gofer's Tgetattr would report it: the
+   * server answers Tgetattr with fstat of the same inode, and no birth time.
+   */
+  hostToStat(h: HostStat): Stat {
+    return {
+      dev: this.opts.dev, ino: h.ino, mode: h.mode, nlink: h.nlink, uid: h.uid, gid: h.gid, rdev: Number(h.rdev),
+      size: h.size, blksize: h.blksize, blocks: h.blocks,
+      atime: { sec: h.atimeSec, nsec: h.atimeNsec }, mtime: { sec: h.mtimeSec, nsec: h.mtimeNsec },
+      ctime: { sec: h.ctimeSec, nsec: h.ctimeNsec }, btime: undefined,
+    };
+  }
 }
 
 /**
@@ -77,15 +123,74 @@ export class GoferInode implements Inode {
   /** The pages MAP_SHARED mappings of this file use, while there are any. */
   sharedCache: GoferSharedCache | null = null;
 
+  /**
+   * Host fds the Gofer donated for this file (Tlopenfd), shared by all its
+   * open files: one opened O_RDONLY for reading, one O_WRONLY for writing,
+   * each with the open fid that holds the Gofer's copy. Positional I/O on a
+   * shared fd is as good as on a private one, and the access mode of each
+   * open file is checked before its read or write gets here. They are
+   * asked for on the first open that needs them and closed when the inode
+   * goes, or when it has been idle (no open file) for IDLE_HOST_FDS others.
+   */
+  readFd = -1;
+  writeFd = -1;
+  private readFid = NOFID;
+  private writeFid = NOFID;
+  /** Open files using readFd/writeFd. */
+  private fdUsers = 0;
+
   constructor(readonly fs: GoferFs, public fid: number, readonly type: number, readonly path: string) {}
 
   incRef(): void { this.refs++; }
 
-  /** Drops a reference; the last one clunks the fid. */
+  /** Drops a reference; the last one closes the donated fds and clunks the fid. */
   decRef(): void {
     if (--this.refs !== 0 || this.fid === NOFID) return;
+    this.fs.unpark(this);
+    this.closeHostFds();
     this.client.clunk(this.fid);
     this.fid = NOFID;
+  }
+
+  /**
+   * Makes sure the donated fds an open file with access mode acc needs are
+   * here, asking the Gofer for those missing, and counts one more user.
+   * Returns 0 or -errno (the Gofer's: EACCES, EROFS, ...).
+   */
+  acquireHostFds(acc: number): number {
+    const wantRead = acc === O_RDONLY || acc === O_RDWR;
+    const wantWrite = acc === O_WRONLY || acc === O_RDWR;
+    let r = 0;
+    if (wantRead && this.readFd < 0) r = this.donate(O_RDONLY);
+    if (r === 0 && wantWrite && this.writeFd < 0) r = this.donate(O_WRONLY);
+    if (r < 0) {
+      // What was obtained stays for later opens, like any idle fd.
+      if (this.fdUsers === 0 && (this.readFd >= 0 || this.writeFd >= 0)) this.fs.parkIdle(this);
+      return r;
+    }
+    if (this.fdUsers++ === 0) this.fs.unpark(this);
+    return 0;
+  }
+
+  /** An open file that used the donated fds is released. */
+  releaseHostFds(): void {
+    if (--this.fdUsers === 0) this.fs.parkIdle(this);
+  }
+
+  /** Closes the donated fds and clunks the fids holding the Gofer's copies. Precondition: no open file uses them. */
+  closeHostFds(): void {
+    if (this.readFd >= 0) { hostClose(this.readFd); this.readFd = -1; this.client.clunk(this.readFid); this.readFid = NOFID; }
+    if (this.writeFd >= 0) { hostClose(this.writeFd); this.writeFd = -1; this.client.clunk(this.writeFid); this.writeFid = NOFID; }
+  }
+
+  /** One Tlopenfd: a clone of our fid opened with `mode`, and its host fd. */
+  private donate(mode: number): number {
+    const fid = this.client.fids.alloc();
+    const opened = this.client.lopenfd(this.fid, mode, fid);
+    if (typeof opened === 'number') { this.client.fids.release(fid); return opened; }
+    if (opened.fd < 0) { this.client.clunk(fid); return -E.EIO; }
+    if (mode === O_RDONLY) { this.readFd = opened.fd; this.readFid = fid; } else { this.writeFd = opened.fd; this.writeFid = fid; }
+    return 0;
   }
 
   /** The VFS forgot the dentry: its reference goes. */
@@ -94,7 +199,17 @@ export class GoferInode implements Inode {
   get readonly(): boolean { return this.fs.opts.readonly; }
   private get client(): P9Client { return this.fs.client; }
 
+  /**
+   * The host's attributes: fstat of a donated fd when the inode holds one
+   * (the same inode the Gofer would fstat for Tgetattr, so the same
+   * answer, without the round trip), else Tgetattr.
+   */
   stat(): Stat | number {
+    const fd = this.readFd >= 0 ? this.readFd : this.writeFd;
+    if (fd >= 0) {
+      const h = hostFstat(fd);
+      return typeof h === 'number' ? h : this.fs.hostToStat(h);
+    }
     const a = this.client.getattr(this.fid, GETATTR_BASIC);
     return typeof a === 'number' ? a : this.fs.toStat(a);
   }
@@ -162,15 +277,22 @@ export class GoferInode implements Inode {
       return this.fs.fifoFor(st.ino).open(flags, () => this.stat());
     }
     if (this.type === S_IFSOCK) return -E.ENXIO;
-    const fid = this.cloneFid();
-    if (fid < 0) return fid;
     // The Gofer opens with the access mode; the rest is ours to keep. Access
     // mode 3 (ioctl only) neither reads nor writes: a read-only open serves it.
     const acc = flags & O_ACCMODE;
     const hostFlags = (acc === O_ACCMODE ? O_RDONLY : acc) | (this.type === S_IFDIR ? O_DIRECTORY : 0);
+    if (this.type === S_IFREG && this.client.fdDonation) {
+      // The inode's donated fds serve this file: reads and writes skip 9P,
+      // and opening again costs nothing once they are here.
+      const r = this.acquireHostFds(acc === O_ACCMODE ? O_RDONLY : acc);
+      if (r < 0) return r;
+      return new GoferFile(this, NOFID, flags, -1);
+    }
+    const fid = this.cloneFid();
+    if (fid < 0) return fid;
     const opened = this.client.lopen(fid, hostFlags);
     if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
-    return this.type === S_IFDIR ? new GoferDirFile(this, fid, flags) : new GoferFile(this, fid, flags);
+    return this.type === S_IFDIR ? new GoferDirFile(this, fid, flags) : new GoferFile(this, fid, flags, -1);
   }
 
   /**
@@ -203,14 +325,27 @@ export class GoferInode implements Inode {
     const fid = this.cloneFid();
     if (fid < 0) return fid;
     const acc = flags & O_ACCMODE;
-    const opened = this.client.lcreate(fid, name, acc === O_RDONLY || acc === O_ACCMODE ? O_RDWR : acc, mode, gid);
-    if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+    const hostAcc = acc === O_RDONLY || acc === O_ACCMODE ? O_RDWR : acc;
+    let hostFd = -1;
+    if (this.client.fdDonation) {
+      const opened = this.client.lcreatefd(fid, name, hostAcc, mode, gid);
+      if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+      hostFd = opened.fd;
+    } else {
+      const opened = this.client.lcreate(fid, name, hostAcc, mode, gid);
+      if (typeof opened === 'number') { this.client.clunk(fid); return opened; }
+    }
+    const fail = (err: number): number => {
+      if (hostFd >= 0) hostClose(hostFd);
+      this.client.clunk(fid);
+      return err;
+    };
     const child = this.lookup(name);
-    if (typeof child === 'number') { this.client.clunk(fid); return child; }
+    if (typeof child === 'number') return fail(child);
     const attr = GoferInode.fixup(mode, uid);
     const r = attr === null ? 0 : child.setattr(attr);
-    if (r < 0) { this.client.clunk(fid); child.decRef(); return r; }
-    const file = new GoferFile(child, fid, flags);
+    if (r < 0) { child.decRef(); return fail(r); }
+    const file = new GoferFile(child, fid, flags, hostFd);
     // The file holds its own reference; the caller's dentry takes over the lookup's.
     return { inode: child, file };
   }
@@ -311,20 +446,58 @@ export function toP9SetAttr(attr: SetAttr): SetAttrMsg {
   };
 }
 
-/** An opened regular file (or device/fifo the Gofer opened). */
+/**
+ * An opened regular file, in one of three ways:
+ * - fid NOFID: opened with the inode's donated fds (GoferInode.readFd and
+ *   writeFd, Tlopenfd); read, write, fsync, fstat and truncate go to them
+ *   with no 9P message;
+ * - a fid and ownFd >= 0: created with Tlcreatefd; the same, on the fd
+ *   that came with it, which this file owns (it has the access mode asked
+ *   for, or O_RDWR);
+ * - a fid and ownFd -1: no donation; everything through 9P on the fid.
+ * Nothing about the file is cached here, so stat after a write through an
+ * fd sees the host's size and times; MAP_SHARED pages (shared-cache.ts) are
+ * kept coherent the same way on every path (flushed before a read, updated
+ * after a write).
+ */
 export class GoferFile extends FileDescription implements MappableFile {
-  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number) {
+  /** Where reads and writes go on the host, or -1 (9P). */
+  private readonly readFd: number;
+  private readonly writeFd: number;
+
+  /** ownFd: the donated fd of this file alone, or -1; closed by release() (dup(2) shares the description). */
+  constructor(readonly inode: GoferInode, private readonly fid: number, flags: number, private ownFd: number) {
     super(flags);
     inode.incRef();
+    if (fid === NOFID) {
+      this.readFd = inode.readFd;
+      this.writeFd = inode.writeFd;
+    } else {
+      this.readFd = this.writeFd = ownFd;
+    }
   }
+
+  /** Whether reads and writes go to a donated host fd (for tests). */
+  get hasHostFd(): boolean { return this.readFd >= 0 || this.writeFd >= 0; }
+
+  /** A donated fd of this file for fstat and fsync, or -1. */
+  private get anyFd(): number { return this.readFd >= 0 ? this.readFd : this.writeFd; }
 
   get mappingName(): string { return this.inode.path; }
   private get client(): P9Client { return this.inode.fs.client; }
 
-  stat(): Stat | number { return this.inode.stat(); }
+  stat(): Stat | number {
+    const fd = this.anyFd;
+    if (fd < 0) return this.inode.stat();
+    const h = hostFstat(fd);
+    return typeof h === 'number' ? h : this.inode.fs.hostToStat(h);
+  }
 
   /** Fills dst from offset until full or end of file. */
   readInto(offset: number, dst: Uint8Array): number {
+    if (this.readFd >= 0) return this.preadAll(offset, dst);
+    // A write-only file with donated fds has no fid to read through (mmap needs read access anyway).
+    if (this.fid === NOFID) return -E.EBADF;
     let done = 0;
     while (done < dst.length) {
       const n = this.client.read(this.fid, offset + done, dst.length - done, dst.subarray(done));
@@ -346,8 +519,25 @@ export class GoferFile extends FileDescription implements MappableFile {
     return inode.sharedCache.share(this, offset, length);
   }
 
-  /** The size the Gofer reports, for write-back. */
+  /** pread(2) on the donated fd until dst is full or end of file. */
+  private preadAll(offset: number, dst: Uint8Array): number {
+    const fd = this.readFd;
+    let n = hostPread(fd, dst, offset);
+    if (n < 0 || n === dst.byteLength || n === 0) return n;
+    let done = n;
+    while (done < dst.byteLength) {
+      n = hostPread(fd, dst.subarray(done), offset + done);
+      if (n < 0) return done;
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /** The size the Gofer reports (or the donated fd's fstat), for write-back and O_APPEND. */
   fileSize(): number {
+    const fd = this.anyFd;
+    if (fd >= 0) return hostFileSize(fd);
     const st = this.stat();
     return typeof st === 'number' ? st : st.size;
   }
@@ -369,10 +559,34 @@ export class GoferFile extends FileDescription implements MappableFile {
     let at = offset < 0 ? this.offset : offset;
     // O_APPEND appends even for pwrite, as Linux does (pwrite(2), BUGS).
     if (this.flags & O_APPEND) {
-      const st = this.stat();
-      if (typeof st === 'number') return st;
-      at = st.size;
+      const size = this.fileSize();
+      if (size < 0) return size;
+      at = size;
     }
+    if (this.writeFd < 0 && this.fid === NOFID) return -E.EBADF;
+    const done = this.writeFd >= 0 ? this.pwriteAll(at, src) : this.writeVia9p(at, src);
+    if (done < 0) return done;
+    if (offset < 0) this.offset = at + done;
+    if (done > 0) this.inode.sharedCache?.wrote(at, src.subarray(0, done));
+    return done;
+  }
+
+  /** pwrite(2) on the donated fd until all of src is written; a failure after some bytes reports those. */
+  private pwriteAll(at: number, src: Uint8Array): number {
+    const fd = this.writeFd;
+    let n = hostPwrite(fd, src, at);
+    if (n < 0 || n === src.byteLength) return n;
+    let done = n;
+    while (done < src.byteLength) {
+      n = hostPwrite(fd, src.subarray(done), at + done);
+      if (n < 0) return done;
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  private writeVia9p(at: number, src: Uint8Array): number {
     let done = 0;
     while (done < src.length) {
       const n = this.client.write(this.fid, at + done, src.subarray(done));
@@ -380,18 +594,26 @@ export class GoferFile extends FileDescription implements MappableFile {
       if (n === 0) break;
       done += n;
     }
-    if (offset < 0) this.offset = at + done;
-    if (done > 0) this.inode.sharedCache?.wrote(at, src.subarray(0, done));
     return done;
   }
 
-  /** Through the open fid, so the Gofer truncates the file it opened for writing. */
+  /**
+   * On the donated write fd, or through the open fid, so the Gofer
+   * truncates the file it opened for writing. The VFS checked that this
+   * file is writable.
+   */
   override truncate(size: number): number {
-    const r = this.client.setattr(this.fid, toP9SetAttr({ size }));
+    let r: number;
+    if (this.writeFd >= 0) r = hostFtruncate(this.writeFd, size);
+    else if (this.fid !== NOFID) r = this.client.setattr(this.fid, toP9SetAttr({ size }));
+    else r = -E.EBADF;
     if (r >= 0) this.inode.sharedCache?.truncated(size);
     return r;
   }
-  override fsync(datasync: boolean): number { return this.client.fsync(this.fid, datasync); }
+  override fsync(datasync: boolean): number {
+    const fd = this.anyFd;
+    return fd >= 0 ? hostFsync(fd, datasync) : this.client.fsync(this.fid, datasync);
+  }
 
   /**
    * 9P2000.L has no Tfallocate: mode 0 grows the file to the range's end
@@ -407,7 +629,15 @@ export class GoferFile extends FileDescription implements MappableFile {
   }
 
   protected override release(): void {
-    this.client.clunk(this.fid);
+    if (this.fid === NOFID) {
+      this.inode.releaseHostFds();
+    } else {
+      if (this.ownFd >= 0) {
+        hostClose(this.ownFd);
+        this.ownFd = -1;
+      }
+      this.client.clunk(this.fid);
+    }
     this.inode.decRef();
   }
 }
