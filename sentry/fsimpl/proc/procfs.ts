@@ -7,6 +7,8 @@ import { S_IFREG, type Stat } from '../../../abi/linux/stat.js';
 import { UTS_RELEASE, UTS_VERSION } from '../../../abi/linux/utsname.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { memoryUsage } from '../../kernel/memory-usage.js';
+import { RLIMIT_SIGPENDING } from '../../kernel/rlimits.js';
+import { SIG_DFL, SIG_IGN, sigbit } from '../../kernel/signal-state.js';
 import type { Task } from '../../kernel/task.js';
 import { stringToBytes } from '../../mm/address-space.js';
 import type { Vma } from '../../mm/vma.js';
@@ -77,13 +79,39 @@ function statLine(t: Task): string {
   return f.join(' ') + '\n';
 }
 
+/** A signal set or capability set as /proc/<pid>/status prints it: 16 hex digits. */
+function hex64(v: bigint): string { return v.toString(16).padStart(16, '0'); }
+
+/** Every capability up to CAP_LAST_CAP (40): what root holds here, as capget reports. */
+const ALL_CAPS = (1n << 41n) - 1n;
+
+/** SigIgn and SigCgt: the dispositions that are SIG_IGN, and those that are a handler. */
+function dispositionSets(t: Task): [bigint, bigint] {
+  let ignored = 0n, caught = 0n;
+  const actions = t.tg.handlers.actions;
+  for (let signo = 1; signo < actions.length; signo++) {
+    const h = actions[signo].handler;
+    if (h === SIG_IGN) ignored |= sigbit(signo);
+    else if (h !== SIG_DFL) caught |= sigbit(signo);
+  }
+  return [ignored, caught];
+}
+
 function status(t: Task): string {
   const c = t.creds;
   const state = t.state === 'blocked' ? 'S (sleeping)' : t.state === 'stopped' ? 'T (stopped)' : 'R (running)';
+  const [ignored, caught] = dispositionSets(t);
+  const caps = hex64(c.euid === 0 ? ALL_CAPS : 0n);
+  const queued = t.pending.count + t.tg.sharedPending.count;
   return [`Name:\t${t.comm}`, `Umask:\t${t.umask.toString(8).padStart(4, '0')}`, `State:\t${state}`, `Tgid:\t${t.tgid}`,
     `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${t.ppid}`, `TracerPid:\t0`, `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`,
     `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`, `Groups:\t${c.groups.join(' ')}`, `Threads:\t${t.tg.tasks.size}`,
-    `SigBlk:\t${t.blocked.toString(16).padStart(16, '0')}`, ''].join('\n');
+    `SigQ:\t${queued}/${t.tg.rlimits[RLIMIT_SIGPENDING].cur}`,
+    `SigPnd:\t${hex64(t.pending.bits)}`, `ShdPnd:\t${hex64(t.tg.sharedPending.bits)}`, `SigBlk:\t${hex64(t.blocked)}`,
+    `SigIgn:\t${hex64(ignored)}`, `SigCgt:\t${hex64(caught)}`,
+    // Root holds every capability and others none (syscalls/credentials.ts); inheritable and ambient sets are empty.
+    `CapInh:\t${hex64(0n)}`, `CapPrm:\t${caps}`, `CapEff:\t${caps}`, `CapBnd:\t${hex64(ALL_CAPS)}`, `CapAmb:\t${hex64(0n)}`,
+    `NoNewPrivs:\t${t.noNewPrivs ? 1 : 0}`, `Seccomp:\t${t.seccomp.mode}`, ''].join('\n');
 }
 
 function taskDir(t: Task, kernel: Kernel): SyntheticDir {
