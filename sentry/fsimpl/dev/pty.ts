@@ -62,9 +62,6 @@ class PtyPair {
   private readonly lines: number[][] = [];
   private partial: number[] = [];
 
-  /** /dev/pts/N, made once so that its inode number stays the same. */
-  slaveInode: DeviceInode | null = null;
-
   constructor(readonly index: number, private readonly signal: SignalGroup) {}
 
   private flag(off: number): number { return new DataView(this.termios.buffer).getUint32(off, true); }
@@ -304,17 +301,29 @@ export function ptmxInode(dev: number, signal: SignalGroup): DeviceInode {
   });
 }
 
+/**
+ * /dev/pts/N, one inode per index, made once: a walk may find /dev/pts/N
+ * through a dentry cached while an earlier pair had index N, so the inode
+ * opens whichever pair holds the index now (ENOENT when none does, as
+ * devpts removes the entry when the master closes).
+ */
+const slaveInodes = new Map<number, DeviceInode>();
+
 /** /dev/pts's entries: one slave device per live pair; a locked one cannot be opened (EIO). */
 export function ptsChildren(dev: number): Map<string, Inode> {
   const out = new Map<string, Inode>();
-  for (const pair of ptys.values()) {
-    pair.slaveInode ??= new DeviceInode(dev, S_IFCHR, 0o620, makedev(PTS_MAJOR + (pair.index >> 8), pair.index & 0xff), (flags, stat) => {
-      // A cached /dev/pts/N whose master has closed is gone, as devpts removes it.
-      if (ptys.get(pair.index) !== pair) return -E.ENOENT;
-      if (pair.locked) return -E.EIO;
-      return new PtySlaveFile(flags, pair, stat);
-    });
-    out.set(String(pair.index), pair.slaveInode);
+  for (const index of ptys.keys()) {
+    let inode = slaveInodes.get(index);
+    if (inode === undefined) {
+      inode = new DeviceInode(dev, S_IFCHR, 0o620, makedev(PTS_MAJOR + (index >> 8), index & 0xff), (flags, stat) => {
+        const pair = ptys.get(index);
+        if (pair === undefined) return -E.ENOENT;
+        if (pair.locked) return -E.EIO;
+        return new PtySlaveFile(flags, pair, stat);
+      });
+      slaveInodes.set(index, inode);
+    }
+    out.set(String(index), inode);
   }
   return out;
 }
