@@ -177,6 +177,34 @@ class PtyPair {
     return n;
   }
 
+  /**
+   * TIOCSCTTY (tiocsctty): a session leader makes this its controlling
+   * terminal, and its process group the foreground one, as script(1),
+   * ssh and login do after setsid(). A terminal another session holds is
+   * EPERM unless arg is 1 and the caller is privileged (it is stolen).
+   * The Sentry keeps no per-session terminal, so a session taking a second
+   * terminal is not refused as Linux refuses it.
+   */
+  acquire(arg: number, io: IoctlIo): number {
+    const c = io.caller;
+    if (c === undefined) return 0;
+    if (this.session === c.sid) return 0;
+    if (c.sid !== c.tgid) return -E.EPERM;
+    if (this.session > 0 && !(arg === 1 && c.privileged)) return -E.EPERM;
+    this.session = c.sid;
+    this.foreground = c.pgid;
+    return 0;
+  }
+
+  /** TIOCNOTTY: ENOTTY unless this is the caller's terminal; a session leader gives it up. */
+  release(io: IoctlIo): number {
+    const c = io.caller;
+    if (c === undefined) return 0;
+    if (this.session !== c.sid) return -E.ENOTTY;
+    if (c.sid === c.tgid) { this.session = 0; this.foreground = 0; }
+    return 0;
+  }
+
   /** The ioctls both ends answer. */
   commonIoctl(request: number, arg: number, io: IoctlIo, termios: Uint8Array): number | null {
     const int = (v: number): number => { const b = new Uint8Array(4); new DataView(b.buffer).setInt32(0, v, true); return io.copyOut(arg, b) < 0 ? -E.EFAULT : 0; };
@@ -275,8 +303,8 @@ class PtySlaveFile extends FileDescription {
         new DataView(b.buffer).setInt32(0, this.pair.slaveReadable, true);
         return io.copyOut(arg, b) < 0 ? -E.EFAULT : 0;
       }
-      // A controlling terminal: the Sentry keeps no per-session tty, so these only succeed.
-      case TIOCSCTTY: case TIOCNOTTY: return 0;
+      case TIOCSCTTY: return this.pair.acquire(arg, io);
+      case TIOCNOTTY: return this.pair.release(io);
       case TIOCGPTN: return -E.ENOTTY;
     }
     return this.pair.commonIoctl(request, arg, io, this.pair.termios) ?? -E.ENOTTY;
