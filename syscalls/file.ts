@@ -845,7 +845,10 @@ function ioctl(t: Task): number {
       return t.mm.writeU32(arg, fs.bsize) < 0 ? -E.EFAULT : 0;
     }
   }
-  return file.ioctl(request, arg, { copyOut: (a, b) => t.mm.copyOutFull(a, b), copyIn: (a, b) => t.mm.copyInFull(a, b) });
+  return file.ioctl(request, arg, {
+    copyOut: (a, b) => t.mm.copyOutFull(a, b), copyIn: (a, b) => t.mm.copyInFull(a, b),
+    caller: { tgid: t.tgid, pgid: t.tg.pgid, sid: t.tg.sid, privileged: t.creds.euid === 0 },
+  });
 }
 
 export const fileSyscalls: SyscallGroup = {

@@ -6,7 +6,8 @@ import { REG } from '../abi/linux/ptrace.js';
 import { UTS_FIELD_LEN, UTSNAME_SIZE, UTS_RELEASE, UTS_VERSION } from '../abi/linux/utsname.js';
 import { stringToBytes } from '../sentry/mm/address-space.js';
 import type { Task } from '../sentry/kernel/task.js';
-import { RLIM_NLIMITS, RLIMIT_NOFILE, type Rlimit } from '../sentry/kernel/rlimits.js';
+import { watchCpuLimit } from '../sentry/kernel/cpu-limit.js';
+import { RLIM_NLIMITS, RLIMIT_CPU, RLIMIT_NOFILE, type Rlimit } from '../sentry/kernel/rlimits.js';
 import { sys, type SyscallGroup } from './types.js';
 
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
@@ -61,6 +62,7 @@ function prlimit64(t: Task, pid: number, resource: number, newAddr: number, oldA
   if (next !== null) {
     t.rlimits[resource] = next;
     if (resource === RLIMIT_NOFILE) t.fdTable.limit = Number(next.cur);
+    if (resource === RLIMIT_CPU) watchCpuLimit(t.kernel, t.tg);
   }
   return 0;
 }
@@ -89,7 +91,7 @@ function getresid(t: Task, ids: [number, number, number]): number {
   return 0;
 }
 
-const RLIMITS_ACTED_ON = 'enforced: NOFILE, FSIZE (EFBIG, SIGXFSZ), AS, DATA (the heap), NPROC; CPU, STACK, CORE, MEMLOCK, LOCKS, SIGPENDING and the rest are kept but not acted on';
+const RLIMITS_ACTED_ON = 'enforced: NOFILE, FSIZE (EFBIG, SIGXFSZ), AS, DATA (the heap), NPROC, CPU (SIGXCPU, then SIGKILL at the hard limit, sampled every 10-250 ms); STACK, CORE, MEMLOCK, LOCKS, SIGPENDING and the rest are kept but not acted on';
 
 export const processSyscalls: SyscallGroup = {
   getpid: sys((t) => t.tgid),

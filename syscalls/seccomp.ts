@@ -32,7 +32,8 @@ const NOTIF_SIZES = [80, 24, 64];
 
 /** Ends t as a SIGSYS (or SIGKILL) death: the thread, or the whole group when it is the last. */
 function killForSeccomp(t: Task, signo: number, wholeGroup: boolean): void {
-  if (wholeGroup || t.tg.tasks.size === 1) t.kernel.scheduler.exitGroup(t.tg, signo | (signo === SIGSYS ? 0x80 : 0));
+  // No core flag: the sandbox writes no core file (see signals.ts).
+  if (wholeGroup || t.tg.tasks.size === 1) t.kernel.scheduler.exitGroup(t.tg, signo);
   else t.kernel.scheduler.exitThread(t, 0);
 }
 

@@ -20,13 +20,13 @@ import { encodeUnixAddress, parseUnixAddress, type UnixAddress } from '../sentry
 import type { Ucred } from '../sentry/fsimpl/unix/message.js';
 import type { UnixSocket, Received } from '../sentry/fsimpl/unix/socket.js';
 import type { FileDescription } from '../sentry/vfs/file-description.js';
-import { accessibleLength, readIovecs, type Iovec } from './args.js';
+import { accessibleLength, type Iovec } from './args.js';
+import { gather, readMsghdr, scatter, totalOf, UIO_MAXIOV } from './socket-iov.js';
+import { netlinkOf, netlinkRecvfrom, netlinkRecvmsg, netlinkSendmsg, netlinkSendto } from './socket-netlink.js';
 import { findUnixSocket, readSockaddr, sendCredOf, socketOf, socketWait, writeSockaddr } from './socket-common.js';
 import { sys, type SyscallGroup } from './types.js';
 
 const INT_MAX = 0x7fffffff;
-/** UIO_MAXIOV: the most messages one sendmmsg/recvmmsg moves. */
-const UIO_MAXIOV = 1024;
 /** The most one receive buffers at a time (a larger read returns what it got). */
 const RECV_CHUNK = 1 << 24;
 
@@ -42,39 +42,6 @@ interface SocketCallState {
 function callState(t: Task): SocketCallState {
   if (t.syscallState === null) t.syscallState = {};
   return t.syscallState as SocketCallState;
-}
-
-function totalOf(iovs: Iovec[]): number { return iovs.reduce((n, v) => n + v.len, 0); }
-
-/** Copies up to max bytes of the iovecs, after the first skip, into one buffer; EFAULT if unreadable. */
-function gather(t: Task, iovs: Iovec[], skip: number, max: number): Uint8Array | number {
-  const out = new Uint8Array(Math.max(0, Math.min(max, totalOf(iovs) - skip)));
-  let at = 0, pos = 0;
-  for (const v of iovs) {
-    if (at >= out.length) break;
-    const start = Math.max(skip - pos, 0);
-    pos += v.len;
-    if (start >= v.len) continue;
-    const k = Math.min(v.len - start, out.length - at);
-    if (t.mm.copyInFull(v.base + start, out.subarray(at, at + k)) < 0) return -E.EFAULT;
-    at += k;
-  }
-  return out;
-}
-
-/** Copies data into the iovecs from byte skip on; EFAULT if unwritable. */
-function scatter(t: Task, iovs: Iovec[], skip: number, data: Uint8Array): number {
-  let at = 0, pos = 0;
-  for (const v of iovs) {
-    if (at >= data.length) break;
-    const start = Math.max(skip - pos, 0);
-    pos += v.len;
-    if (start >= v.len) continue;
-    const k = Math.min(v.len - start, data.length - at);
-    if (t.mm.copyOutFull(v.base + start, data.subarray(at, at + k)) < 0) return -E.EFAULT;
-    at += k;
-  }
-  return 0;
 }
 
 /** How many bytes of the iovecs, from byte skip on, the application can receive before the first fault. */
@@ -374,6 +341,8 @@ function fromBytes(from: UnixAddress | null): Uint8Array {
 // ---- the syscalls ----
 
 function sendto(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return netlinkSendto(t, nl);
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   const buf = t.arg(1), len = t.arg(2), flags = t.argInt(3), addr = t.arg(4), alen = t.argInt(5);
@@ -387,6 +356,8 @@ function sendto(t: Task): number {
 }
 
 function recvfrom(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return netlinkRecvfrom(t, nl);
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   const buf = t.arg(1), len = t.arg(2), flags = t.argInt(3), addr = t.arg(4), lenAddr = t.arg(5);
@@ -398,28 +369,6 @@ function recvfrom(t: Task): number {
     if (w < 0) return w;
   }
   return r.ret;
-}
-
-interface MsgHdr { name: number; namelen: number; iovs: Iovec[]; control: number; controllen: number }
-
-/** copy_msghdr_from_user. */
-function readMsghdr(t: Task, addr: number): MsgHdr | number {
-  const b = new Uint8Array(S.MSGHDR_SIZE);
-  if (t.mm.copyInFull(addr, b) < 0) return -E.EFAULT;
-  const dv = new DataView(b.buffer);
-  const name = Number(dv.getBigUint64(S.MSGHDR.name, true));
-  let namelen = name === 0 ? 0 : dv.getInt32(S.MSGHDR.namelen, true);
-  if (namelen < 0) return -E.EINVAL;
-  namelen = Math.min(namelen, S.SOCKADDR_STORAGE_SIZE);
-  const iovlen = dv.getBigUint64(S.MSGHDR.iovlen, true);
-  if (iovlen > BigInt(UIO_MAXIOV)) return -E.EMSGSIZE;
-  const iovs = readIovecs(t, Number(dv.getBigUint64(S.MSGHDR.iov, true)), Number(iovlen));
-  if (typeof iovs === 'number') return iovs;
-  const controllen = dv.getBigUint64(S.MSGHDR.controllen, true);
-  return {
-    name, namelen, iovs, control: Number(dv.getBigUint64(S.MSGHDR.control, true)),
-    controllen: controllen > BigInt(INT_MAX) ? INT_MAX + 1 : Number(controllen),
-  };
 }
 
 function sendmsgAt(t: Task, s: UnixSocket, msgAddr: number, flags: number): number {
@@ -453,12 +402,16 @@ function recvmsgAt(t: Task, s: UnixSocket, msgAddr: number, flags: number): numb
 }
 
 function sendmsg(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return netlinkSendmsg(t, nl);
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   return sendmsgAt(t, s, t.arg(1), t.argInt(2));
 }
 
 function recvmsg(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return netlinkRecvmsg(t, nl);
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   return recvmsgAt(t, s, t.arg(1), t.argInt(2));

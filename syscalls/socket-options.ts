@@ -1,6 +1,7 @@
 // getsockopt(2) and setsockopt(2) at SOL_SOCKET, as Linux's sk_getsockopt
 // and sk_setsockopt answer them for an AF_UNIX socket. AF_UNIX has no
 // options of its own at other levels (EOPNOTSUPP there).
+import { netlinkGetOption, netlinkOf, netlinkSetOption } from './socket-netlink.js';
 import { ConsoleFile } from '../sentry/fsimpl/host/console-file.js';
 import { E } from '../abi/linux/errno.js';
 import * as S from '../abi/linux/socket.js';
@@ -82,16 +83,27 @@ function consoleOption(name: number): Uint8Array | number {
 }
 
 function getsockopt(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return copyOption(t, () => netlinkGetOption(nl, t.argInt(1), t.argInt(2)));
   const s = socketOf(t, t.argInt(0));
   const f = t.fdTable.get(t.argInt(0));
   const console = s === -E.ENOTSOCK && f instanceof ConsoleFile && f.isHostSocket;
   if (typeof s === 'number' && !console) return s;
-  const level = t.argInt(1), name = t.argInt(2), valAddr = t.arg(3), lenAddr = t.arg(4);
+  const level = t.argInt(1), name = t.argInt(2);
   if (level !== S.SOL_SOCKET) return -E.EOPNOTSUPP;
+  return copyOption(t, () => typeof s === 'number' ? consoleOption(name) : optionValue(t, s, name));
+}
+
+/**
+ * getsockopt's copy-out: *optlen is checked before the option is read
+ * (reading SO_ERROR clears it), then at most *optlen bytes and the length copied.
+ */
+function copyOption(t: Task, value: () => Uint8Array | number): number {
+  const valAddr = t.arg(3), lenAddr = t.arg(4);
   const len = t.mm.readU32(lenAddr);
   if (len === null) return -E.EFAULT;
   if ((len | 0) < 0) return -E.EINVAL;
-  const v = typeof s === 'number' ? consoleOption(name) : optionValue(t, s, name);
+  const v = value();
   if (typeof v === 'number') return v;
   const n = Math.min(len, v.length);
   if (n > 0 && t.mm.copyOutFull(valAddr, v.subarray(0, n)) < 0) return -E.EFAULT;
@@ -114,6 +126,8 @@ function readTimeout(t: Task, addr: number, len: number): number | { ns: number 
 }
 
 function setsockopt(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return t.argInt(4) < 0 ? -E.EINVAL : netlinkSetOption(t.argInt(1), t.argInt(2), t.argInt(4));
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   const level = t.argInt(1), name = t.argInt(2), valAddr = t.arg(3), len = t.argInt(4);

@@ -1,6 +1,7 @@
 // Sockets: socket, socketpair, bind, listen, accept, connect, shutdown,
-// getsockname and getpeername. Only AF_UNIX exists (sentry/fsimpl/unix);
-// other families answer EAFNOSUPPORT until the network stack comes. Data
+// getsockname and getpeername. AF_UNIX (sentry/fsimpl/unix) and
+// AF_NETLINK's NETLINK_ROUTE (socket-netlink.ts, for the interface list)
+// exist; other families answer EAFNOSUPPORT until the network stack comes. Data
 // moves in socket-msg.ts; options are in socket-options.ts.
 //
 // Binding to a path makes an S_IFSOCK inode through the VFS's mknod, on
@@ -16,7 +17,7 @@ import { ConsoleFile } from '../sentry/fsimpl/host/console-file.js';
 import { E } from '../abi/linux/errno.js';
 import { O_NONBLOCK } from '../abi/linux/fcntl.js';
 import {
-  AF_UNIX, AF_UNSPEC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK,
+  AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK,
   SUN_PATH_OFFSET,
 } from '../abi/linux/socket.js';
 import { S_IFSOCK } from '../abi/linux/stat.js';
@@ -30,6 +31,7 @@ import {
   creatorOf, findUnixSocket, peerCredOf, readSockaddr, socketOf, socketWait, unixNetOf, writeSockaddr,
 } from './socket-common.js';
 import { socketMsgSyscalls } from './socket-msg.js';
+import { netlinkBind, netlinkConnect, netlinkName, netlinkOf, netlinkSocket } from './socket-netlink.js';
 import { socketOptionSyscalls } from './socket-options.js';
 import { sys, type SyscallGroup } from './types.js';
 
@@ -45,6 +47,7 @@ function checkSocketArgs(t: Task, domain: number, typeArg: number, protocol: num
   if (domain < 0 || domain >= AF_MAX) return -E.EAFNOSUPPORT;
   let type = typeArg & SOCK_TYPE_MASK;
   if (type >= SOCK_MAX) return -E.EINVAL;
+  if (domain === AF_NETLINK) return type;
   if (domain !== AF_UNIX) {
     if (!warnedInet.has(t.kernel)) {
       warnedInet.add(t.kernel);
@@ -63,6 +66,7 @@ function socket(t: Task): number {
   const typeArg = t.argInt(1);
   const type = checkSocketArgs(t, t.argInt(0), typeArg, t.argInt(2));
   if (type < 0) return type;
+  if (t.argInt(0) === AF_NETLINK) return netlinkSocket(t, typeArg, t.argInt(2));
   const s = new UnixSocket(unixNetOf(t.kernel), type, creatorOf(t), typeArg & SOCK_NONBLOCK ? O_NONBLOCK : 0);
   return t.fdTable.add(s, (typeArg & SOCK_CLOEXEC) !== 0);
 }
@@ -71,6 +75,8 @@ function socketpair(t: Task): number {
   const typeArg = t.argInt(1), addr = t.arg(3);
   const type = checkSocketArgs(t, t.argInt(0), typeArg, t.argInt(2));
   if (type < 0) return type;
+  // Netlink has no pairs (sock_no_socketpair).
+  if (t.argInt(0) === AF_NETLINK) return -E.EOPNOTSUPP;
   const [a, b] = newSocketPair(unixNetOf(t.kernel), type, creatorOf(t), peerCredOf(t), typeArg & SOCK_NONBLOCK ? O_NONBLOCK : 0);
   const cloexec = (typeArg & SOCK_CLOEXEC) !== 0;
   const fa = t.fdTable.add(a, cloexec);
@@ -100,6 +106,8 @@ function bindPath(t: Task, s: UnixSocket, parsed: ParsedAddress & { kind: 'path'
 }
 
 function bind(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return netlinkBind(t, nl);
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   const raw = readSockaddr(t, t.arg(1), t.argInt(2));
@@ -113,12 +121,16 @@ function bind(t: Task): number {
 }
 
 function listen(t: Task): number {
+  // Netlink sockets neither listen nor shut down (sock_no_listen, sock_no_shutdown).
+  if (netlinkOf(t, t.argInt(0)) !== null) return -E.EOPNOTSUPP;
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   return s.listen(t.argInt(1), peerCredOf(t));
 }
 
 function connect(t: Task): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return netlinkConnect(t, nl);
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   const raw = readSockaddr(t, t.arg(1), t.argInt(2));
@@ -141,6 +153,7 @@ function connect(t: Task): number {
 
 function accept4(t: Task, flags: number): number {
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -E.EINVAL;
+  if (netlinkOf(t, t.argInt(0)) !== null) return -E.EOPNOTSUPP;
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   const addr = t.arg(1), lenAddr = t.arg(2);
@@ -159,6 +172,8 @@ function accept4(t: Task, flags: number): number {
 
 /** getsockname / getpeername: move_addr_to_user with the address the socket reports. */
 function reportName(t: Task, peer: boolean): number {
+  const nl = netlinkOf(t, t.argInt(0));
+  if (nl !== null) return netlinkName(t, nl, peer);
   const s = socketOf(t, t.argInt(0));
   let sa: Uint8Array;
   if (typeof s === 'number') {
@@ -182,13 +197,15 @@ function reportName(t: Task, peer: boolean): number {
 }
 
 function shutdown(t: Task): number {
+  // Netlink sockets neither listen nor shut down (sock_no_listen, sock_no_shutdown).
+  if (netlinkOf(t, t.argInt(0)) !== null) return -E.EOPNOTSUPP;
   const s = socketOf(t, t.argInt(0));
   if (typeof s === 'number') return s;
   return s.shutdown(t.argInt(1));
 }
 
 export const socketSyscalls: SyscallGroup = {
-  socket: sys(socket, 'ixi', 'AF_UNIX only: other families are EAFNOSUPPORT until the network stack arrives'),
+  socket: sys(socket, 'ixi', 'AF_UNIX, and AF_NETLINK with NETLINK_ROUTE (one loopback link, down, no addresses); other families are EAFNOSUPPORT until the network stack arrives'),
   socketpair: sys(socketpair, 'ixip', 'AF_UNIX only'),
   bind: sys(bind, 'fpi', 'AF_UNIX: on a Gofer mount the name is a host socket node, but the endpoint stays in the Sentry: host processes cannot connect to it'),
   listen: sys(listen, 'fi'),

@@ -100,6 +100,9 @@ export class SignalQueue {
     return p;
   }
 
+  /** How many signals are queued (real-time signals count each instance): /proc's SigQ. */
+  get count(): number { return this.list.length; }
+
   /** Drops every pending instance of signo (when it becomes ignored, or SIGCONT/stop interplay). */
   discard(signo: number): void {
     while (this.take(signo) !== null) { /* drop */ }

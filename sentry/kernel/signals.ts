@@ -137,7 +137,9 @@ export function deliverSignals(t: Task, interrupted: boolean): boolean {
         t.kernel.scheduler.stopGroup(t.tg, p.signo);
         return false;
       }
-      t.kernel.scheduler.exitGroup(t.tg, p.signo | (what === 'core' ? 0x80 : 0));
+      // A 'core' signal ends the group like 'term': the sandbox writes no core file, and Linux sets
+      // the wait status's core flag (0x80) only when a dump was written (bash's "(core dumped)").
+      t.kernel.scheduler.exitGroup(t.tg, p.signo);
       return false;
     }
     if (restartPending) { applyRestart(t, action); restartPending = false; }

@@ -1,6 +1,7 @@
 // clone(2) in all its shapes: fork (new address space, memory copied),
 // vfork and CLONE_VM (shared address space, own host process), threads
 // (a new host thread in the same stub).
+import { watchCpuLimit } from './cpu-limit.js';
 import { RLIM_INFINITY, RLIMIT_NPROC } from './rlimits.js';
 import { E } from '../../abi/linux/errno.js';
 import { REG } from '../../abi/linux/ptrace.js';
@@ -121,6 +122,7 @@ export function clone(t: Task, a: CloneArgs): number {
     tg.sid = t.tg.sid;
     parent?.children.add(tg);
     kernel.threadGroups.set(tid, tg);
+    watchCpuLimit(kernel, tg);
   }
   const child = new Task(kernel, tid, tg, mm, thread, fdTable, fs, t.creds.clone());
   tg.tasks.add(child);

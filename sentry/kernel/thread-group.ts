@@ -9,6 +9,8 @@ import type { Timer } from './timers.js';
 
 export class ThreadGroup {
   readonly tasks = new Set<Task>();
+  /** When fork made the group (process.hrtime ns): /proc/<pid>/stat's starttime. */
+  readonly startNs = process.hrtime.bigint();
   readonly children = new Set<ThreadGroup>();
   readonly sharedPending = new SignalQueue();
   /** Tasks in wait4/waitid on this group's children sleep here. */

@@ -121,4 +121,9 @@ export abstract class FileDescription {
 export interface IoctlIo {
   copyOut(addr: number, src: Uint8Array): number;
   copyIn(addr: number, dst: Uint8Array): number;
+  /** Who asks (for a terminal's session rules: TIOCSCTTY, TIOCNOTTY); absent for in-Sentry callers. */
+  readonly caller?: IoctlCaller;
 }
+
+/** The calling process as a terminal sees it. */
+export interface IoctlCaller { readonly tgid: number; readonly pgid: number; readonly sid: number; readonly privileged: boolean }

@@ -18,4 +18,14 @@ describe.skipIf(!ptrace.ok || !existsSync(PYTHON))(`pseudo-terminals${ptrace.ok 
     expect(got.stderr).toBe('');
     expect(got.stdout).toBe(want.stdout);
   });
+
+  it('script(1): the session owns its terminal (job control in bash -i), and a second terminal reuses /dev/pts/0, as natively', async () => {
+    const script = path.join(REPO, 'test/scripts/pty-sessions.sh');
+    const want = await native(['bash', script]);
+    expect(want.stdout).toContain('True True True\n');
+    const got = await runsc(['do', 'bash', script], { timeoutMs: 60_000 });
+    expect(got.stderr).toBe(want.stderr);
+    expect(got.stdout).toBe(want.stdout);
+    expect(got.status).toBe(want.status);
+  }, 90_000);
 });

@@ -1,7 +1,9 @@
 /*
  * Resource limits acting on the calls they govern: RLIMIT_FSIZE (EFBIG and
  * SIGXFSZ on write, pwrite, writev, O_APPEND and truncate), RLIMIT_AS
- * (mmap, mremap and brk), RLIMIT_NPROC (fork as an unprivileged user).
+ * (mmap, mremap and brk), RLIMIT_NPROC (fork as an unprivileged user),
+ * RLIMIT_CPU (SIGXCPU at the soft limit, which then moves up a second;
+ * SIGKILL at the hard limit).
  * compat: writable-dir
  */
 #include "lib/compat.h"
@@ -11,9 +13,38 @@
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 
 static volatile sig_atomic_t xfsz;
 static void on_xfsz(int s) { (void)s; xfsz++; }
+
+static volatile sig_atomic_t xcpu;
+static void on_xcpu(int s) { (void)s; xcpu++; }
+
+/* Burns CPU until cond holds or wall seconds pass. */
+static void spin_until(volatile sig_atomic_t *flag, int want, int wall_seconds) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do {
+    for (volatile int i = 0; i < 1000000; i++) {}
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while ((flag == NULL || *flag < want) && now.tv_sec - start.tv_sec < wall_seconds);
+}
+
+/* In a child: its CPU limit must not reach the parent. Its lines are flushed before SIGKILL ends it. */
+static void cpu_cases(void) {
+  signal(SIGXCPU, on_xcpu);
+  struct rlimit cpu = { 1, 2 };
+  EQ("cpu_set", setrlimit(RLIMIT_CPU, &cpu), 0);
+  spin_until(&xcpu, 1, 20);
+  FACT("cpu_sigxcpu_at_soft", xcpu >= 1);
+  struct rlimit now;
+  getrlimit(RLIMIT_CPU, &now);
+  SHOW("cpu_soft_raised", "%ld/%ld", (long)now.rlim_cur, (long)now.rlim_max);
+  fflush(stdout);
+  spin_until(NULL, 0, 20);
+  SHOW("cpu_not_killed", "1");
+}
 
 /* The remaining cases run in a child that drops root, so the parent's limits stay as they were. */
 static void nproc_cases(void) {
@@ -118,5 +149,15 @@ int main(int argc, char **argv) {
   int st;
   waitpid(child, &st, 0);
   FACT("nproc_child_done", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+  fflush(stdout);
+  child = fork();
+  if (child == 0) {
+    cpu_cases();
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(child, &st, 0);
+  FACT("cpu_killed_at_hard", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
   return compat_done();
 }

@@ -6,6 +6,7 @@
  */
 #include "lib/compat.h"
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -191,5 +192,30 @@ int main(void) {
   pid = child(1);
   ERR("sigchld_ignored_autoreap", w4(pid, &st, 0), ECHILD);
   signal(SIGCHLD, SIG_DFL);
+
+  /*
+   * A core-action signal in a process that may not dump (PR_SET_DUMPABLE 0,
+   * whatever RLIMIT_CORE and core_pattern say): killed, no core flag in the
+   * status, CLD_KILLED for waitid. bash printed "(core dumped)" after a
+   * SIGXFSZ death in the sandbox, which writes no core file.
+   */
+  ABOUT("wait4");
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    raise(SIGQUIT);
+    _exit(0);
+  }
+  FACT("core_signal_killed", w4(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGQUIT);
+  EQ("core_flag_without_dump", WCOREDUMP(st) ? 1 : 0, 0);
+  ABOUT("waitid");
+  pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    raise(SIGABRT);
+    _exit(0);
+  }
+  FACT("core_signal_waitid_killed", wid(P_PID, pid, &si, WEXITED) == 0 && si.si_code == CLD_KILLED && si.si_status == SIGABRT);
   return compat_done();
 }

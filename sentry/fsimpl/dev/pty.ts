@@ -62,9 +62,6 @@ class PtyPair {
   private readonly lines: number[][] = [];
   private partial: number[] = [];
 
-  /** /dev/pts/N, made once so that its inode number stays the same. */
-  slaveInode: DeviceInode | null = null;
-
   constructor(readonly index: number, private readonly signal: SignalGroup) {}
 
   private flag(off: number): number { return new DataView(this.termios.buffer).getUint32(off, true); }
@@ -180,6 +177,34 @@ class PtyPair {
     return n;
   }
 
+  /**
+   * TIOCSCTTY (tiocsctty): a session leader makes this its controlling
+   * terminal, and its process group the foreground one, as script(1),
+   * ssh and login do after setsid(). A terminal another session holds is
+   * EPERM unless arg is 1 and the caller is privileged (it is stolen).
+   * The Sentry keeps no per-session terminal, so a session taking a second
+   * terminal is not refused as Linux refuses it.
+   */
+  acquire(arg: number, io: IoctlIo): number {
+    const c = io.caller;
+    if (c === undefined) return 0;
+    if (this.session === c.sid) return 0;
+    if (c.sid !== c.tgid) return -E.EPERM;
+    if (this.session > 0 && !(arg === 1 && c.privileged)) return -E.EPERM;
+    this.session = c.sid;
+    this.foreground = c.pgid;
+    return 0;
+  }
+
+  /** TIOCNOTTY: ENOTTY unless this is the caller's terminal; a session leader gives it up. */
+  release(io: IoctlIo): number {
+    const c = io.caller;
+    if (c === undefined) return 0;
+    if (this.session !== c.sid) return -E.ENOTTY;
+    if (c.sid === c.tgid) { this.session = 0; this.foreground = 0; }
+    return 0;
+  }
+
   /** The ioctls both ends answer. */
   commonIoctl(request: number, arg: number, io: IoctlIo, termios: Uint8Array): number | null {
     const int = (v: number): number => { const b = new Uint8Array(4); new DataView(b.buffer).setInt32(0, v, true); return io.copyOut(arg, b) < 0 ? -E.EFAULT : 0; };
@@ -278,8 +303,8 @@ class PtySlaveFile extends FileDescription {
         new DataView(b.buffer).setInt32(0, this.pair.slaveReadable, true);
         return io.copyOut(arg, b) < 0 ? -E.EFAULT : 0;
       }
-      // A controlling terminal: the Sentry keeps no per-session tty, so these only succeed.
-      case TIOCSCTTY: case TIOCNOTTY: return 0;
+      case TIOCSCTTY: return this.pair.acquire(arg, io);
+      case TIOCNOTTY: return this.pair.release(io);
       case TIOCGPTN: return -E.ENOTTY;
     }
     return this.pair.commonIoctl(request, arg, io, this.pair.termios) ?? -E.ENOTTY;
@@ -304,17 +329,29 @@ export function ptmxInode(dev: number, signal: SignalGroup): DeviceInode {
   });
 }
 
+/**
+ * /dev/pts/N, one inode per index, made once: a walk may find /dev/pts/N
+ * through a dentry cached while an earlier pair had index N, so the inode
+ * opens whichever pair holds the index now (ENOENT when none does, as
+ * devpts removes the entry when the master closes).
+ */
+const slaveInodes = new Map<number, DeviceInode>();
+
 /** /dev/pts's entries: one slave device per live pair; a locked one cannot be opened (EIO). */
 export function ptsChildren(dev: number): Map<string, Inode> {
   const out = new Map<string, Inode>();
-  for (const pair of ptys.values()) {
-    pair.slaveInode ??= new DeviceInode(dev, S_IFCHR, 0o620, makedev(PTS_MAJOR + (pair.index >> 8), pair.index & 0xff), (flags, stat) => {
-      // A cached /dev/pts/N whose master has closed is gone, as devpts removes it.
-      if (ptys.get(pair.index) !== pair) return -E.ENOENT;
-      if (pair.locked) return -E.EIO;
-      return new PtySlaveFile(flags, pair, stat);
-    });
-    out.set(String(pair.index), pair.slaveInode);
+  for (const index of ptys.keys()) {
+    let inode = slaveInodes.get(index);
+    if (inode === undefined) {
+      inode = new DeviceInode(dev, S_IFCHR, 0o620, makedev(PTS_MAJOR + (index >> 8), index & 0xff), (flags, stat) => {
+        const pair = ptys.get(index);
+        if (pair === undefined) return -E.ENOENT;
+        if (pair.locked) return -E.EIO;
+        return new PtySlaveFile(flags, pair, stat);
+      });
+      slaveInodes.set(index, inode);
+    }
+    out.set(String(index), inode);
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { E } from '../../../abi/linux/errno.js';
 import { O_RDWR } from '../../../abi/linux/fcntl.js';
 import { TCGETS, TCSETS, TCSETSF, TCSETSW, TERMIOS_SIZE, TIOCGWINSZ, TIOCSWINSZ, WINSIZE_SIZE, TIOCGPGRP } from '../../../abi/linux/ioctl.js';
 import { S_IFMT, S_IFSOCK, type Stat } from '../../../abi/linux/stat.js';
-import { fdatasync, fstat, fsync } from '../../../host/fs.js';
+import { fdatasync, fstat, fsync, ftruncate, lseek } from '../../../host/fs.js';
 import { ioctlWithBuffer, read, write } from '../../../host/io.js';
 import { FileDescription, type IoctlIo } from '../../vfs/file-description.js';
 import type { WaitQueue } from '../../kernel/wait-queue.js';
@@ -40,6 +40,17 @@ export class ConsoleFile extends FileDescription {
   override waitQueue(forWrite: boolean): WaitQueue | null { return forWrite ? null : this.inputReady; }
   override write(src: Uint8Array): number { return write(this.hostFd, src); }
   override seekable(): boolean { return false; }
+  /**
+   * The host fd's own offset, which every description of the console
+   * shares: a regular file (`runsc do prog > out`) seeks as on Linux; a
+   * pipe, socket or terminal answers ESPIPE from the host.
+   */
+  override lseek(offset: number, whence: number): number {
+    const r = lseek(this.hostFd, BigInt(offset), whence);
+    return typeof r === 'number' ? r : Number(r);
+  }
+  /** ftruncate(2) and O_TRUNC (`> /dev/stderr` when stderr is a file): the host file is cut. */
+  override truncate(size: number): number { return ftruncate(this.hostFd, size); }
   /** Whatever the host fd is (a terminal, a pipe, a file) answers. */
   override fsync(datasync: boolean): number { return datasync ? fdatasync(this.hostFd) : fsync(this.hostFd); }
 

@@ -2,11 +2,14 @@
 // pid directory is computed from the kernel's tasks when looked up.
 import { availableParallelism } from 'node:os';
 import { E } from '../../../abi/linux/errno.js';
-import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../../abi/linux/mman.js';
+import { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from '../../../abi/linux/mman.js';
 import { S_IFREG, type Stat } from '../../../abi/linux/stat.js';
 import { UTS_RELEASE, UTS_VERSION } from '../../../abi/linux/utsname.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { memoryUsage } from '../../kernel/memory-usage.js';
+import { groupCpuNs } from '../../kernel/cpu-time.js';
+import { RLIMIT_RSS, RLIMIT_SIGPENDING } from '../../kernel/rlimits.js';
+import { SIG_DFL, SIG_IGN, sigbit } from '../../kernel/signal-state.js';
 import type { Task } from '../../kernel/task.js';
 import { stringToBytes } from '../../mm/address-space.js';
 import type { Vma } from '../../mm/vma.js';
@@ -70,20 +73,96 @@ function maps(t: Task): string {
   }).join('\n') + '\n';
 }
 
-function statLine(t: Task): string {
+/** USER_HZ: the clock ticks /proc counts times in (sysconf(_SC_CLK_TCK)). */
+const CLK_TCK = 100;
+const PAGE = 4096;
+
+/** Pages the task's address space maps, and of those the ones backed (not PROT_NONE reservations): statm's size and resident. */
+function memoryPages(t: Task): { size: number; resident: number } {
+  let size = 0, resident = 0;
+  for (const v of t.mm.mappings()) {
+    size += v.length;
+    if (v.prot !== PROT_NONE) resident += v.length;
+  }
+  return { size: size / PAGE, resident: resident / PAGE };
+}
+
+/** /proc/<pid>/stat: Linux's 52 fields (do_task_stat); what the Sentry does not keep (faults, code and stack addresses) is 0. */
+function statLine(t: Task, kernel: Kernel): string {
   const state = t.state === 'blocked' ? 'S' : t.state === 'stopped' ? 'T' : t.state === 'dead' ? 'Z' : 'R';
-  const f = [t.tgid, `(${t.comm})`, state, t.ppid, t.tg.pgid, t.tg.sid, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0,
-    t.tg.tasks.size, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const tg = t.tg;
+  const utime = Math.floor(groupCpuNs(tg) / (1e9 / CLK_TCK));
+  const start = Number((tg.startNs - kernel.startNs) / BigInt(1e9 / CLK_TCK));
+  const mem = memoryPages(t);
+  const [ignored, caught] = dispositionSets(t);
+  const pending = t.pending.bits | tg.sharedPending.bits;
+  const f: Array<number | bigint | string> = [t.tgid, `(${t.comm})`, state, t.ppid, tg.pgid, tg.sid, 0, -1, 0,
+    0, 0, 0, 0, utime, 0, 0, 0, 20, 0, tg.tasks.size, 0, start, mem.size * PAGE, mem.resident, tg.rlimits[RLIMIT_RSS].cur,
+    0, 0, 0, 0, 0, pending, t.blocked, ignored, caught, 0, 0, 0, tg.exitSignal, 0, 0, 0, 0, 0, 0,
+    0, 0, t.mm.brkStart, 0, 0, 0, 0, tg.exitStatus ?? 0];
   return f.join(' ') + '\n';
+}
+
+/** /proc/<pid>/statm: size, resident, shared, text, lib, data, dt in pages; the Sentry does not split text from data. */
+function statm(t: Task): string {
+  const mem = memoryPages(t);
+  return `${mem.size} ${mem.resident} 0 0 0 ${mem.size} 0\n`;
+}
+
+/** A signal set or capability set as /proc/<pid>/status prints it: 16 hex digits. */
+function hex64(v: bigint): string { return v.toString(16).padStart(16, '0'); }
+
+/** Every capability up to CAP_LAST_CAP (40): what root holds here, as capget reports. */
+const ALL_CAPS = (1n << 41n) - 1n;
+
+/** SigIgn and SigCgt: the dispositions that are SIG_IGN, and those that are a handler. */
+function dispositionSets(t: Task): [bigint, bigint] {
+  let ignored = 0n, caught = 0n;
+  const actions = t.tg.handlers.actions;
+  for (let signo = 1; signo < actions.length; signo++) {
+    const h = actions[signo].handler;
+    if (h === SIG_IGN) ignored |= sigbit(signo);
+    else if (h !== SIG_DFL) caught |= sigbit(signo);
+  }
+  return [ignored, caught];
+}
+
+/** FDSize: the fd table's capacity, which Linux grows in powers of two from 64. */
+function fdSize(t: Task): number {
+  let highest = -1;
+  for (const fd of t.fdTable.fds()) if (fd > highest) highest = fd;
+  let size = 64;
+  while (size <= highest) size *= 2;
+  return size;
+}
+
+/** status's memory lines (procps reads VmSize and VmRSS for ps's vsz and rss); what the Sentry does not split is 0. */
+function vmLines(t: Task): string[] {
+  const mem = memoryPages(t);
+  const kb = (pages: number): string => `${String(pages * (PAGE / 1024)).padStart(8)} kB`;
+  return [`VmPeak:\t${kb(mem.size)}`, `VmSize:\t${kb(mem.size)}`, `VmLck:\t${kb(0)}`, `VmPin:\t${kb(0)}`,
+    `VmHWM:\t${kb(mem.resident)}`, `VmRSS:\t${kb(mem.resident)}`, `RssAnon:\t${kb(mem.resident)}`, `RssFile:\t${kb(0)}`,
+    `RssShmem:\t${kb(0)}`, `VmData:\t${kb(mem.size)}`, `VmStk:\t${kb(0)}`, `VmExe:\t${kb(0)}`, `VmLib:\t${kb(0)}`,
+    `VmPTE:\t${kb(0)}`, `VmSwap:\t${kb(0)}`];
 }
 
 function status(t: Task): string {
   const c = t.creds;
   const state = t.state === 'blocked' ? 'S (sleeping)' : t.state === 'stopped' ? 'T (stopped)' : 'R (running)';
+  const [ignored, caught] = dispositionSets(t);
+  const caps = hex64(c.euid === 0 ? ALL_CAPS : 0n);
+  const queued = t.pending.count + t.tg.sharedPending.count;
   return [`Name:\t${t.comm}`, `Umask:\t${t.umask.toString(8).padStart(4, '0')}`, `State:\t${state}`, `Tgid:\t${t.tgid}`,
     `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${t.ppid}`, `TracerPid:\t0`, `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`,
-    `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`, `Groups:\t${c.groups.join(' ')}`, `Threads:\t${t.tg.tasks.size}`,
-    `SigBlk:\t${t.blocked.toString(16).padStart(16, '0')}`, ''].join('\n');
+    `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`, `FDSize:\t${fdSize(t)}`, `Groups:\t${c.groups.join(' ')}`,
+    `NStgid:\t${t.tgid}`, `NSpid:\t${t.tid}`, `NSpgid:\t${t.tg.pgid}`, `NSsid:\t${t.tg.sid}`,
+    ...(t.state === 'dead' ? [] : vmLines(t)), `Threads:\t${t.tg.tasks.size}`,
+    `SigQ:\t${queued}/${t.tg.rlimits[RLIMIT_SIGPENDING].cur}`,
+    `SigPnd:\t${hex64(t.pending.bits)}`, `ShdPnd:\t${hex64(t.tg.sharedPending.bits)}`, `SigBlk:\t${hex64(t.blocked)}`,
+    `SigIgn:\t${hex64(ignored)}`, `SigCgt:\t${hex64(caught)}`,
+    // Root holds every capability and others none (syscalls/credentials.ts); inheritable and ambient sets are empty.
+    `CapInh:\t${hex64(0n)}`, `CapPrm:\t${caps}`, `CapEff:\t${caps}`, `CapBnd:\t${hex64(ALL_CAPS)}`, `CapAmb:\t${hex64(0n)}`,
+    `NoNewPrivs:\t${t.noNewPrivs ? 1 : 0}`, `Seccomp:\t${t.seccomp.mode}`, ''].join('\n');
 }
 
 function taskDir(t: Task, kernel: Kernel): SyntheticDir {
@@ -104,7 +183,11 @@ function taskDir(t: Task, kernel: Kernel): SyntheticDir {
     ['fd', fdDir],
     ['cmdline', new GeneratedFile(() => t.cmdline)],
     ['comm', new GeneratedFile(() => `${t.comm}\n`)],
-    ['stat', new GeneratedFile(() => statLine(t))],
+    ['stat', new GeneratedFile(() => statLine(t, kernel))],
+    ['statm', new GeneratedFile(() => statm(t))],
+    // The OOM killer is the host's: the sandbox's processes all read the neutral values.
+    ['oom_score', new GeneratedFile(() => '0\n')],
+    ['oom_score_adj', new GeneratedFile(() => '0\n')],
     ['status', new GeneratedFile(() => status(t))],
     ['maps', new GeneratedFile(() => maps(t))],
     ['environ', new GeneratedFile(() => t.environ, 0o400)],
@@ -169,7 +252,7 @@ export function newProcfs(kernel: Kernel, current: () => Task | null): Synthetic
         ['ngroups_max', new GeneratedFile(() => '65536\n')],
       ])],
       ['vm', fixedDir([['overcommit_memory', new GeneratedFile(() => '0\n')], ['max_map_count', new GeneratedFile(() => '65530\n')]])],
-      ['fs', fixedDir([['pipe-max-size', new GeneratedFile(() => '1048576\n')], ['nr_open', new GeneratedFile(() => '1048576\n')]])],
+      ['fs', fixedDir([['pipe-max-size', new GeneratedFile(() => '1048576\n')], ['file-max', new GeneratedFile(() => '9223372036854775807\n')], ['nr_open', new GeneratedFile(() => '1048576\n')]])],
     ])],
   ];
   const fixedMap = new Map(fixed);

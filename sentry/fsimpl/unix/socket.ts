@@ -26,6 +26,7 @@ import { S_IFSOCK, type Stat } from '../../../abi/linux/stat.js';
 import { WaitQueue } from '../../kernel/wait-queue.js';
 import { FileDescription, type IoctlIo } from '../../vfs/file-description.js';
 import type { Inode } from '../../vfs/inode.js';
+import { interfaceIoctl } from '../netlink/interfaces.js';
 import { AbstractNamespace, abstractKey, type UnixAddress } from './address.js';
 import { Segment, dgramTruesize, sameCred, streamChunkLimit, streamTruesize, type Ucred } from './message.js';
 
@@ -43,8 +44,10 @@ export class UnixNet {
 /** Who made a socket: its fstat owner and the peer credentials it hands out. */
 export interface Creator { pid: number; euid: number; egid: number; fsuid: number; fsgid: number }
 
-const SOCKFS_DEV = 0x9;
+export const SOCKFS_DEV = 0x9;
 let nextIno = 1n;
+/** A new inode number on sockfs, shared by every socket family (they share st_dev). */
+export function nextSocketIno(): bigint { return nextIno++; }
 
 /** What a receive took from the queue. */
 export interface Received {
@@ -86,7 +89,7 @@ export class UnixSocket extends FileDescription {
   private readonly backlog: UnixSocket[] = [];
   private maxBacklog = UNIX_MAX_DGRAM_QLEN;
   dead = false;
-  private readonly ino = nextIno++;
+  private readonly ino = nextSocketIno();
   private readonly ctime = Date.now();
 
   constructor(readonly net: UnixNet, readonly type: number, readonly creator: Creator, flags: number) {
@@ -416,7 +419,7 @@ export class UnixSocket extends FileDescription {
     } else if (request === SIOCOUTQ) {
       v = this.wmem;
     } else {
-      return -E.ENOTTY;
+      return interfaceIoctl(request, arg, io) ?? -E.ENOTTY;
     }
     const b = new Uint8Array(4);
     new DataView(b.buffer).setInt32(0, v, true);
