@@ -20,6 +20,23 @@ export function copyFileRange(fdIn: number, from: number, fdOut: number, to: num
   return check(Number(copyFileRangeFn(fdIn, offIn, fdOut, offOut, len, 0)));
 }
 
+const sendfileFn = libc.func('intptr_t sendfile(int outFd, int inFd, _Inout_ int64_t *offset, size_t count)');
+const sendfileOff = new BigInt64Array(1);
+const SEEK_SET = 0;
+
+/**
+ * Copies up to len bytes of inFd from inOffset into outFd at outOffset with
+ * sendfile(2) (lseek on outFd first: nothing else relies on its position).
+ * The kernel copies page cache to page cache: no page faults in the Sentry,
+ * which a pread into a MemoryFile view takes on every fresh page.
+ * Returns bytes copied (0 at end of file) or -errno.
+ */
+export function sendfileAt(outFd: number, outOffset: number, inFd: number, inOffset: number, len: number): number {
+  if (Number(lseekFn(outFd, outOffset, SEEK_SET)) === -1) return -koffi.errno();
+  sendfileOff[0] = BigInt(inOffset);
+  return check(Number(sendfileFn(outFd, inFd, sendfileOff, len)));
+}
+
 export const SEEK_DATA = 3;
 export const SEEK_HOLE = 4;
 

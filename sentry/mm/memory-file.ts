@@ -2,7 +2,7 @@
 // The Sentry maps it into itself in 1 GiB windows (koffi views stop at
 // 4 GiB) and reads application memory through those views with no system
 // call; the platform maps the same pages into the application.
-import { fallocate, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, ftruncate, mapShared, memfd, seekSparse, SEEK_DATA, SEEK_HOLE, copyFileRange } from '../../host/memory.js';
+import { fallocate, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, ftruncate, mapShared, memfd, seekSparse, SEEK_DATA, SEEK_HOLE, copyFileRange, sendfileAt } from '../../host/memory.js';
 import { PAGE_SIZE } from '../../abi/linux/mman.js';
 
 export const CHUNK_SIZE = 2 ** 30;
@@ -103,6 +103,15 @@ export class MemoryFile {
       }
       pos = hole;
     }
+  }
+
+  /**
+   * Copies up to length bytes of host fd from fdOffset to [offset, ...) in
+   * the kernel (sendfile), without faulting the pages in through our views.
+   * Returns bytes copied (0 at the fd's end) or -errno.
+   */
+  fillFromFd(offset: number, fd: number, fdOffset: number, length: number): number {
+    return sendfileAt(this.fd, offset, fd, fdOffset, Math.min(length, 1 << 30));
   }
 
   /** Zeroes [offset, offset+length) by dropping the pages. */

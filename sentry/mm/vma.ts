@@ -7,6 +7,12 @@ import type { MemoryFile } from './memory-file.js';
 export interface MappableFile {
   /** Reads file bytes at offset into dst; returns bytes read or -errno. */
   readInto(offset: number, dst: Uint8Array): number;
+  /**
+   * A host fd whose pread(2) gives exactly what readInto would, or -1: a
+   * private mapping then copies with sendfile(2) (no page faults in the
+   * Sentry's view of the MemoryFile).
+   */
+  hostReadFd?(): number;
   /** The path shown in /proc/self/maps. */
   readonly mappingName: string;
   /**

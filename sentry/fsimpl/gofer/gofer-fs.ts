@@ -494,6 +494,9 @@ export class GoferFile extends FileDescription implements MappableFile {
   }
 
   /** Fills dst from offset until full or end of file. */
+  /** readInto is a plain pread of the donated fd when there is one: mappings may sendfile from it. */
+  hostReadFd(): number { return this.readFd; }
+
   readInto(offset: number, dst: Uint8Array): number {
     if (this.readFd >= 0) return this.preadAll(offset, dst);
     // A write-only file with donated fds has no fid to read through (mmap needs read access anyway).

@@ -663,6 +663,12 @@ export class OverlayFile extends FileDescription implements MappableFile {
     return f.readInto ? f.readInto(offset, dst) : -E.ENODEV;
   }
 
+  /** The current layer's host fd, when its readInto is a plain pread of one. */
+  hostReadFd(): number {
+    const f = this.current() as FileDescription & Partial<MappableFile>;
+    return f.readInto && f.hostReadFd ? f.hostReadFd() : -1;
+  }
+
   /** A shared mapping maps the pages of the layer's file (the upper's once copied up). */
   sharePages(mf: MemoryFile, offset: number, length: number): SharedPiece[] | number {
     const f = this.current() as FileDescription & Partial<MappableFile>;
