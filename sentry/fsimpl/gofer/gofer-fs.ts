@@ -223,7 +223,20 @@ export class GoferInode implements Inode {
     return new GoferInode(this.fs, fid, a.mode & S_IFMT, this.path === '/' ? `/${name}` : `${this.path}/${name}`);
   }
 
-  readlink(): string | number { return this.client.readlink(this.fid); }
+  /**
+   * A symlink's target never changes (replacing it makes a new inode, which
+   * a new walk finds), and the fid holds this inode: the first Treadlink's
+   * answer is every later one's. Exec of /bin/x walks /bin and the
+   * loader's /lib64 links each time, one round trip each without this.
+   */
+  private linkTarget: string | null = null;
+
+  readlink(): string | number {
+    if (this.linkTarget !== null) return this.linkTarget;
+    const r = this.client.readlink(this.fid);
+    if (typeof r === 'string') this.linkTarget = r;
+    return r;
+  }
 
   statfs(): FsStat | number {
     const s = this.client.statfs(this.fid);
