@@ -23,6 +23,7 @@ import type { Inode } from './vfs/inode.js';
 import { GoferFs } from './fsimpl/gofer/gofer-fs.js';
 import { Credentials } from './kernel/credentials.js';
 import { Kernel, type HostAuxv } from './kernel/kernel.js';
+import { watchCpuLimit } from './kernel/cpu-limit.js';
 import { defaultRlimits, type Rlimit } from './kernel/rlimits.js';
 import { Task } from './kernel/task.js';
 import { ThreadGroup } from './kernel/thread-group.js';
@@ -240,6 +241,8 @@ export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): nu
   task.noNewPrivs = cfg.noNewPrivileges;
   tg.tasks.add(task);
   kernel.tasks.set(1, task);
+  // A finite RLIMIT_CPU from config.json binds init too, not only what it forks or sets later.
+  watchCpuLimit(kernel, tg);
   const r = execve(task, { dentry: exe.dentry, path: exe.path, argv: cfg.args, envp: cfg.env });
   if (r < 0) {
     stub.destroy();
