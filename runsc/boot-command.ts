@@ -7,6 +7,20 @@ import type { BootSpec, ControlBootMessage } from './boot-spec.js';
 import { FIRST_PASSED_FD } from './boot-spec.js';
 import { createLogger } from '../sentry/log.js';
 import { BootError, runSandbox } from '../sentry/boot.js';
+import { prctl, PR_SET_PDEATHSIG } from '../host/confine.js';
+import { SIGKILL } from '../abi/linux/signal.js';
+
+/**
+ * A sandbox lives as long as the runsc that runs it in the foreground: there
+ * is no detached mode (create/start) yet, so nothing could ever stop a
+ * Sentry whose runsc was killed, and its application would run on. The
+ * stubs die with the Sentry (PTRACE_O_EXITKILL), the Gofer when its peers
+ * close. A runsc that died before the prctl took effect left us reparented.
+ */
+function dieWithRunsc(): void {
+  const parent = process.ppid;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || process.ppid !== parent || parent === 1) process.exit(1);
+}
 
 export interface BootOptions {
   /** The boot spec's file, or undefined when it arrives on the control channel (runsc/early-sentry.ts). */
@@ -21,6 +35,7 @@ export interface BootOptions {
 
 /** Runs the sandbox the spec file describes; sets process.exitCode to init's status, as a shell reports it. */
 export function runBootCommand(opts: BootOptions): void {
+  dieWithRunsc();
   let spec: BootSpec;
   if (opts.spec === undefined) {
     if (opts.controlFd === undefined) throw new Error('runsc boot: a spec on the control channel needs --control-fd');

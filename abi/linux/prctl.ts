@@ -1,4 +1,5 @@
 // <linux/prctl.h>
+export const PR_SET_PDEATHSIG = 1;
 export const PR_GET_DUMPABLE = 3;
 export const PR_SET_DUMPABLE = 4;
 export const PR_GET_SECCOMP = 21;
