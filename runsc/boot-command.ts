@@ -15,11 +15,13 @@ import { SIGKILL } from '../abi/linux/signal.js';
  * is no detached mode (create/start) yet, so nothing could ever stop a
  * Sentry whose runsc was killed, and its application would run on. The
  * stubs die with the Sentry (PTRACE_O_EXITKILL), the Gofer when its peers
- * close. A runsc that died before the prctl took effect left us reparented.
+ * close. A runsc that died between reading ppid and the prctl left us
+ * reparented; one that died even earlier is missed (runsc may itself be
+ * pid 1 in a container, so ppid 1 proves nothing).
  */
 function dieWithRunsc(): void {
   const parent = process.ppid;
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || process.ppid !== parent || parent === 1) process.exit(1);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || process.ppid !== parent) process.exit(1);
 }
 
 export interface BootOptions {
