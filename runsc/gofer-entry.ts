@@ -4,6 +4,7 @@
 // gives `runsc gofer` but parses it with node:util, not commander: since the
 // Sentry starts early, the Gofer's start is on the sandbox's critical path.
 import { parseArgs } from 'node:util';
+import { CHILD_GLOBAL_OPTIONS } from './child-options.js';
 import { runGoferCommand } from './gofer-command.js';
 import type { CodeCacheState } from './loader.js';
 
@@ -12,9 +13,7 @@ export function main(argv: string[], codeCache: CodeCacheState): void {
     args: argv,
     allowPositionals: true,
     options: {
-      // runsc's global options; only the logging ones matter to the Gofer.
-      root: { type: 'string' }, platform: { type: 'string' }, network: { type: 'string' },
-      debug: { type: 'boolean', default: false }, 'debug-log': { type: 'string' }, strace: { type: 'boolean', default: false },
+      ...CHILD_GLOBAL_OPTIONS,
       spec: { type: 'string' },
     },
   });

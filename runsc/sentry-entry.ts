@@ -4,6 +4,7 @@
 // `runsc boot` but parses it with node:util, not commander: the Sentry is on
 // the sandbox's critical path and only runsc starts it.
 import { parseArgs } from 'node:util';
+import { CHILD_GLOBAL_OPTIONS } from './child-options.js';
 import { runBootCommand } from './boot-command.js';
 import type { CodeCacheState } from './loader.js';
 
@@ -13,9 +14,7 @@ export function main(argv: string[], codeCache: CodeCacheState): void {
     args: argv,
     allowPositionals: true,
     options: {
-      // runsc's global options; only the logging ones matter to the Sentry.
-      root: { type: 'string' }, platform: { type: 'string' }, network: { type: 'string' },
-      debug: { type: 'boolean', default: false }, 'debug-log': { type: 'string' }, strace: { type: 'boolean', default: false },
+      ...CHILD_GLOBAL_OPTIONS,
       spec: { type: 'string' }, 'control-fd': { type: 'string' },
       // The spec comes on the control channel (runsc/early-sentry.ts).
       'spec-on-control': { type: 'boolean', default: false },
