@@ -6,6 +6,7 @@
 // so callers never see it; EAGAIN on a non-blocking fd waits in poll(2).
 
 import { libc, koffi, check } from './libc.js';
+import { O_NONBLOCK } from '../abi/linux/fcntl.js';
 
 export const AF_UNIX = 1;
 export const SOCK_STREAM = 1;
@@ -174,13 +175,18 @@ export class PollSet {
   }
 }
 
+/** Sets or clears one bit of an fd's flags word (F_GETFD/F_SETFD or F_GETFL/F_SETFL), skipping the set when it would change nothing. */
+function setFlagBit(fd: number, getCmd: number, setCmd: number, bit: number, on: boolean): number {
+  const flags = check(c.fcntl(fd, getCmd, 0));
+  if (flags < 0) return flags;
+  const next = on ? flags | bit : flags & ~bit;
+  if (next === flags) return 0;
+  return check(c.fcntl(fd, setCmd, next));
+}
+
 /** Sets or clears FD_CLOEXEC: cleared on fds a child must inherit across exec. */
 export function setCloexec(fd: number, on: boolean): number {
-  const flags = check(c.fcntl(fd, F_GETFD, 0));
-  if (flags < 0) return flags;
-  const next = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
-  if (next === flags) return 0;
-  return check(c.fcntl(fd, F_SETFD, next));
+  return setFlagBit(fd, F_GETFD, F_SETFD, FD_CLOEXEC, on);
 }
 
 export function getCloexec(fd: number): boolean | number {
@@ -190,12 +196,7 @@ export function getCloexec(fd: number): boolean | number {
 
 /** Sets or clears O_NONBLOCK on the open file description. */
 export function setNonblocking(fd: number, on: boolean): number {
-  const O_NONBLOCK = 0o4000;
-  const flags = check(c.fcntl(fd, F_GETFL, 0));
-  if (flags < 0) return flags;
-  const next = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-  if (next === flags) return 0;
-  return check(c.fcntl(fd, F_SETFL, next));
+  return setFlagBit(fd, F_GETFL, F_SETFL, O_NONBLOCK, on);
 }
 
 // ---------------------------------------------------------------------------
