@@ -138,7 +138,8 @@ export class Scheduler {
       if (past === 'retry') return;
       if (past === 'sigbus') { signo = S.SIGBUS; code = BUS_ADRERR; }
     }
-    this.kernel.log.debug({ tid: t.tid, signo, code, addr: addr.toString(16), rip: t.regs.rip.toString(16) }, 'fault');
+    // Some programs fault on purpose and often (guard pages, GC barriers): build the record only when it is logged.
+    if (this.kernel.log.isLevelEnabled('debug')) this.kernel.log.debug({ tid: t.tid, signo, code, addr: addr.toString(16), rip: t.regs.rip.toString(16) }, 'fault');
     const a = t.tg.handlers.actions[signo];
     const bit = sigbit(signo);
     if ((t.blocked & bit) !== 0n || a.handler === SIG_IGN) {
