@@ -57,10 +57,14 @@ int main(void) {
   FACT("poll_not_ready_cleared", fds[1].revents == 0);
   fds[0] = (struct pollfd){p[0], 0, 0};
   EQ("poll_no_events_asked", syscall(SYS_poll, fds, 1, 0), 0);
-  fds[0] = (struct pollfd){100, POLLIN, 0};
+  /* The lowest free fd is surely closed; a fixed number such as 100 may be
+   * one the caller left open (CI's runner did). */
+  int closed_fd = dup(1);
+  close(closed_fd);
+  fds[0] = (struct pollfd){closed_fd, POLLIN, 0};
   EQ("poll_closed_fd", syscall(SYS_poll, fds, 1, 0), 1);
   EQ("poll_closed_fd_pollnval", fds[0].revents, POLLNVAL);
-  fds[0] = (struct pollfd){100, 0, 0};
+  fds[0] = (struct pollfd){closed_fd, 0, 0};
   EQ("poll_closed_fd_no_events", syscall(SYS_poll, fds, 1, 0), 1);
   EQ("poll_nvds_zero", syscall(SYS_poll, NULL, 0, 0), 0);
   EQ("poll_nfds_zero_timeout_10ms", syscall(SYS_poll, NULL, 0, 10), 0);
@@ -160,8 +164,10 @@ int main(void) {
   tv.tv_usec = -1;
   ERR("select_negative_usec", syscall(SYS_select, 0, NULL, NULL, NULL, &tv), EINVAL);
   tv.tv_usec = 0;
-  FD_ZERO(&r); FD_SET(100, &r);
-  ERR("select_closed_fd", syscall(SYS_select, 101, &r, NULL, NULL, &tv), EBADF);
+  closed_fd = dup(1);
+  close(closed_fd);
+  FD_ZERO(&r); FD_SET(closed_fd, &r);
+  ERR("select_closed_fd", syscall(SYS_select, closed_fd + 1, &r, NULL, NULL, &tv), EBADF);
   ERR("select_set_efault", syscall(SYS_select, 1, BAD_PTR, NULL, NULL, &tv), EFAULT);
   ERR("select_timeout_efault", syscall(SYS_select, 1, NULL, NULL, NULL, BAD_PTR), EFAULT);
   /* The closed end's exception set: a pipe reports no exceptional condition. */
