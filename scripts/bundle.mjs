@@ -4,8 +4,9 @@
 // separate modules would cost each of them ~100 ms. The bundle is split at
 // runsc/main.ts's dynamic imports, so each process parses only the chunks
 // its command needs: the Gofer never loads the Sentry, the CLI neither
-// (docs/design/startup.md). pino and commander are bundled too (pino alone
-// is ~30 small CommonJS files); koffi stays external for its native part.
+// (docs/design/startup.md). commander is bundled too; koffi stays external
+// for its native part, and pino, which only a loud log loads
+// (sentry/log.ts), is resolved from node_modules when it is.
 import { buildSync } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 
@@ -20,8 +21,8 @@ buildSync({
   outdir: 'dist/bundle',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunk-[hash]',
-  external: ['koffi'],
-  // Bundled CommonJS (pino, commander) calls require() for Node's built-ins.
+  external: ['koffi', 'pino'],
+  // Bundled CommonJS (commander) calls require() for Node's built-ins.
   banner: { js: "import { createRequire as __runscCreateRequire } from 'node:module'; const require = __runscCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
@@ -45,7 +46,10 @@ for (const name of ['sentry', 'gofer']) {
     format: 'cjs',
     target: 'node20',
     outfile: `dist/bundle/${name}.cjs`,
-    external: ['koffi'],
+    external: ['koffi', 'pino'],
+    // import.meta.url (createRequire for koffi and pino) is the bundle's own file here.
+    define: { 'import.meta.url': '__runscImportMetaUrl' },
+    banner: { js: "var __runscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
 }

@@ -2,7 +2,7 @@
 // process: the MemoryFile, the platform, the root mount over the Gofer, the
 // console, the first task.
 import { readFileSync } from 'node:fs';
-import type { Logger } from 'pino';
+import type { Log } from './log.js';
 import { E, errnoName } from '../abi/linux/errno.js';
 import { S_IFDIR } from '../abi/linux/stat.js';
 import { P9Client } from '../gofer/p9/client.js';
@@ -102,7 +102,7 @@ function tmpfsOptions(sizeLimit: number, mode: number): string {
 }
 
 /** Mounts the configured file systems, the root first, into a new mount table. */
-function mountAll(cfg: SandboxConfig, log: Logger): MountTable {
+function mountAll(cfg: SandboxConfig, log: Log): MountTable {
   const table = new MountTable();
   let root: Dentry | null = null;
   let goferFd = cfg.firstGoferFd;
@@ -171,7 +171,7 @@ function findExecutable(ctx: FsContext, name: string, env: string[]): { path: st
 }
 
 /** Boots the sandbox and runs init to its end. Returns init's wait status. */
-export function runSandbox(cfg: SandboxConfig, log: Logger, strace: boolean): number {
+export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): number {
   log.debug({ uptimeMs: process.uptime() * 1000 }, 'boot start');
   const memoryFile = new MemoryFile();
   const platform = new PtracePlatform(memoryFile.fd);

@@ -1,6 +1,6 @@
 // Process identity and lifetime: ids, exit, uname, rlimits, arch_prctl,
 // thread bookkeeping, getrandom.
-import { randomFillSync } from 'node:crypto';
+import { fillRandom } from '../host/random.js';
 import { E } from '../abi/linux/errno.js';
 import { REG } from '../abi/linux/ptrace.js';
 import { UTS_FIELD_LEN, UTSNAME_SIZE, UTS_RELEASE, UTS_VERSION } from '../abi/linux/utsname.js';
@@ -81,7 +81,7 @@ function getrandom(t: Task): number {
   // Linux caps one call at MAX_RW_COUNT bytes.
   const count = Math.min(t.arg(1), 0x7ffff000);
   const buf = new Uint8Array(count);
-  randomFillSync(buf);
+  fillRandom(buf);
   const n = t.mm.copyOut(addr, buf);
   return n;
 }

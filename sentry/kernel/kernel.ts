@@ -1,5 +1,5 @@
 // The Kernel: what every task shares. One per sandbox.
-import type { Logger } from 'pino';
+import type { Log } from '../log.js';
 import { CLOCK_MONOTONIC_COARSE } from '../../abi/linux/time.js';
 import { clockResolutionNs } from '../../host/time.js';
 import type { PtracePlatform } from '../../platform/ptrace/index.js';
@@ -53,7 +53,7 @@ export class Kernel {
     readonly root: Dentry,
     /** Every mount of the sandbox; root is the first one's root. */
     readonly mounts: MountTable,
-    readonly log: Logger,
+    readonly log: Log,
     readonly strace: boolean,
     readonly hostAuxv: HostAuxv,
   ) {}

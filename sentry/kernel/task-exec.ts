@@ -1,7 +1,7 @@
 // execve: resolve the file, follow "#!" interpreters, build the new image in
 // a fresh address space (a new stub), and only then tear down the old one,
 // so a failed exec leaves the caller exactly as it was.
-import { randomFillSync } from 'node:crypto';
+import { fillRandom } from '../../host/random.js';
 import { E } from '../../abi/linux/errno.js';
 import { O_RDONLY, X_OK } from '../../abi/linux/fcntl.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, S_ISGID, S_ISUID } from '../../abi/linux/stat.js';
@@ -126,7 +126,7 @@ export function execve(t: Task, req: ExecRequest): number {
   const stub = fresh ? t.mm.backend as StubProcess : kernel.platform.newAddressSpace();
   const mm = fresh ? t.mm : new AddressSpace(kernel.memoryFile, stub, STUB_BASE);
   const random = new Uint8Array(16);
-  randomFillSync(random);
+  fillRandom(random);
   const fs: FsContext = t.fs;
   const image = loadExecutable(mm, file, (p) => {
     const d = resolvePath(fs, fs.cwd, p, true, t.creds);

@@ -1,7 +1,7 @@
 // Building blocks for file systems the Sentry makes up itself (dev, proc):
 // directories with fixed or computed children, symlinks, and inodes whose
 // open() hands out a given kind of file. Read-only unless a node says so.
-import { randomFillSync } from 'node:crypto';
+import { fillRandom } from '../../../host/random.js';
 import { E } from '../../../abi/linux/errno.js';
 import { DT_DIR, dtypeOfMode, S_IFDIR, S_IFLNK, type Stat } from '../../../abi/linux/stat.js';
 import { FileDescription } from '../../vfs/file-description.js';
@@ -106,7 +106,7 @@ export class MemoryDeviceFile extends FileDescription {
     switch (this.kind) {
       case 'null': return 0;
       case 'zero': case 'full': dst.fill(0); return dst.length;
-      case 'random': randomFillSync(dst); return dst.length;
+      case 'random': fillRandom(dst); return dst.length;
     }
   }
   override write(src: Uint8Array): number {
