@@ -1,11 +1,10 @@
-// runsc: the runc-compatible command line (runsc/main.ts loads it). `run` and `do` start a sandbox in
-// the foreground; `gofer` and `boot` are the two halves runsc starts itself.
+// runsc: the runc-compatible command line (runsc/main.ts loads it unless the
+// fast path, runsc/fast-path.ts, took a plain run/do). `run` and `do` start a
+// sandbox in the foreground; `gofer` and `boot` are the two halves runsc
+// starts itself.
 import { Command, Option } from 'commander';
-import { hostname as hostHostname } from 'node:os';
-import { resolve } from 'node:path';
-import { ConfigError, readOciSpec, type OciSpec } from './oci-config.js';
 import type { GlobalOptions } from './sandbox.js';
-import { discardEarlySentry } from './early-sentry.js';
+import { DEFAULT_ROOT, NETWORKS, PLATFORMS } from './fast-path.js';
 import type { Support } from '../syscalls/types.js';
 
 // Each command imports what it needs when it runs: the bundle splits at
@@ -16,12 +15,12 @@ const program = new Command();
 program
   .name('runsc')
   .description('A user-space application kernel for containers (gVisor-style), runc-compatible')
-  .option('--root <dir>', 'state directory for containers', '/var/run/runsc-ts')
+  .option('--root <dir>', 'state directory for containers', DEFAULT_ROOT)
   .option('--debug', 'log debug messages', false)
   .option('--debug-log <dir>', 'write pino JSON logs, one file per component, to this directory')
   .option('--strace', 'log every system call the application makes', false)
-  .addOption(new Option('--platform <name>', 'how application code runs').choices(['ptrace']).default('ptrace'))
-  .addOption(new Option('--network <mode>', 'network mode').choices(['none', 'sandbox', 'host']).default('sandbox'))
+  .addOption(new Option('--platform <name>', 'how application code runs').choices(PLATFORMS).default('ptrace'))
+  .addOption(new Option('--network <mode>', 'network mode').choices(NETWORKS).default('sandbox'))
   .option('--overlay', 'keep changes to the root in memory, over a read-only root (always on for `do`)', false)
   // Flags Docker and containerd pass to every runtime.
   .option('--log <file>', 'runtime log file (accepted for runc compatibility)')
@@ -47,24 +46,15 @@ program.command('run')
   .argument('<container-id>')
   .action(async (id: string, opts: { bundle: string; detach: boolean }) => {
     if (opts.detach) die('run --detach is not supported yet');
-    let spec: OciSpec;
-    try { spec = readOciSpec(resolve(opts.bundle)); } catch (e) {
-      if (e instanceof ConfigError) {
-        // The Sentry started early for this run (runsc/early-sentry.ts) goes first, without a word.
-        await discardEarlySentry();
-        die(e.message);
-      }
-      throw e;
-    }
-    const { runForeground } = await import('./sandbox.js');
-    process.exitCode = await runForeground(id, spec, globals());
+    const { runCommand } = await import('./commands.js');
+    process.exitCode = await runCommand(id, opts.bundle, globals());
   });
 
 program.hook('preAction', async (_cmd, action) => {
   const g = globals();
   if (!g.debug && !g.debugLog) return;
-  const { createLogger } = await import('../sentry/log.js');
-  createLogger('runsc', { debug: g.debug, debugLog: g.debugLog, strace: false }).debug({ command: action.name(), argv: process.argv.slice(2) }, 'runsc');
+  const { logCommand } = await import('./commands.js');
+  await logCommand(g, action.name());
 });
 
 program.command('do')
@@ -75,13 +65,8 @@ program.command('do')
   .argument('[args...]')
   .passThroughOptions()
   .action(async (cmd: string, args: string[], opts: { cwd: string; overlay: boolean }) => {
-    const spec: OciSpec = {
-      args: [cmd, ...args], env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`), cwd: opts.cwd,
-      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, noNewPrivileges: false, rlimits: [],
-      rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
-    };
-    const { runForeground } = await import('./sandbox.js');
-    process.exitCode = await runForeground(`do-${process.pid}`, spec, globals(), opts.overlay);
+    const { doCommand } = await import('./commands.js');
+    process.exitCode = await doCommand(cmd, args, opts.cwd, opts.overlay, globals());
   });
 
 program.command('syscalls')

@@ -7,17 +7,18 @@
 // channel (runsc/sandbox.ts). The Sentry reads the spec once its code is
 // loaded, so the two starts overlap (docs/design/startup.md).
 //
-// This runs before commander is loaded, so it only recognises plain command
-// lines; anything it does not understand just means no early start. If the
-// CLI ends up not using the early Sentry (a broken config.json, --help, a
-// bad option), it kills it; a Sentry whose control channel closes before
-// a spec arrives exits quietly.
+// This runs before anything else is loaded, for the plain command lines the
+// fast path reads (runsc/fast-path.ts); any other means no early start. If
+// runsc ends up not using the early Sentry (a broken config.json, say), it
+// kills it; a Sentry whose control channel closes before a spec arrives
+// exits quietly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIRST_PASSED_FD, sandboxProcessEnv } from './boot-spec.js';
+import type { FastCommand } from './fast-path.js';
 
 export interface EarlySentry {
   child: ChildProcess;
@@ -52,34 +53,13 @@ export async function discardEarlySentry(): Promise<void> {
   }
 }
 
-// runsc's global options that take a value (runsc/cli.ts); the others are flags.
-const VALUE_OPTIONS = new Set(['--root', '--debug-log', '--platform', '--network', '--log', '--log-format']);
-const FLAG_OPTIONS = new Set(['--debug', '--strace', '--overlay', '--systemd-cgroup']);
-
-/** How many Gofer connections the command line's sandbox needs, or null if this is not a plain run/do. */
-function connectionsFor(args: readonly string[]): number | null {
-  let i = 0;
-  for (; i < args.length; i++) {
-    const a = args[i];
-    const name = a.split('=', 1)[0];
-    if (VALUE_OPTIONS.has(name)) { if (!a.includes('=')) i++; continue; }
-    if (FLAG_OPTIONS.has(a)) continue;
-    break;
-  }
-  const command = args[i];
-  if (command === 'do') return 1; // the host root only
-  if (command !== 'run') return null;
-  let bundle = '.';
-  for (let j = i + 1; j < args.length; j++) {
-    const a = args[j];
-    if (a === '-b' || a === '--bundle') bundle = args[++j] ?? '.';
-    else if (a.startsWith('--bundle=')) bundle = a.slice('--bundle='.length);
-    else if (a === '--detach' || a === '-h' || a === '--help') return null;
-  }
+/** How many Gofer connections the command's sandbox needs, or null if config.json cannot say. */
+function connectionsFor(c: FastCommand): number | null {
+  if (c.command === 'do') return 1; // the host root only
   // The root and every bind mount, as runsc/sandbox.ts counts them; an
   // unreadable config gives no early start (the CLI reports it).
   try {
-    const doc: unknown = JSON.parse(readFileSync(join(resolve(bundle), 'config.json'), 'utf8'));
+    const doc: unknown = JSON.parse(readFileSync(join(resolve(c.bundle), 'config.json'), 'utf8'));
     const mounts = typeof doc === 'object' && doc !== null ? (doc as { mounts?: unknown }).mounts : undefined;
     if (mounts === undefined) return 1;
     if (!Array.isArray(mounts)) return null;
@@ -94,13 +74,14 @@ function connectionsFor(args: readonly string[]): number | null {
 }
 
 /**
- * Spawns the Sentry for a run/do command line, if the Sentry's loader is
- * built (dist/bundle/loader.cjs) and RUNSC_EARLY_SENTRY is not 0.
+ * Spawns the Sentry for a plain run/do command line (runsc/fast-path.ts),
+ * if the Sentry's loader is built (dist/bundle/loader.cjs) and
+ * RUNSC_EARLY_SENTRY is not 0.
  */
-export function startEarlySentry(args: readonly string[]): void {
+export function startEarlySentry(command: FastCommand): void {
   if (process.env.RUNSC_EARLY_SENTRY === '0') return;
   const loader = fileURLToPath(new URL('./loader.cjs', import.meta.url));
-  const connections = connectionsFor(args);
+  const connections = connectionsFor(command);
   if (connections === null || !existsSync(loader)) return;
   const controlFd = FIRST_PASSED_FD + connections;
   const child = spawn(process.execPath, [loader, 'sentry', 'boot', '--control-fd', String(controlFd), '--spec-on-control'], {

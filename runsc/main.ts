@@ -1,7 +1,18 @@
-// runsc's entry. For `run` and `do` the Sentry is spawned before anything
-// else is loaded, so that its start overlaps the CLI's (runsc/early-sentry.ts);
-// then the command line proper (runsc/cli.ts, with commander) is loaded.
+// runsc's entry. A plain `run` or `do` (runsc/fast-path.ts) spawns the
+// Sentry before anything else is loaded, so that its start overlaps the
+// CLI's (runsc/early-sentry.ts), then starts the sandbox without loading
+// commander; any other command line goes to runsc/cli.ts (commander).
 import { startEarlySentry } from './early-sentry.js';
+import { parseFastCommandLine } from './fast-path.js';
 
-startEarlySentry(process.argv.slice(2));
-await import('./cli.js');
+const fast = parseFastCommandLine(process.argv.slice(2));
+if (fast === null) {
+  await import('./cli.js');
+} else {
+  startEarlySentry(fast);
+  const { doCommand, logCommand, runCommand } = await import('./commands.js');
+  await logCommand(fast.globals, fast.command);
+  process.exitCode = fast.command === 'do'
+    ? await doCommand(fast.cmd, fast.args, fast.cwd, fast.overlay, fast.globals)
+    : await runCommand(fast.id, fast.bundle, fast.globals);
+}
