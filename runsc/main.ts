@@ -12,7 +12,10 @@ if (fast === null) {
   startEarlySentry(fast);
   const { doCommand, logCommand, runCommand } = await import('./commands.js');
   await logCommand(fast.globals, fast.command);
-  process.exitCode = fast.command === 'do'
+  const code = fast.command === 'do'
     ? await doCommand(fast.cmd, fast.args, fast.cwd, fast.overlay, fast.globals)
     : await runCommand(fast.id, fast.bundle, fast.globals);
+  // The sandbox and its state are gone: nothing is left to wait for, and
+  // letting Node wind its handles down took ~10 ms more.
+  process.exit(code);
 }
