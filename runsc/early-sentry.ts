@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIRST_PASSED_FD, sandboxProcessEnv } from './boot-spec.js';
 import type { FastCommand } from './fast-path.js';
+import { loaderFlags } from './child-options.js';
 
 export interface EarlySentry {
   child: ChildProcess;
@@ -84,7 +85,7 @@ export function startEarlySentry(command: FastCommand): void {
   const connections = connectionsFor(command);
   if (connections === null || !existsSync(loader)) return;
   const controlFd = FIRST_PASSED_FD + connections;
-  const child = spawn(process.execPath, [loader, 'sentry', 'boot', '--control-fd', String(controlFd), '--spec-on-control'], {
+  const child = spawn(process.execPath, [loader, 'sentry', ...loaderFlags(), 'boot', '--control-fd', String(controlFd), '--spec-on-control'], {
     stdio: ['inherit', 'inherit', 'inherit', ...Array.from({ length: connections + 1 }, () => 'pipe' as const)],
     env: sandboxProcessEnv(),
   });

@@ -9,10 +9,11 @@
 // source and its own version and flags and rejects a stale one: then it
 // compiles as usual, which costs only time. This file is bundled to
 // dist/bundle/loader.cjs; runsc starts `node loader.cjs <name> args...`.
-import { readFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
+import { TRAIN_CODE_CACHE_FLAG } from './child-options.js';
 
 /** The scripts the loader runs: runsc/sentry-entry.ts and runsc/gofer-entry.ts. */
 export const BUNDLES = ['sentry', 'gofer'] as const;
@@ -56,12 +57,32 @@ export function compileBundle(dir: string, name: BundleName, cache = true): Comp
   };
 }
 
+/**
+ * A training run (`npm run build` makes one, scripts/bundle.mjs) rewrites
+ * the bundle's cache as the process exits, with every function the run
+ * compiled: a cache of the top level alone left the functions a sandbox
+ * runs first (the ELF loader, the VFS walk, the 9P client and server) to
+ * be compiled lazily on the critical path (docs/design/startup.md). The
+ * file is opened now, while its path resolves: the Gofer chroots.
+ */
+function trainOnExit(bundle: CompiledBundle, dir: string, name: BundleName): void {
+  const fd = openSync(join(dir, `${name}.cjs.cache`), 'r+');
+  process.once('exit', () => {
+    const data = bundle.script.createCachedData();
+    ftruncateSync(fd, 0);
+    writeSync(fd, data, 0, data.length, 0);
+    closeSync(fd);
+  });
+}
+
 if (require.main === module) {
   const name = process.argv[2];
   if (!(BUNDLES as readonly string[]).includes(name)) {
     process.stderr.write(`runsc: loader.cjs runs one of ${BUNDLES.join(', ')}, not ${name}\n`);
     process.exit(2);
   }
+  const train = process.argv[3] === TRAIN_CODE_CACHE_FLAG;
   const bundle = compileBundle(__dirname, name as BundleName);
-  bundle.load().main(process.argv.slice(3), bundle.codeCache);
+  if (train) trainOnExit(bundle, __dirname, name as BundleName);
+  bundle.load().main(process.argv.slice(train ? 4 : 3), bundle.codeCache);
 }

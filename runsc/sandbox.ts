@@ -16,6 +16,7 @@ import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
 import { encodeControlBootMessage, FIRST_PASSED_FD, sandboxProcessEnv, type BootSpec, type GoferSpec } from './boot-spec.js';
 import { discardEarlySentry, takeEarlySentry } from './early-sentry.js';
 import { isBindMount, type OciSpec } from './oci-config.js';
+import { loaderFlags } from './child-options.js';
 
 export interface GlobalOptions {
   root: string;
@@ -65,7 +66,7 @@ async function launcherPath(stateDir: string): Promise<string> {
  */
 function entryArgs(name: 'sentry' | 'gofer'): string[] {
   const built = fileURLToPath(new URL('./loader.cjs', import.meta.url));
-  return existsSync(built) ? [built, name] : [MAIN];
+  return existsSync(built) ? [built, name, ...loaderFlags()] : [MAIN];
 }
 
 /**
@@ -194,6 +195,9 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
     const result = await waitExit(boot, 'sentry');
     for (const [s, h] of handlers) process.off(s, h);
     control.destroy();
+    // A training run lets the Gofer end by itself (its peers have closed):
+    // it writes its code cache as it exits (runsc/loader.ts).
+    if (gofer.exitCode === null && loaderFlags().length > 0) await Promise.race([goferExit, new Promise((r) => setTimeout(r, 5000))]);
     if (gofer.exitCode === null) gofer.kill('SIGKILL');
     await goferExit;
     if (result.signal) return 128 + (osConstants.signals[result.signal] ?? 9);

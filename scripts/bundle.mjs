@@ -78,3 +78,21 @@ buildSync({
     writeFileSync(`${dir}/${name}.cjs.cache`, bundle.script.createCachedData());
   }
 }
+
+// A training run: one real sandbox, whose Sentry and Gofer rewrite those
+// caches as they exit, now holding every function the run compiled (the ELF
+// loader, the VFS, the 9P client and server, fork, exec, pipes), which a
+// cache of the top level leaves to be compiled on each sandbox's critical
+// path (runsc/loader.ts, docs/design/startup.md). It needs what a sandbox
+// needs (root, ptrace); without them the caches above stay.
+{
+  const { spawnSync } = await import('node:child_process');
+  const training = "cat /etc/hostname > /tmp/train; ls / | wc -l > /dev/null; /bin/true";
+  const r = spawnSync(process.execPath, ['bin/runsc.js', 'do', '/bin/sh', '-c', training], {
+    env: { ...process.env, RUNSC_TRAIN_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 60_000,
+  });
+  if (r.status !== 0) {
+    const why = r.error?.message ?? (r.stderr.trim().split('\n').pop() || `exit ${r.status ?? r.signal}`);
+    console.warn(`bundle: no training run (${why}); the code caches hold the top level only`);
+  }
+}
