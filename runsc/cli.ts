@@ -99,8 +99,7 @@ program.command('boot', { hidden: true })
     runBootCommand({ spec: opts.spec, controlFd: opts.controlFd === undefined ? undefined : Number(opts.controlFd), debug: g.debug, debugLog: g.debugLog, strace: g.strace });
   });
 
-export async function main(argv: string[]): Promise<void> {
+/** Parses argv (process.argv's shape) and runs the command. */
+export async function runCli(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
-
-await main(process.argv);

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { TRAIN_CODE_CACHE_FLAG } from './child-options.js';
 
-/** The scripts the loader runs: runsc/sentry-entry.ts and runsc/gofer-entry.ts. */
-export const BUNDLES = ['sentry', 'gofer'] as const;
+/** The scripts the loader runs: runsc/sentry-entry.ts, runsc/gofer-entry.ts and the CLI's, runsc/cli-entry.ts. */
+export const BUNDLES = ['sentry', 'gofer', 'cli'] as const;
 export type BundleName = typeof BUNDLES[number];
 
 /** How the loader compiled a script, for the debug log. */
@@ -75,6 +75,23 @@ function trainOnExit(bundle: CompiledBundle, dir: string, name: BundleName): voi
   });
 }
 
+/**
+ * import() of an ES module, for the CLI's bundle, which leaves some modules
+ * out (scripts/bundle.mjs): a script compiled by vm.Script has no import()
+ * of its own (Node's hook for it is experimental in Node 20), this module has.
+ */
+export function importModule(url: string): Promise<unknown> {
+  return import(url);
+}
+
+/** Compiles and runs a bundle beside the loader; train: rewrite its code cache at exit. */
+export function runBundle(name: BundleName, argv: string[], train: boolean): void {
+  const bundle = compileBundle(__dirname, name);
+  if (train) trainOnExit(bundle, __dirname, name);
+  bundle.load().main(argv, bundle.codeCache);
+}
+
+// `node loader.cjs <name> [--train-code-cache] args...`: how runsc starts the Sentry and the Gofer.
 if (require.main === module) {
   const name = process.argv[2];
   if (!(BUNDLES as readonly string[]).includes(name)) {
@@ -82,7 +99,5 @@ if (require.main === module) {
     process.exit(2);
   }
   const train = process.argv[3] === TRAIN_CODE_CACHE_FLAG;
-  const bundle = compileBundle(__dirname, name as BundleName);
-  if (train) trainOnExit(bundle, __dirname, name as BundleName);
-  bundle.load().main(process.argv.slice(train ? 4 : 3), bundle.codeCache);
+  runBundle(name as BundleName, process.argv.slice(train ? 4 : 3), train);
 }

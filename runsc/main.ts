@@ -5,10 +5,14 @@
 import { startEarlySentry } from './early-sentry.js';
 import { parseFastCommandLine } from './fast-path.js';
 
-const fast = parseFastCommandLine(process.argv.slice(2));
-if (fast === null) {
-  await import('./cli.js');
-} else {
+/** Runs runsc with process.argv. */
+export async function main(): Promise<void> {
+  const fast = parseFastCommandLine(process.argv.slice(2));
+  if (fast === null) {
+    const { runCli } = await import('./cli.js');
+    await runCli(process.argv);
+    return;
+  }
   startEarlySentry(fast);
   const { doCommand, logCommand, runCommand } = await import('./commands.js');
   await logCommand(fast.globals, fast.command);

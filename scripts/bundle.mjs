@@ -1,31 +1,59 @@
-// Bundles the compiled CLI (dist/runsc/main.js and everything it imports)
-// into dist/bundle/: runsc starts four Node processes (CLI, the Gofer twice
-// across its re-exec into its jail, Sentry), and resolving and parsing ~90
-// separate modules would cost each of them ~100 ms. The bundle is split at
-// runsc/main.ts's dynamic imports, so each process parses only the chunks
-// its command needs: the Gofer never loads the Sentry, the CLI neither
-// (docs/design/startup.md). commander is bundled too; koffi stays external
-// for its native part, and pino, which only a loud log loads
-// (sentry/log.ts), is resolved from node_modules when it is.
-import { buildSync } from 'esbuild';
+// Bundles runsc into dist/bundle/: one CommonJS script each for the CLI,
+// the Sentry and the Gofer's Node stage (each process loads only its own
+// code: the CLI neither the Sentry nor the Gofer, the Gofer not the
+// Sentry), the loader that runs each from a V8 code cache
+// (runsc/loader.ts), and the Gofer's launcher. Resolving and parsing ~90
+// separate modules cost each Node start ~100 ms (docs/design/startup.md).
+// commander is bundled too; koffi stays external for its native part, and
+// pino, which only a loud log loads (sentry/log.ts), is resolved from
+// node_modules when it is.
+import { build, buildSync } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 
 rmSync('dist/bundle', { recursive: true, force: true });
-buildSync({
-  entryPoints: { runsc: 'dist/runsc/main.js' },
+
+// import.meta.url (createRequire for koffi and pino; where the loader and
+// the launcher are) is the bundle's own file in each CommonJS bundle.
+const commonJs = {
   bundle: true,
-  splitting: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
-  outdir: 'dist/bundle',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunk-[hash]',
   external: ['koffi', 'pino'],
-  // Bundled CommonJS (commander) calls require() for Node's built-ins.
-  banner: { js: "import { createRequire as __runscCreateRequire } from 'node:module'; const require = __runscCreateRequire(import.meta.url);" },
+  define: { 'import.meta.url': '__runscImportMetaUrl' },
+  banner: { js: "var __runscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
-});
+};
+
+// What the CLI imports only for commands that bring their own code (the
+// syscall table for `syscalls`; the Sentry and the Gofer for the hidden
+// `boot` and `gofer`, which the loader replaces once built) or for a
+// fallback (the launcher's source when its ELF is missing): left out of
+// the CLI's bundle and imported from the compiled dist/ when needed, through
+// the loader (runsc/loader.ts importModule: a vm.Script has no import()).
+const LEFT_OUT = new Set(['dist/syscalls/docs.js', 'dist/runsc/boot-command.js', 'dist/runsc/gofer-command.js', 'dist/gofer/launcher-elf.js'].map((p) => resolve(p)));
+const leaveOut = {
+  name: 'leave-out',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.namespace === 'left-out') return { path: args.path, external: true };
+      const target = resolve(args.resolveDir, args.path);
+      return LEFT_OUT.has(target) ? { path: target, namespace: 'left-out' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => {
+      const beside = JSON.stringify(relative(resolve('dist/bundle'), args.path));
+      return {
+        // esbuild's import() of a CommonJS module resolves to a copy of its own properties: a
+        // thenable of ours survives that (and is then adopted); a Promise would not.
+        contents: `const loaded = require('./loader.cjs').importModule(require('node:url').pathToFileURL(require('node:path').join(__dirname, ${beside})).href);\n`
+          + 'module.exports = { then: (resolve, reject) => loaded.then(resolve, reject) };',
+        loader: 'js', resolveDir: resolve('dist/bundle'),
+      };
+    });
+  },
+};
+await build({ ...commonJs, entryPoints: ['dist/runsc/cli-entry.js'], outfile: 'dist/bundle/cli.cjs', plugins: [leaveOut] });
 
 // The Gofer's launcher (gofer/launcher-elf.ts), beside the chunk that
 // starts it: runsc/sandbox.ts looks for it there.
@@ -39,19 +67,7 @@ writeFileSync('dist/bundle/gofer-launcher', buildLauncherElf(), { mode: 0o755 })
 // the functions the top level compiles lazily. A missing or stale cache
 // costs only speed.
 for (const name of ['sentry', 'gofer']) {
-  buildSync({
-    entryPoints: [`dist/runsc/${name}-entry.js`],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: `dist/bundle/${name}.cjs`,
-    external: ['koffi', 'pino'],
-    // import.meta.url (createRequire for koffi and pino) is the bundle's own file here.
-    define: { 'import.meta.url': '__runscImportMetaUrl' },
-    banner: { js: "var __runscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    logLevel: 'warning',
-  });
+  buildSync({ ...commonJs, entryPoints: [`dist/runsc/${name}-entry.js`], outfile: `dist/bundle/${name}.cjs` });
 }
 buildSync({
   entryPoints: ['dist/runsc/loader.js'],
@@ -64,7 +80,6 @@ buildSync({
 });
 {
   const { createRequire } = await import('node:module');
-  const { resolve } = await import('node:path');
   const { compileBundle, BUNDLES } = createRequire(import.meta.url)('../dist/bundle/loader.cjs');
   const dir = resolve('dist/bundle');
   for (const name of BUNDLES) {
