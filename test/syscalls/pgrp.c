@@ -68,18 +68,25 @@ int main(void) {
   status_of(pid);
   ERR("setpgid_reaped_child", syscall(SYS_setpgid, pid, pid), ESRCH);
   /* A child in another session cannot be moved: EPERM. */
-  int p[2];
+  int p[2], ready[2];
   pipe(p);
+  pipe(ready);
   pid = fork();
   if (pid == 0) {
-    char c;
+    char c = 's';
     close(p[1]);
+    close(ready[0]);
     syscall(SYS_setsid);
+    if (write(ready[1], &c, 1) < 0) {}
     if (read(p[0], &c, 1) < 0) {}
     _exit(0);
   }
   close(p[0]);
-  usleep(50000);
+  close(ready[1]);
+  /* Wait for the child's setsid: a sleep was not always long enough on a loaded machine. */
+  char c;
+  if (read(ready[0], &c, 1) != 1) {}
+  close(ready[0]);
   ERR("setpgid_child_other_session", syscall(SYS_setpgid, pid, pg), EPERM);
   ABOUT("getsid");
   FACT("getsid_child_new_session", syscall(SYS_getsid, pid) == pid);
