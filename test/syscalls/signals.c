@@ -272,19 +272,33 @@ int main(void) {
   ERR("sigtimedwait_poll", syscall(SYS_rt_sigtimedwait, &alrm, NULL, &zero, KSIGSET), EAGAIN);
   sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 
-  /* ---- SA_RESTART against EINTR: a read from a pipe interrupted by SIGALRM ---- */
+  /* ---- SA_RESTART against EINTR: a read from a pipe interrupted by SIGALRM ----
+   * The writer starts its 150 ms only once the first read is over (the go pipe), so nothing but
+   * the signal can end that read; and the timer repeats, so a tick that comes before the read
+   * blocks (a loaded machine) is followed by one that interrupts it. A fixed 150 ms from the fork
+   * and a single 30 ms tick let both go wrong under load. */
   ABOUT("read");
-  int p[2];
+  int p[2], go[2];
   pipe(p);
+  pipe(go);
   pid_t writer = fork();
-  if (writer == 0) { usleep(150000); if (write(p[1], "w", 1) < 0) {} _exit(0); }
+  if (writer == 0) {
+    char g;
+    if (read(go[0], &g, 1) != 1) _exit(1);
+    usleep(150000);
+    if (write(p[1], "w", 1) < 0) {}
+    _exit(0);
+  }
   char c;
   handle(SIGALRM, count, 0);
   it.it_value.tv_usec = 30000;
+  it.it_interval.tv_usec = 30000;
   setitimer(ITIMER_REAL, &it, NULL);
   ERR("read_eintr_without_restart", syscall(SYS_read, p[0], &c, 1), EINTR);
+  it.it_interval.tv_usec = 0;
   handle(SIGALRM, count, SA_RESTART);
   setitimer(ITIMER_REAL, &it, NULL);
+  if (write(go[1], "g", 1) < 0) {}
   EQ("read_restarted_with_sa_restart", syscall(SYS_read, p[0], &c, 1), 1);
   waitpid(writer, NULL, 0);
 
