@@ -23,15 +23,43 @@ static int readable_within(int fd, int ms) {
 }
 static int readable(int fd) { return readable_within(fd, 2000); }
 
-/* Reads what has arrived (the fd is non-blocking); returns the length. */
-static int drain(int fd, char *buf, int size) {
-  readable(fd);
-  struct timespec settle = { 0, 20000000 };
-  nanosleep(&settle, NULL);
-  int n = read(fd, buf, size - 1);
-  if (n < 0) n = 0;
+/*
+ * Reads what has arrived (the fd is non-blocking) until want bytes have, or
+ * none come for 2 s; returns the length. want is what Linux delivers: a
+ * fixed 20 ms for the rest to arrive after the first bytes was too short on
+ * a loaded machine, where the work queue runs late.
+ */
+static int drain(int fd, char *buf, int size, int want) {
+  int n = 0;
+  while (n < want && n < size - 1 && readable(fd)) {
+    int r = read(fd, buf + n, size - 1 - n);
+    if (r <= 0) break;
+    n += r;
+  }
   buf[n] = 0;
   return n;
+}
+
+/* Reads and drops an echo, until what arrived ends with tail (bounded, 2 s). */
+static void discard_echo(int fd, const char *tail) {
+  char buf[256];
+  int n = 0, t = strlen(tail);
+  while (n < (int)sizeof buf - 1 && readable(fd)) {
+    int r = read(fd, buf + n, sizeof buf - 1 - n);
+    if (r <= 0) break;
+    n += r;
+    if (n >= t && memcmp(buf + n - t, tail, t) == 0) return;
+  }
+}
+
+/* Waits (bounded, 2 s) until FIONREAD counts want bytes, for the same reason. */
+static void await_bytes(int fd, int want) {
+  struct timespec nap = { 0, 1000000 };
+  for (int i = 0; i < 2000; i++) {
+    int avail = -1;
+    if (ioctl(fd, FIONREAD, &avail) == 0 && avail >= want) return;
+    nanosleep(&nap, NULL);
+  }
 }
 
 static void show_bytes(const char *key, const char *buf, int n) {
@@ -87,37 +115,35 @@ int main(void) {
   ERR("slave_read_eagain", read(s, buf, sizeof buf), EAGAIN);
   EQ("write_rest_of_line", write(m, "c\r", 2), 2);
   EQ("slave_readable", readable(s), 1);
-  int got = drain(s, buf, sizeof buf);
+  int got = drain(s, buf, sizeof buf, 4);
   show_bytes("slave_line", buf, got);
-  got = drain(m, buf, sizeof buf);
+  got = drain(m, buf, sizeof buf, 5);
   show_bytes("master_echo", buf, got);
 
   /* Erase and kill characters edit the pending line; two lines are read one at a time. */
   EQ("write_edits", write(m, "xy\x7fz\n", 5), 5);
   EQ("write_killed", write(m, "gone\x15kept\n", 10), 10);
-  got = drain(s, buf, sizeof buf);
+  got = drain(s, buf, sizeof buf, 3);
   show_bytes("erased_line", buf, got);
-  got = drain(s, buf, sizeof buf);
+  got = drain(s, buf, sizeof buf, 5);
   show_bytes("killed_line", buf, got);
-  drain(m, buf, sizeof buf);
+  discard_echo(m, "kept\r\n");
 
   /* End of file: ^D on an empty line reads as 0 bytes; ^D after text ends that read without a newline. */
   EQ("write_eof_after_text", write(m, "ab\x04", 3), 3);
-  got = drain(s, buf, sizeof buf);
+  got = drain(s, buf, sizeof buf, 2);
   show_bytes("eof_after_text", buf, got);
   EQ("write_eof_alone", write(m, "\x04", 1), 1);
   EQ("slave_read_eof", read(s, buf, sizeof buf), 0);
-  drain(m, buf, sizeof buf);
+  discard_echo(m, "ab"); /* ^D is not echoed */
 
   /* Slave output: NL becomes CRNL on the master side (OPOST|ONLCR). */
   EQ("slave_write", write(s, "out\n", 4), 4);
-  readable(m);
-  struct timespec settle = { 0, 20000000 };
-  nanosleep(&settle, NULL);
+  await_bytes(m, 5);
   int avail = -1;
   EQ("master_fionread", ioctl(m, FIONREAD, &avail), 0);
   EQ("master_fionread_bytes", avail, 5);
-  got = drain(m, buf, sizeof buf);
+  got = drain(m, buf, sizeof buf, 5);
   show_bytes("master_reads", buf, got);
 
   /* Raw mode: bytes pass at once, no echo, no CR translation. */
@@ -125,15 +151,14 @@ int main(void) {
   cfmakeraw(&raw);
   EQ("tcsetattr_raw", tcsetattr(s, TCSANOW, &raw), 0);
   EQ("write_raw", write(m, "r\rx", 3), 3);
-  readable(s);
-  nanosleep(&settle, NULL);
+  await_bytes(s, 3);
   EQ("slave_fionread", ioctl(s, FIONREAD, &avail), 0);
   EQ("slave_fionread_bytes", avail, 3);
-  got = drain(s, buf, sizeof buf);
+  got = drain(s, buf, sizeof buf, 3);
   show_bytes("raw_read", buf, got);
   EQ("raw_no_echo", readable_within(m, 50), 0);
   EQ("slave_write_raw", write(s, "a\nb", 3), 3);
-  got = drain(m, buf, sizeof buf);
+  got = drain(m, buf, sizeof buf, 3);
   show_bytes("raw_output", buf, got);
 
   /* Window size round trip. */
