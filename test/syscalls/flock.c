@@ -108,7 +108,8 @@ int main(int argc, char **argv) {
     int cfd = open(path, O_RDONLY);
     struct sigaction sa = {.sa_handler = on_alarm};
     sigaction(SIGALRM, &sa, NULL);
-    ualarm(100 * 1000, 0);
+    /* Every 100 ms, not once: a first alarm that comes before flock blocks (a loaded machine) would leave it waiting for ever. */
+    ualarm(100 * 1000, 100 * 1000);
     int r = flock(cfd, LOCK_EX);
     _exit(r == -1 && errno == EINTR && alarmed ? 0 : 1);
   }
