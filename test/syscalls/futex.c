@@ -104,10 +104,13 @@ int main(void) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_alarm;
   sigaction(SIGALRM, &sa, NULL);
-  struct itimerval it = {{0, 0}, {0, 20000}};
+  /* Every 20 ms until disarmed, not once: a first alarm that comes before the wait blocks (a loaded machine) would leave it to time out. */
+  struct itimerval it = {{0, 20000}, {0, 20000}};
   setitimer(ITIMER_REAL, &it, NULL);
   struct timespec long_ts = {5, 0};
   ERR("wait_eintr", fx(&word, FUTEX_WAIT, 1, &long_ts, NULL, 0), EINTR);
+  memset(&it, 0, sizeof it);
+  setitimer(ITIMER_REAL, &it, NULL);
 
   /* ---- WAKE counts ---- */
   word = 0;
