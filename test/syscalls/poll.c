@@ -16,9 +16,17 @@ static volatile int usr1, alrm;
 static void on_usr1(int s) { (void)s; usr1++; }
 static void on_alrm(int s) { (void)s; alrm++; }
 
-/* SIGALRM (handled, no SA_RESTART) in 30 ms. */
+/*
+ * SIGALRM (handled, no SA_RESTART) in 30 ms, and every 30 ms after until
+ * alarm_off(): a first one that comes before the call blocks (a loaded
+ * machine) is followed by one that interrupts it.
+ */
 static void alarm_soon(void) {
-  struct itimerval it = {{0, 0}, {0, 30000}};
+  struct itimerval it = {{0, 30000}, {0, 30000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+}
+static void alarm_off(void) {
+  struct itimerval it = {{0, 0}, {0, 0}};
   setitimer(ITIMER_REAL, &it, NULL);
 }
 
@@ -139,6 +147,7 @@ int main(void) {
   ts.tv_sec = 2; ts.tv_nsec = 0;
   alarm_soon();
   ERR("ppoll_eintr", syscall(SYS_ppoll, fds, 1, &ts, NULL, 8), EINTR);
+  alarm_off();
   FACT("ppoll_eintr_time_left", ts.tv_sec == 1 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
 
   /* ---- select ---- */
@@ -178,6 +187,7 @@ int main(void) {
   tv.tv_sec = 2; tv.tv_usec = 0;
   alarm_soon();
   ERR("select_eintr", syscall(SYS_select, q[0] + 1, &r, NULL, NULL, &tv), EINTR);
+  alarm_off();
   FACT("select_eintr_time_left", tv.tv_sec == 1 && tv.tv_usec >= 0 && tv.tv_usec < 1000000);
 
   /* ---- pselect6 ---- */
@@ -209,6 +219,7 @@ int main(void) {
   FD_ZERO(&r); FD_SET(q[0], &r);
   alarm_soon();
   ERR("pselect6_eintr", syscall(SYS_pselect6, q[0] + 1, &r, NULL, NULL, &ts, NULL), EINTR);
+  alarm_off();
   FACT("pselect6_eintr_time_left", ts.tv_sec == 1 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
   sigprocmask(SIG_UNBLOCK, &usr1set, NULL);
   return compat_done();
