@@ -127,7 +127,32 @@ int main(void) {
   show_bytes("erased_line", buf, got);
   got = drain(s, buf, sizeof buf, 5);
   show_bytes("killed_line", buf, got);
-  discard_echo(m, "kept\r\n");
+  /* Their echo: ERASE rubs out one character, KILL (with ECHOK, ECHOKE, ECHOE) each of the line's ("\b \b"). */
+  got = drain(m, buf, sizeof buf, 30);
+  show_bytes("edit_echo", buf, got);
+  /* ERASE and KILL on an empty line do nothing, not even echo; a control character echoed as ^X is rubbed out twice. */
+  EQ("write_empty_edits", write(m, "\x7f\x15\x01\x7f\n", 5), 5);
+  got = drain(s, buf, sizeof buf, 1);
+  show_bytes("empty_edits_line", buf, got);
+  got = drain(m, buf, sizeof buf, 10);
+  show_bytes("empty_edits_echo", buf, got);
+  /* Without ECHOKE, KILL echoes itself (^U) and a newline; without ECHOE, ERASE echoes itself (^?). */
+  struct termios e = t;
+  e.c_lflag &= ~ECHOKE;
+  EQ("tcsetattr_no_echoke", tcsetattr(s, TCSANOW, &e), 0);
+  EQ("write_kill_no_echoke", write(m, "ab\x15\n", 4), 4);
+  got = drain(s, buf, sizeof buf, 1);
+  show_bytes("kill_no_echoke_line", buf, got);
+  got = drain(m, buf, sizeof buf, 8);
+  show_bytes("kill_no_echoke_echo", buf, got);
+  e.c_lflag &= ~ECHOE;
+  EQ("tcsetattr_no_echoe", tcsetattr(s, TCSANOW, &e), 0);
+  EQ("write_erase_no_echoe", write(m, "qr\x7f\n", 4), 4);
+  got = drain(s, buf, sizeof buf, 2);
+  show_bytes("erase_no_echoe_line", buf, got);
+  got = drain(m, buf, sizeof buf, 6);
+  show_bytes("erase_no_echoe_echo", buf, got);
+  EQ("tcsetattr_restored", tcsetattr(s, TCSANOW, &t), 0);
 
   /* End of file: ^D on an empty line reads as 0 bytes; ^D after text ends that read without a newline. */
   EQ("write_eof_after_text", write(m, "ab\x04", 3), 3);

@@ -19,8 +19,13 @@ const PTS_MAJOR = 136;
 
 // termios flags (<asm-generic/termbits.h>).
 const ICRNL = 0o400, IGNCR = 0o200, INLCR = 0o100, OPOST = 0o1, ONLCR = 0o4;
-const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10, ECHOE = 0o20, ECHOK = 0o40, ECHOCTL = 0o1000;
+const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10, ECHOE = 0o20, ECHOK = 0o40, ECHOCTL = 0o1000, ECHOKE = 0o4000;
 const VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VSUSP = 10, VEOL = 11;
+
+/** iscntrl: what ECHOCTL shows as ^X. */
+function isControl(c: number): boolean {
+  return c < 0x20 || c === 0x7f;
+}
 
 /** Linux's tty_std_termios as a pty slave starts: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD, ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN. */
 function slaveTermios(): Uint8Array {
@@ -85,8 +90,43 @@ class PtyPair {
   private echo(c: number): void {
     const lflag = this.flag(12);
     if (!(lflag & ECHO)) return;
-    if (c < 0x20 && c !== 0x0a && c !== 0x09 && (lflag & ECHOCTL)) this.output([0x5e, c + 0x40]);
+    if (isControl(c) && c !== 0x0a && c !== 0x09 && (lflag & ECHOCTL)) this.output([0x5e, c ^ 0x40]);
     else this.output([c]);
+  }
+
+  /**
+   * ERASE drops the pending line's last character, KILL the whole line, as
+   * Linux's n_tty eraser: nothing happens (nor is echoed) on an empty line;
+   * with ECHOE each character is rubbed out with "\b \b" (twice for a
+   * control character shown as ^X under ECHOCTL); without ECHOE the ERASE
+   * character itself is echoed; KILL rubs out the line only with ECHOK,
+   * ECHOKE and ECHOE all set, else it echoes the KILL character and, with
+   * ECHOK, a newline. (A tab is dropped without moving back: Linux computes
+   * its columns.)
+   */
+  private erase(kill: boolean): void {
+    const lflag = this.flag(12);
+    if (this.partial.length === 0) return;
+    if (!(lflag & ECHO)) {
+      if (kill) this.partial = []; else this.partial.pop();
+      return;
+    }
+    if (kill && (!(lflag & ECHOK) || !(lflag & ECHOKE) || !(lflag & ECHOE))) {
+      this.partial = [];
+      this.echo(this.cc(VKILL));
+      if (lflag & ECHOK) this.output([0x0a]);
+      return;
+    }
+    if (!kill && !(lflag & ECHOE)) {
+      this.partial.pop();
+      this.echo(this.cc(VERASE));
+      return;
+    }
+    do {
+      const c = this.partial.pop()!;
+      if (!isControl(c)) this.output([0x08, 0x20, 0x08]);
+      else if (c !== 0x09 && (lflag & ECHOCTL)) this.output([0x08, 0x20, 0x08, 0x08, 0x20, 0x08]);
+    } while (kill && this.partial.length > 0);
   }
 
   /** The master writes: input processing on the way to the slave. */
@@ -109,16 +149,8 @@ class PtyPair {
         }
       }
       if (canon) {
-        if (c === this.cc(VERASE)) {
-          if (this.partial.length > 0) {
-            this.partial.pop();
-            if ((lflag & ECHO) && (lflag & ECHOE)) this.output([0x08, 0x20, 0x08]);
-          }
-          continue;
-        }
-        if (c === this.cc(VKILL)) {
-          this.partial = [];
-          if ((lflag & ECHO) && (lflag & ECHOK)) this.output([0x0a]);
+        if (c === this.cc(VERASE) || c === this.cc(VKILL)) {
+          this.erase(c === this.cc(VKILL));
           continue;
         }
         if (c === this.cc(VEOF)) {
