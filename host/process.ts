@@ -42,6 +42,18 @@ export function getpid(): number {
 }
 
 const sched_setaffinityFn = libc.func('int sched_setaffinity(int pid, size_t size, const uint8_t *mask)');
+const sched_getaffinityFn = libc.func('int sched_getaffinity(int pid, size_t size, _Out_ uint8_t *mask)');
+const sched_getcpuFn = libc.func('int sched_getcpu(void)');
+
+/** The CPU the calling thread runs on (sched_getcpu(3)), or -errno. */
+export function currentCpu(): number {
+  return check(sched_getcpuFn() as number);
+}
+
+/** The CPUs a host thread may run on (sched_getaffinity(2)) into mask (little-endian bytes). Returns 0 or -errno. */
+export function getAffinity(tid: number, mask: Uint8Array): number {
+  return check(sched_getaffinityFn(tid, mask.length, mask) as number);
+}
 
 /** Pins a host thread to the CPUs whose bits are set in mask (little-endian bytes). Returns 0 or -errno. */
 export function setAffinity(tid: number, mask: Uint8Array): number {

@@ -10,6 +10,7 @@ import { REG, USER_CS, USER_DS } from '../../abi/linux/ptrace.js';
 import { BUS_ADRERR, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SEGV_ACCERR, SI_USER } from '../../abi/linux/siginfo.js';
 import * as S from '../../abi/linux/signal.js';
 import { accountExit } from './cpu-time.js';
+import { CpuFollower } from './cpu-follow.js';
 import { SYS } from '../../abi/linux/syscalls.js';
 import type { PtracePlatform } from '../../platform/ptrace/index.js';
 import { RegsDirty, threadsByTid, type StubProcess, type StubThread } from '../../platform/ptrace/stub-process.js';
@@ -39,13 +40,16 @@ export class Scheduler {
   private armedDeadline = -1;
   /** init's wait status once it has exited. */
   initStatus: number | null = null;
+  private readonly cpuFollower: CpuFollower;
 
   constructor(
     private readonly kernel: Kernel,
     private readonly platform: PtracePlatform,
     private readonly waker: Waker,
     private readonly dispatch: Dispatcher,
-  ) {}
+  ) {
+    this.cpuFollower = new CpuFollower(kernel.tasks);
+  }
 
   enqueue(t: Task): void {
     if (t.state === 'dead') return;
@@ -180,6 +184,7 @@ export class Scheduler {
     t.kicked = false;
     const dirty = t.regsChanged ? RegsDirty.All : RegsDirty.Rax;
     t.regsChanged = false;
+    this.cpuFollower.beforeResume(t);
     t.thread.resume(t.regs, dirty);
   }
 
