@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import type { GlobalOptions } from './sandbox.js';
 import { DEFAULT_ROOT, NETWORKS, PLATFORMS } from './fast-path.js';
+import { doSpec, readBundleSpec } from './oci-config.js';
 import type { Support } from '../syscalls/types.js';
 
 // Each command imports what it needs when it runs: the bundle splits at
@@ -46,8 +47,10 @@ program.command('run')
   .argument('<container-id>')
   .action(async (id: string, opts: { bundle: string; detach: boolean }) => {
     if (opts.detach) die('run --detach is not supported yet');
+    const spec = readBundleSpec(opts.bundle);
+    if (spec === null) process.exit(1);
     const { runCommand } = await import('./commands.js');
-    process.exitCode = await runCommand(id, opts.bundle, globals());
+    process.exitCode = await runCommand(id, spec, globals());
   });
 
 program.hook('preAction', async (_cmd, action) => {
@@ -66,7 +69,7 @@ program.command('do')
   .passThroughOptions()
   .action(async (cmd: string, args: string[], opts: { cwd: string; overlay: boolean }) => {
     const { doCommand } = await import('./commands.js');
-    process.exitCode = await doCommand(cmd, args, opts.cwd, opts.overlay, globals());
+    process.exitCode = await doCommand(doSpec(cmd, args, opts.cwd), opts.overlay, globals());
   });
 
 program.command('syscalls')

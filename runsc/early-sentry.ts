@@ -9,16 +9,14 @@
 //
 // This runs before anything else is loaded, for the plain command lines the
 // fast path reads (runsc/fast-path.ts); any other means no early start. If
-// runsc ends up not using the early Sentry (a broken config.json, say), it
-// kills it; a Sentry whose control channel closes before a spec arrives
+// runsc ends up not using the early Sentry (the Gofer fails to start, say),
+// it kills it; a Sentry whose control channel closes before a spec arrives
 // exits quietly.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIRST_PASSED_FD, sandboxProcessEnv } from './boot-spec.js';
-import type { FastCommand } from './fast-path.js';
 import { loaderFlags } from './child-options.js';
 
 export interface EarlySentry {
@@ -54,36 +52,15 @@ export async function discardEarlySentry(): Promise<void> {
   }
 }
 
-/** How many Gofer connections the command's sandbox needs, or null if config.json cannot say. */
-function connectionsFor(c: FastCommand): number | null {
-  if (c.command === 'do') return 1; // the host root only
-  // The root and every bind mount, as runsc/sandbox.ts counts them; an
-  // unreadable config gives no early start (the CLI reports it).
-  try {
-    const doc: unknown = JSON.parse(readFileSync(join(resolve(c.bundle), 'config.json'), 'utf8'));
-    const mounts = typeof doc === 'object' && doc !== null ? (doc as { mounts?: unknown }).mounts : undefined;
-    if (mounts === undefined) return 1;
-    if (!Array.isArray(mounts)) return null;
-    return 1 + mounts.filter((m: unknown) => {
-      if (typeof m !== 'object' || m === null) return false;
-      const { type, options } = m as { type?: unknown; options?: unknown };
-      return type === 'bind' || (Array.isArray(options) && (options.includes('bind') || options.includes('rbind')));
-    }).length;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Spawns the Sentry for a plain run/do command line (runsc/fast-path.ts),
- * if the Sentry's loader is built (dist/bundle/loader.cjs) and
- * RUNSC_EARLY_SENTRY is not 0.
+ * Spawns the Sentry for a plain run/do command line (runsc/fast-path.ts)
+ * whose sandbox has that many Gofer connections, if the Sentry's loader is
+ * built (dist/bundle/loader.cjs) and RUNSC_EARLY_SENTRY is not 0.
  */
-export function startEarlySentry(command: FastCommand): void {
+export function startEarlySentry(connections: number): void {
   if (process.env.RUNSC_EARLY_SENTRY === '0') return;
   const loader = fileURLToPath(new URL('./loader.cjs', import.meta.url));
-  const connections = connectionsFor(command);
-  if (connections === null || !existsSync(loader)) return;
+  if (!existsSync(loader)) return;
   const controlFd = FIRST_PASSED_FD + connections;
   const child = spawn(process.execPath, [loader, 'sentry', ...loaderFlags(), 'boot', '--control-fd', String(controlFd), '--spec-on-control'], {
     stdio: ['inherit', 'inherit', 'inherit', ...Array.from({ length: connections + 1 }, () => 'pipe' as const)],

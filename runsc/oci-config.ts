@@ -1,6 +1,7 @@
 // Reading an OCI runtime spec (config.json). Every malformed field is a
 // one-line error that names it: ConfigError's message is what runsc prints.
 import { readFileSync } from 'node:fs';
+import { hostname as hostHostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { RLIMIT_NAMES } from '../sentry/kernel/rlimits.js';
 
@@ -135,4 +136,29 @@ export function readOciSpec(bundle: string): OciSpec {
 /** A bind mount served by its own Gofer connection. */
 export function isBindMount(m: OciMount): boolean {
   return m.type === 'bind' || m.options.includes('bind') || m.options.includes('rbind');
+}
+
+/** The Gofer connections a sandbox of spec needs: its root's and one per bind mount (runsc/sandbox.ts). */
+export function goferConnections(spec: OciSpec): number {
+  return 1 + spec.mounts.filter(isBindMount).length;
+}
+
+/** readOciSpec of bundleDir, or null once a broken config.json's one-line error is printed. */
+export function readBundleSpec(bundleDir: string): OciSpec | null {
+  try {
+    return readOciSpec(resolve(bundleDir));
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`runsc: ${e.message}\n`);
+    return null;
+  }
+}
+
+/** The spec of `runsc do CMD ARGS...`: the host command, with runsc's environment, ids and cwd, on the host's root, read-only. */
+export function doSpec(cmd: string, args: string[], cwd: string): OciSpec {
+  return {
+    args: [cmd, ...args], env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`), cwd,
+    uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, additionalGids: [], terminal: false, noNewPrivileges: false, rlimits: [],
+    rootPath: '/', rootReadonly: true, hostname: hostHostname(), mounts: [],
+  };
 }
