@@ -56,9 +56,10 @@ export class CpuFollower {
   /** Before t runs application code (the scheduler's resume). */
   beforeResume(t: Task): void {
     if (!this.enabled) return;
-    if (this.tasks.size !== 1 || schedOf(t).affinity !== ALL_CPUS) {
+    const defaultAffinity = schedOf(t).affinity === ALL_CPUS;
+    if (this.tasks.size !== 1 || !defaultAffinity) {
       if (this.pinned !== null || this.sentryPinned) this.release();
-      else if (!this.unpinned.has(t.thread) && schedOf(t).affinity === ALL_CPUS) this.unpin(t);
+      else if (defaultAffinity && !this.unpinned.has(t.thread)) this.unpin(t);
       return;
     }
     if (this.sentryPinned && ++this.resumes >= RECONSIDER_EVERY) {
