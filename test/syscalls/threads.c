@@ -88,14 +88,19 @@ static void *robust_holder(void *mu) {
   usleep(200000);
   return NULL; /* the thread dies holding it */
 }
-static int robust_dies_while_waiting(int proto, int pshared) {
+/* A robust mutex with protocol proto in a page of its own, shared across fork when pshared; NULL if that fails. */
+static pthread_mutex_t *robust_mutex(int proto, int pshared) {
   pthread_mutexattr_t a;
   pthread_mutex_t *mu = mmap(NULL, 4096, PROT_READ | PROT_WRITE, (pshared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
   pthread_mutexattr_init(&a);
   pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
   pthread_mutexattr_setprotocol(&a, proto);
   pthread_mutexattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
-  if (mu == MAP_FAILED || pthread_mutex_init(mu, &a) != 0 || pipe(robust_pipe) != 0) return 1;
+  return mu == MAP_FAILED || pthread_mutex_init(mu, &a) != 0 ? NULL : mu;
+}
+static int robust_dies_while_waiting(int proto, int pshared) {
+  pthread_mutex_t *mu = robust_mutex(proto, pshared);
+  if (mu == NULL || pipe(robust_pipe) != 0) return 1;
   pid_t holder = -1;
   pthread_t thread;
   if (pshared) {
@@ -231,12 +236,8 @@ int main(void) {
   /* A robust futex held by a thread that dies: the kernel sets FUTEX_OWNER_DIED. */
   pid = fork();
   if (pid == 0) {
-    pthread_mutexattr_t a;
-    pthread_mutex_t *mu = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    pthread_mutex_init(mu, &a);
+    pthread_mutex_t *mu = robust_mutex(PTHREAD_PRIO_NONE, 1);
+    if (mu == NULL) _exit(4);
     pid_t holder = fork();
     if (holder == 0) { pthread_mutex_lock(mu); _exit(0); } /* dies holding it */
     waitpid(holder, NULL, 0);
@@ -259,12 +260,8 @@ int main(void) {
   /* execve ends the old image's robust locks as exit does (Linux's exec_mm_release). */
   pid = fork();
   if (pid == 0) {
-    pthread_mutexattr_t a;
-    pthread_mutex_t *mu = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    pthread_mutex_init(mu, &a);
+    pthread_mutex_t *mu = robust_mutex(PTHREAD_PRIO_NONE, 1);
+    if (mu == NULL) _exit(4);
     pid_t holder = fork();
     if (holder == 0) {
       pthread_mutex_lock(mu);
