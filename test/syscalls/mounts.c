@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include "lib/mountinfo.h"
 
 #define MAX_MOUNTS 512
 
@@ -26,19 +27,6 @@ struct mnt {
 static struct mnt mounts[MAX_MOUNTS];
 static int nmounts;
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s) {
-  char *out = s;
-  while (*s) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
-      *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-      s += 4;
-    } else {
-      *out++ = *s++;
-    }
-  }
-  *out = '\0';
-}
 
 /* One line: "id parent maj:min root point opts [optional...] - type source super". 0 if it parses. */
 static int parse_line(char *line, struct mnt *m) {

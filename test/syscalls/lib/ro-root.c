@@ -20,20 +20,7 @@
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s) {
-  char *out = s;
-  while (*s) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
-      *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-      s += 4;
-    } else {
-      *out++ = *s++;
-    }
-  }
-  *out = '\0';
-}
+#include "mountinfo.h"
 
 /* The per-mount flags a bind remount must keep (statvfs's ST_* equal MS_*). */
 static unsigned long kept_flags(const char *mp) {
