@@ -6,7 +6,7 @@
 //   node bench/startup-alternating.mjs --before /tmp/base/bin/runsc.js --bundle /tmp/sb [--rounds 15] [--node-stage1]
 //
 // --before: another tree's bin/runsc.js (e.g. a `git worktree` of the base
-// commit, built with `npm ci`). --bundle: an OCI bundle whose process exits
+// commit, built with `npm ci`); it and ours are executed, as a shell would. --bundle: an OCI bundle whose process exits
 // at once (docs/design/startup.md describes the one used there). The
 // "no early Sentry" rows run with RUNSC_EARLY_SENTRY=0 (runsc/early-sentry.ts);
 // --node-stage1 adds a row with the Node Gofer stage 1 (RUNSC_GOFER_LAUNCH=node).
@@ -26,16 +26,18 @@ const oursRoot = join(work, 'ours'), gvisorRoot = join(work, 'gvisor'), timeFile
 
 const rows = [];
 const doArgs = ['--network=none', 'do', '/bin/true'];
-if (values.before) rows.push(['ours before, do', ['node', values.before, '--root', oursRoot, ...doArgs], {}]);
-rows.push(['ours after, do', ['node', ours, '--root', oursRoot, ...doArgs], {}]);
-rows.push(['ours after, do, no early Sentry', ['node', ours, '--root', oursRoot, ...doArgs], { RUNSC_EARLY_SENTRY: '0' }]);
-if (values['node-stage1']) rows.push(['ours after, do, Node stage 1', ['node', ours, '--root', oursRoot, ...doArgs], { RUNSC_GOFER_LAUNCH: 'node' }]);
+if (values.before) rows.push(['ours before, do', [values.before, '--root', oursRoot, ...doArgs], {}]);
+rows.push(['ours after, do', [ours, '--root', oursRoot, ...doArgs], {}]);
+// Started by Node directly, bin/runsc.js's /bin/sh lines do not run: the difference is what NODE_EXTRA_CA_CERTS costs, if set.
+rows.push(['ours after, do, `node bin/runsc.js`', ['node', ours, '--root', oursRoot, ...doArgs], {}]);
+rows.push(['ours after, do, no early Sentry', [ours, '--root', oursRoot, ...doArgs], { RUNSC_EARLY_SENTRY: '0' }]);
+if (values['node-stage1']) rows.push(['ours after, do, Node stage 1', [ours, '--root', oursRoot, ...doArgs], { RUNSC_GOFER_LAUNCH: 'node' }]);
 rows.push(['gVisor do', [GVISOR, '--root', gvisorRoot, ...doArgs], {}]);
 if (values.bundle) {
   const run = ['--network=none', 'run', '--bundle', values.bundle, 'ID'];
-  if (values.before) rows.push(['ours before, run', ['node', values.before, '--root', oursRoot, ...run], {}]);
-  rows.push(['ours after, run', ['node', ours, '--root', oursRoot, ...run], {}]);
-  rows.push(['ours after, run, no early Sentry', ['node', ours, '--root', oursRoot, ...run], { RUNSC_EARLY_SENTRY: '0' }]);
+  if (values.before) rows.push(['ours before, run', [values.before, '--root', oursRoot, ...run], {}]);
+  rows.push(['ours after, run', [ours, '--root', oursRoot, ...run], {}]);
+  rows.push(['ours after, run, no early Sentry', [ours, '--root', oursRoot, ...run], { RUNSC_EARLY_SENTRY: '0' }]);
   rows.push(['gVisor run', [GVISOR, '--root', gvisorRoot, ...run], {}]);
 }
 

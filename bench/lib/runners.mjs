@@ -204,8 +204,9 @@ export function allRunners(ctx) {
   const platforms = new Set(['ptrace', 'kvm', ...(ours.platforms ?? [])]);
   for (const platform of platforms) {
     const r = runtimeRunner(ctx, {
-      name: `ours-${platform}`, label: `ours ${platform}`, cmd: process.execPath,
-      pre: [ctx.oursRunsc, `--platform=${platform}`, '--network=none'], hasDo: true,
+      // Executed as a user's shell or Docker does, so its /bin/sh lines run (bin/runsc.js).
+      name: `ours-${platform}`, label: `ours ${platform}`, cmd: ctx.oursRunsc,
+      pre: [`--platform=${platform}`, '--network=none'], hasDo: true,
       checks: [
         () => ours.error ?? null,
         () => (ours.platforms.includes(platform) ? null : `not one of our platforms (our --platform choices: ${ours.platforms.join(', ')})`),
@@ -213,7 +214,6 @@ export function allRunners(ctx) {
         ...(platform === 'kvm' ? [needKvm] : []),
       ],
     });
-    r.command = r.command.replace(process.execPath, 'node');
     runners.push(r);
   }
   return runners;
