@@ -17,4 +17,9 @@ if (process.env[HOST_CA] !== undefined) {
   process.env.NODE_EXTRA_CA_CERTS = process.env[HOST_CA];
   delete process.env[HOST_CA];
 }
+// V8 schedules an idle-time scavenge once the young generation is mostly
+// full; in the CLI that came (5-14 ms) while the Sentry and the Gofer were
+// starting on the same cores. Without the task the CLI's few MB never need
+// one before it exits; a long `run` still scavenges when allocation needs it.
+require('v8').setFlagsFromString('--no-minor-gc-task');
 require('../dist/bundle/loader.cjs').runBundle('cli', process.argv.slice(2), process.env.RUNSC_TRAIN_CODE_CACHE === '1');
