@@ -39,6 +39,7 @@ import { Dentry } from './vfs/dentry.js';
 import { DEFAULT_MOUNT_FLAGS, MountTable, mountFlagsFromOptions, type MountDescription } from './vfs/mount.js';
 import { FdTable } from './vfs/fd-table.js';
 import { resolvePath, type FsContext } from './vfs/path-walk.js';
+import { beginSyscall, endSyscall } from './vfs/syscall-epoch.js';
 
 
 /** What the root overlay's in-memory upper layer may hold: its data lives in the Sentry's heap. */
@@ -207,8 +208,10 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
   if (typeof cwd === 'number') { stub.destroy(); throw new BootError(`cwd ${cfg.cwd}: ${errnoName(-cwd)}`); }
   fs.cwd = cwd;
 
+  // Finding init and its execve below are served as one system call would be (sentry/vfs/syscall-epoch.ts).
+  beginSyscall();
   const exe = findExecutable(fs, cfg.args[0], cfg.env);
-  if (typeof exe === 'number') { stub.destroy(); throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`); }
+  if (typeof exe === 'number') { endSyscall(); stub.destroy(); throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`); }
 
   const creds = new Credentials(cfg.uid, cfg.gid);
   creds.groups = cfg.additionalGids;
@@ -244,6 +247,7 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
   // A finite RLIMIT_CPU from config.json binds init too, not only what it forks or sets later.
   watchCpuLimit(kernel, tg);
   const r = execve(task, { dentry: exe.dentry, path: exe.path, argv: cfg.args, envp: cfg.env });
+  endSyscall();
   if (r < 0) {
     stub.destroy();
     waker.destroy();

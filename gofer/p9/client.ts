@@ -77,7 +77,7 @@ export class P9Client {
   readonly fids = new FidAllocator();
   /** Negotiated by version(); requests larger than this are refused locally. */
   msize = DEFAULT_MSIZE;
-  /** Tversion agreed on VERSION_9P2000_L_FD: lopenfd and lcreatefd may be used. */
+  /** Tversion agreed on VERSION_9P2000_L_FD: lopenfd, lcreatefd and walkGetattr may be used. */
   fdDonation = false;
   private readonly transport: P9Transport;
   private readonly writer = new MessageWriter();
@@ -126,6 +126,18 @@ export class P9Client {
   walk(fid: number, newfid: number, names: readonly string[]): Qid[] | number {
     const r = this.rpc({ type: MsgType.Twalk, tag: TAG, fid, newfid, names: names as string[] }, MsgType.Rwalk);
     return typeof r === 'number' ? r : r.qids;
+  }
+
+  /**
+   * Twalkgetattr: walk(), and newfid's attributes (null after a partial
+   * walk, which creates no newfid), in one round trip; after version()
+   * turned fdDonation on (our extension). On an error newfid does not exist.
+   */
+  walkGetattr(fid: number, newfid: number, names: readonly string[]): { qids: Qid[]; attr: Attr | null } | number {
+    const r = this.rpc({ type: MsgType.Twalkgetattr, tag: TAG, fid, newfid, names: names as string[] }, MsgType.Rwalkgetattr);
+    if (typeof r === 'number') return r;
+    const { type: _t, tag: _g, qids, ...attr } = r;
+    return { qids, attr: qids.length === names.length ? attr : null };
   }
 
   getattr(fid: number, requestMask: bigint = GETATTR_BASIC): Attr | number {

@@ -90,6 +90,13 @@ const SAMPLES: P9Message[] = [
   { type: MsgType.Rlopenfd, tag: 29, qid: qid(16n), iounit: 0 },
   { type: MsgType.Tlcreatefd, tag: 30, fid: 4, name: 'new', flags: 0o1, mode: 0o644, gid: 0 },
   { type: MsgType.Rlcreatefd, tag: 30, qid: qid(17n), iounit: 8168 },
+  // Twalkgetattr: Twalk's body; Rwalkgetattr: Rwalk's, then Rgetattr's.
+  { type: MsgType.Twalkgetattr, tag: 31, fid: 5, newfid: 6, names: ['bin'] },
+  {
+    type: MsgType.Rwalkgetattr, tag: 31, qids: [qid(18n, QTSYMLINK)], valid: 0x7ffn, qid: qid(18n, QTSYMLINK), mode: 0o120777,
+    uid: 0, gid: 0, nlink: 1, rdev: 0n, size: 7, blksize: 4096, blocks: 0, atimeSec: 1, atimeNsec: 2, mtimeSec: 3,
+    mtimeNsec: 4, ctimeSec: 5, ctimeNsec: 6, btimeSec: 0, btimeNsec: 0, gen: 0n, dataVersion: 0n,
+  },
 ];
 
 describe('codec round trip', () => {

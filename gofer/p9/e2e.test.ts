@@ -14,7 +14,7 @@ import { O_RDONLY, O_RDWR, O_WRONLY, openat, pread, pwrite, S_IFLNK, S_IFMT, set
 import { closeFd, recvExact, sendAll, socketpair } from '../../host/socket.js';
 import { P9Client } from './client.js';
 import { decodeMessage, encodeMessage } from './codec.js';
-import { EBADF, EINVAL, EISDIR, EMSGSIZE, ENOTDIR, EOPNOTSUPP, EPROTO, EROFS } from './errno.js';
+import { EBADF, EINVAL, EISDIR, EMSGSIZE, ENOENT, ENOTDIR, EOPNOTSUPP, EPROTO, EROFS } from './errno.js';
 import { MsgType, NOTAG, QTDIR, QTSYMLINK, SETATTR_MODE, SETATTR_SIZE, VERSION_9P2000_L_FD } from './messages.js';
 import { HELLO, makeFixture, type Fixture } from './testdata/fixture.js';
 
@@ -235,6 +235,45 @@ function suite(confined: boolean): void {
         expect(client.fdDonation).toBe(false);
       }
       expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore);
+    });
+
+    it('walks and reports the attributes in one Twalkgetattr, as Twalk and Tgetattr do', () => {
+      const client = new P9Client(ours[0]);
+      expect(client.version(undefined, VERSION_9P2000_L_FD)).toBeGreaterThan(8192);
+      const root = client.fids.alloc();
+      ok(client.attach(root, 'root', '', 0));
+      for (const names of [['hello.txt'], ['sub', 'inner.txt'], ['escape'], []]) {
+        const a = client.fids.alloc(), b = client.fids.alloc();
+        const both = ok(client.walkGetattr(root, a, names));
+        const qids = ok(client.walk(root, b, names));
+        expect(both.qids).toEqual(qids);
+        expect(both.attr).toEqual(ok(client.getattr(b)));
+        // newfid is a walked fid like any other.
+        expect(ok(client.getattr(a)).qid).toEqual(both.attr!.qid);
+        client.clunk(a);
+        client.clunk(b);
+      }
+      // A symlink is not followed; its mode says so.
+      const l = client.fids.alloc();
+      expect(ok(client.walkGetattr(root, l, ['up'])).attr!.mode & S_IFMT).toBe(S_IFLNK);
+      client.clunk(l);
+      // Partial: the qids walked, no attributes, and no newfid.
+      const p = client.fids.alloc();
+      const partial = ok(client.walkGetattr(root, p, ['sub', 'missing']));
+      expect(partial.qids.length).toBe(1);
+      expect(partial.attr).toBeNull();
+      expect(client.getattr(p)).toBe(-EBADF);
+      // A first name that is not there: the walk's error, and no newfid.
+      expect(client.walkGetattr(root, p, ['missing'])).toBe(-ENOENT);
+      expect(client.getattr(p)).toBe(-EBADF);
+      expect(client.walkGetattr(root, p, ['..'])).toBe(-EINVAL);
+      client.clunk(root);
+      // Plain 9P2000.L has no such message.
+      expect(client.version()).toBeGreaterThan(8192);
+      const again = client.fids.alloc();
+      ok(client.attach(again, 'root', '', 0));
+      expect(client.walkGetattr(again, client.fids.alloc(), ['hello.txt'])).toBe(-EOPNOTSUPP);
+      client.clunk(again);
     });
 
     it('answers malformed frames with Rlerror and stays in step', () => {

@@ -44,6 +44,7 @@ export const MsgType = {
   // ranges gVisor's and diod's extensions use.
   Tlopenfd: 200, Rlopenfd: 201,
   Tlcreatefd: 202, Rlcreatefd: 203,
+  Twalkgetattr: 204, Rwalkgetattr: 205,
 } as const;
 
 export type MsgTypeName = keyof typeof MsgType;
@@ -51,7 +52,8 @@ export type MsgTypeName = keyof typeof MsgType;
 export const VERSION_9P2000_L = '9P2000.L';
 export const VERSION_UNKNOWN = 'unknown';
 /**
- * 9P2000.L plus host fd donation (Tlopenfd, Tlcreatefd). A server that does
+ * 9P2000.L plus our extension: host fd donation (Tlopenfd, Tlcreatefd) and
+ * Twalkgetattr. A server that does
  * not know it answers 9P2000.L (the prefix up to the last period, as 9P
  * allows) or "unknown"; the client then speaks plain 9P2000.L.
  */
@@ -162,6 +164,13 @@ export type FieldSpec = readonly [name: string, kind: WireKind];
 
 const qidField = [['qid', 'qid']] as const;
 const none = [] as const;
+const getattrFields = [
+  ['valid', 'b64'], ['qid', 'qid'], ['mode', 'u32'], ['uid', 'u32'], ['gid', 'u32'],
+  ['nlink', 'u64'], ['rdev', 'b64'], ['size', 'u64'], ['blksize', 'u64'], ['blocks', 'u64'],
+  ['atimeSec', 'i64'], ['atimeNsec', 'u64'], ['mtimeSec', 'i64'], ['mtimeNsec', 'u64'],
+  ['ctimeSec', 'i64'], ['ctimeNsec', 'u64'], ['btimeSec', 'i64'], ['btimeNsec', 'u64'],
+  ['gen', 'b64'], ['dataVersion', 'b64'],
+] as const;
 
 /** The body of every message, field by field, in wire order. */
 export const BODIES = {
@@ -184,13 +193,7 @@ export const BODIES = {
   [MsgType.Treadlink]: [['fid', 'u32']],
   [MsgType.Rreadlink]: [['target', 'str']],
   [MsgType.Tgetattr]: [['fid', 'u32'], ['requestMask', 'b64']],
-  [MsgType.Rgetattr]: [
-    ['valid', 'b64'], ['qid', 'qid'], ['mode', 'u32'], ['uid', 'u32'], ['gid', 'u32'],
-    ['nlink', 'u64'], ['rdev', 'b64'], ['size', 'u64'], ['blksize', 'u64'], ['blocks', 'u64'],
-    ['atimeSec', 'i64'], ['atimeNsec', 'u64'], ['mtimeSec', 'i64'], ['mtimeNsec', 'u64'],
-    ['ctimeSec', 'i64'], ['ctimeNsec', 'u64'], ['btimeSec', 'i64'], ['btimeNsec', 'u64'],
-    ['gen', 'b64'], ['dataVersion', 'b64'],
-  ],
+  [MsgType.Rgetattr]: getattrFields,
   [MsgType.Tsetattr]: [
     ['fid', 'u32'], ['valid', 'u32'], ['mode', 'u32'], ['uid', 'u32'], ['gid', 'u32'], ['size', 'u64'],
     ['atimeSec', 'i64'], ['atimeNsec', 'u64'], ['mtimeSec', 'i64'], ['mtimeNsec', 'u64'],
@@ -245,6 +248,11 @@ export const BODIES = {
   [MsgType.Rlopenfd]: [['qid', 'qid'], ['iounit', 'u32']],
   [MsgType.Tlcreatefd]: [['fid', 'u32'], ['name', 'str'], ['flags', 'u32'], ['mode', 'u32'], ['gid', 'u32']],
   [MsgType.Rlcreatefd]: [['qid', 'qid'], ['iounit', 'u32']],
+  // Twalk and a Tgetattr of newfid in one round trip: a lookup needs both. The
+  // attributes are Rgetattr's; after a partial walk (fewer qids than names)
+  // newfid does not exist and they are all zero, valid included.
+  [MsgType.Twalkgetattr]: [['fid', 'u32'], ['newfid', 'u32'], ['names', 'strs']],
+  [MsgType.Rwalkgetattr]: [['qids', 'qids'], ...getattrFields],
 } as const satisfies Record<number, readonly FieldSpec[]>;
 
 type Bodies = typeof BODIES;

@@ -256,6 +256,7 @@ export class P9Server {
       // Unknown messages unless Tversion agreed on the extension, as for any plain 9P2000.L server.
       case MsgType.Tlopenfd: return this.fdExtension ? this.lopenfd(m) : -EOPNOTSUPP;
       case MsgType.Tlcreatefd: return this.fdExtension ? this.lcreatefd(m) : -EOPNOTSUPP;
+      case MsgType.Twalkgetattr: return this.fdExtension ? this.walkgetattr(m) : -EOPNOTSUPP;
       default: return -EOPNOTSUPP;
     }
   }
@@ -350,20 +351,34 @@ export class P9Server {
     return { type: MsgType.Rwalk, tag: m.tag, qids };
   }
 
+  /**
+   * Twalk, then Tgetattr of newfid: what each lookup of the Sentry asks,
+   * in one round trip. A failed or partial walk answers as Twalk does (an
+   * error, or the qids so far with zero attributes); if the walk succeeds
+   * but fstat fails, newfid goes again and the error is the answer.
+   */
+  private walkgetattr(m: M<'Twalkgetattr'>): Reply {
+    const walked = this.walk({ type: MsgType.Twalk, tag: m.tag, fid: m.fid, newfid: m.newfid, names: m.names });
+    if (typeof walked === 'number' || walked instanceof Uint8Array || walked.type !== MsgType.Rwalk) return walked;
+    if (walked.qids.length < m.names.length) return { type: MsgType.Rwalkgetattr, tag: m.tag, qids: walked.qids, ...NO_ATTR };
+    const f = this.fids.get(m.newfid);
+    if (f === undefined) return -EBADF;
+    const attr = attrOf(f.node);
+    if (typeof attr === 'number') {
+      // newfid = fid walked in place: it stays, moved, as after Twalk.
+      if (m.newfid !== m.fid) this.dropFid(m.newfid);
+      return attr;
+    }
+    return { type: MsgType.Rwalkgetattr, tag: m.tag, qids: walked.qids, ...attr };
+  }
+
   // Attributes.
 
   private getattr(m: M<'Tgetattr'>): Reply {
     const f = this.fids.get(m.fid);
     if (f === undefined) return -EBADF;
-    const st = fstat(f.node.fd);
-    if (typeof st === 'number') return st;
-    return {
-      type: MsgType.Rgetattr, tag: m.tag, valid: GETATTR_BASIC, qid: f.node.qid,
-      mode: st.mode, uid: st.uid, gid: st.gid, nlink: st.nlink, rdev: st.rdev, size: st.size,
-      blksize: st.blksize, blocks: st.blocks,
-      atimeSec: st.atimeSec, atimeNsec: st.atimeNsec, mtimeSec: st.mtimeSec, mtimeNsec: st.mtimeNsec,
-      ctimeSec: st.ctimeSec, ctimeNsec: st.ctimeNsec, btimeSec: 0, btimeNsec: 0, gen: 0n, dataVersion: 0n,
-    };
+    const attr = attrOf(f.node);
+    return typeof attr === 'number' ? attr : { type: MsgType.Rgetattr, tag: m.tag, ...attr };
   }
 
   private setattr(m: M<'Tsetattr'>): Reply {
@@ -870,6 +885,28 @@ export class P9Server {
     fchownat(pathFd, '', u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
   }
 }
+
+type Attrs = Omit<M<'Rgetattr'>, 'type' | 'tag'>;
+
+/** Rgetattr's body for a node: fstat of its fd. */
+function attrOf(node: HostNode): Attrs | number {
+  const st = fstat(node.fd);
+  if (typeof st === 'number') return st;
+  return {
+    valid: GETATTR_BASIC, qid: node.qid,
+    mode: st.mode, uid: st.uid, gid: st.gid, nlink: st.nlink, rdev: st.rdev, size: st.size,
+    blksize: st.blksize, blocks: st.blocks,
+    atimeSec: st.atimeSec, atimeNsec: st.atimeNsec, mtimeSec: st.mtimeSec, mtimeNsec: st.mtimeNsec,
+    ctimeSec: st.ctimeSec, ctimeNsec: st.ctimeNsec, btimeSec: 0, btimeNsec: 0, gen: 0n, dataVersion: 0n,
+  };
+}
+
+/** Rwalkgetattr's attributes after a partial walk: none. */
+const NO_ATTR: Attrs = {
+  valid: 0n, qid: { type: 0, version: 0, path: 0n }, mode: 0, uid: 0, gid: 0, nlink: 0, rdev: 0n, size: 0,
+  blksize: 0, blocks: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, ctimeSec: 0, ctimeNsec: 0,
+  btimeSec: 0, btimeNsec: 0, gen: 0n, dataVersion: 0n,
+};
 
 function newFid(node: HostNode, uid: number): FidState {
   return { node, openFd: -1, openFlags: 0, uid, xattr: null, pendingXattr: null };

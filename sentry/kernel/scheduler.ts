@@ -24,6 +24,7 @@ import { releaseRobustList } from './robust-list.js';
 import { recordReap, recordThreadExit } from './resource-usage.js';
 import type { ThreadGroup } from './thread-group.js';
 import { WaitQueue } from './wait-queue.js';
+import { beginSyscall, endSyscall } from '../vfs/syscall-epoch.js';
 
 export type Dispatcher = (t: Task) => number;
 
@@ -160,7 +161,9 @@ export class Scheduler {
     this.kernel.current = t;
     // The Sentry's time serving the call is the task's CPU time, as the kernel's would be (cpu-time.ts).
     const start = process.hrtime.bigint();
-    const r = this.dispatch(t);
+    beginSyscall();
+    let r: number;
+    try { r = this.dispatch(t); } finally { endSyscall(); }
     t.sentryCpuNs += Number(process.hrtime.bigint() - start);
     if (t.state === 'dead' || t.state === 'stopped') return;
     if (r === BLOCKED) {

@@ -15,6 +15,8 @@ import { getxattr } from '../../../host/fs.js';
 import { dupCloexec } from '../../../host/socket.js';
 import { P9Client } from '../../../gofer/p9/client.js';
 import { P9Server } from '../../../gofer/p9/server.js';
+import { MsgType } from '../../../gofer/p9/messages.js';
+import { beginSyscall, endSyscall } from '../../vfs/syscall-epoch.js';
 import { Harness, must, user } from '../../vfs/test-harness.js';
 import type { FifoEnd } from '../pipe/fifo.js';
 import { GoferFile, GoferFs, IDLE_HOST_FDS, type GoferInode } from './gofer-fs.js';
@@ -32,6 +34,8 @@ let client: P9Client;
 /** Whether mounts made now negotiate host fd donation (each suite runs both ways). */
 let donating = false;
 let rootInode: GoferInode;
+/** The type of every request the client sent, in order. */
+const requests: number[] = [];
 
 /**
  * Mounts dir served in process. With donation, the transport hands the
@@ -43,6 +47,7 @@ function mount(readonly: boolean): Harness {
   client = new P9Client({
     passesFds: donating,
     call: (req, fdOut) => {
+      requests.push(req[4]);
       const reply = server.handle(req);
       if (fdOut !== undefined) fdOut[0] = server.replyFd >= 0 ? dupCloexec(server.replyFd) : -1;
       return reply;
@@ -347,3 +352,62 @@ function statOfHost(p: string): { mtime: { sec: number; nsec: number }; ctime: {
   return { mtime: ts(s.mtimeNs), ctime: ts(s.ctimeNs) };
 }
 
+
+for (const donate of [false, true]) describe(`attributes within one system call${donate ? ', host fds donated' : ''}`, () => {
+  beforeEach(() => {
+    donating = donate;
+    h = mount(false);
+    writeFileSync(host('f'), 'hello');
+  });
+  afterEach(() => { endSyscall(); donating = false; });
+  const asked = (type: number): number => requests.filter((t) => t === type).length;
+
+  it('a lookup\'s attributes answer the stats of the same call; the next call asks again', () => {
+    beginSyscall();
+    requests.length = 0;
+    const f = must(rootInode.lookup('f'), 'lookup');
+    // One round trip with our extension, a walk and a getattr without.
+    expect(requests).toEqual(donate ? [MsgType.Twalkgetattr] : [MsgType.Twalk, MsgType.Tgetattr]);
+    for (let i = 0; i < 3; i++) expect(must(f.stat(), 'stat').size).toBe(5);
+    expect(requests.length).toBe(donate ? 1 : 2);
+    endSyscall();
+    beginSyscall();
+    writeFileSync(host('f'), 'changed on the host');
+    expect(must(f.stat(), 'stat').size).toBe(19);
+    expect(must(f.stat(), 'stat').size).toBe(19);
+    expect(asked(MsgType.Tgetattr)).toBe(donate ? 1 : 2);
+    f.decRef();
+  });
+
+  it('a change made through the mount in the same call is seen at once', () => {
+    beginSyscall();
+    const f = must(rootInode.lookup('f'), 'lookup');
+    expect(must(f.stat(), 'stat').size).toBe(5);
+    expect(f.setattr({ size: 2 })).toBe(0);
+    expect(must(f.stat(), 'stat').size).toBe(2);
+    expect(rootInode.mkdir('d', 0o755, 0, 0)).toBe(0);
+    expect(must(rootInode.stat(), 'stat').nlink).toBe(statSync(dir).nlink);
+    f.decRef();
+  });
+
+  it('outside a system call every stat asks the Gofer', () => {
+    const f = must(rootInode.lookup('f'), 'lookup');
+    requests.length = 0;
+    f.stat();
+    f.stat();
+    expect(asked(MsgType.Tgetattr)).toBe(2);
+    f.decRef();
+  });
+
+  it('a stat\'s answer is the caller\'s to change', () => {
+    beginSyscall();
+    const f = must(rootInode.lookup('f'), 'lookup');
+    const a = must(f.stat(), 'stat');
+    a.size = 99;
+    a.mtime.sec = 1;
+    const b = must(f.stat(), 'stat');
+    expect(b.size).toBe(5);
+    expect(b.mtime.sec).not.toBe(1);
+    f.decRef();
+  });
+});

@@ -26,6 +26,7 @@ import { GoferSharedCache } from './shared-cache.js';
 import { FileDescription } from '../../vfs/file-description.js';
 import type { Created, DirEntry, FsStat, Inode, SetAttr } from '../../vfs/inode.js';
 import { Fifo } from '../pipe/fifo.js';
+import { syscallEpoch } from '../../vfs/syscall-epoch.js';
 
 /** statfs f_flags: mounted read-only; ST_VALID, which Linux always sets to say f_flags means something. */
 const ST_RDONLY = 1;
@@ -50,7 +51,16 @@ export class GoferFs {
   /** Inodes with donated fds and no open file, least recently used first (a Set keeps insertion order). */
   private readonly idle = new Set<GoferInode>();
 
+  /**
+   * Counts changes made through this mount (writes, creations, setattr,
+   * ...): attributes remembered earlier in a system call answer a stat only
+   * while it has not moved (GoferInode.stat).
+   */
+  changes = 0;
+
   constructor(readonly client: P9Client, readonly opts: GoferMountOptions) {}
+
+  changed(): void { this.changes++; }
 
   /** The last open file of inode is gone: its fds stay for a while, and the oldest idle ones go. */
   parkIdle(inode: GoferInode): void {
@@ -84,7 +94,7 @@ export class GoferFs {
     if (typeof qid === 'number') return qid;
     const attr = client.getattr(fid, GETATTR_BASIC);
     if (typeof attr === 'number') return attr;
-    return new GoferInode(fs, fid, attr.mode & S_IFMT, '/');
+    return new GoferInode(fs, fid, attr.mode & S_IFMT, '/', attr);
   }
 
   toStat(a: Attr): Stat {
@@ -139,7 +149,16 @@ export class GoferInode implements Inode {
   /** Open files using readFd/writeFd. */
   private fdUsers = 0;
 
-  constructor(readonly fs: GoferFs, public fid: number, readonly type: number, readonly path: string) {}
+  /** The last attributes fetched, and when (sentry/vfs/syscall-epoch.ts, GoferFs.changes). */
+  private memo: { stat: Stat; epoch: number; changes: number } | null = null;
+
+  constructor(readonly fs: GoferFs, public fid: number, readonly type: number, readonly path: string, attr?: Attr) {
+    if (attr !== undefined) this.remember(fs.toStat(attr));
+  }
+
+  private remember(stat: Stat): void {
+    this.memo = { stat, epoch: syscallEpoch(), changes: this.fs.changes };
+  }
 
   incRef(): void { this.refs++; }
 
@@ -210,17 +229,32 @@ export class GoferInode implements Inode {
       const h = hostFstat(fd);
       return typeof h === 'number' ? h : this.fs.hostToStat(h);
     }
+    // Fetched earlier in this system call, with no change made through the mount since: the same answer.
+    const m = this.memo;
+    if (m !== null && m.epoch !== 0 && m.epoch === syscallEpoch() && m.changes === this.fs.changes) return copyStat(m.stat);
     const a = this.client.getattr(this.fid, GETATTR_BASIC);
-    return typeof a === 'number' ? a : this.fs.toStat(a);
+    if (typeof a === 'number') return a;
+    const st = this.fs.toStat(a);
+    this.remember(st);
+    return copyStat(st);
   }
 
   lookup(name: string): GoferInode | number {
     const fid = this.client.fids.alloc();
+    const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
+    if (this.client.fdDonation) {
+      // Our extension: the walk and the child's attributes in one round trip.
+      const r = this.client.walkGetattr(this.fid, fid, [name]);
+      if (typeof r === 'number') { this.client.fids.release(fid); return r; }
+      // A walk of one name either reaches it or fails; a reply that says otherwise is the Gofer's fault.
+      if (r.attr === null) { this.client.fids.release(fid); return -E.EIO; }
+      return new GoferInode(this.fs, fid, r.attr.mode & S_IFMT, path, r.attr);
+    }
     const qids = this.client.walk(this.fid, fid, [name]);
     if (typeof qids === 'number') { this.client.fids.release(fid); return qids; }
     const a = this.client.getattr(fid, GETATTR_BASIC);
     if (typeof a === 'number') { this.client.clunk(fid); return a; }
-    return new GoferInode(this.fs, fid, a.mode & S_IFMT, this.path === '/' ? `/${name}` : `${this.path}/${name}`);
+    return new GoferInode(this.fs, fid, a.mode & S_IFMT, path, a);
   }
 
   /**
@@ -283,6 +317,8 @@ export class GoferInode implements Inode {
   }
 
   open(flags: number): FileDescription | number {
+    // Opening for writing may truncate (O_TRUNC) or be followed by writes the memo must not hide.
+    if ((flags & O_ACCMODE) !== O_RDONLY) this.fs.changed();
     if (this.type === S_IFIFO) {
       // The Gofer never opens a host FIFO: the Sentry keeps the pipe, shared by every open of this file.
       const st = this.stat();
@@ -335,6 +371,7 @@ export class GoferInode implements Inode {
 
   create(name: string, flags: number, mode: number, uid: number, gid: number): Created | number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     const fid = this.cloneFid();
     if (fid < 0) return fid;
     const acc = flags & O_ACCMODE;
@@ -365,41 +402,48 @@ export class GoferInode implements Inode {
 
   mkdir(name: string, mode: number, uid: number, gid: number): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     const q = this.client.mkdir(this.fid, name, mode, gid);
     return typeof q === 'number' ? q : this.finishNew(name, mode, uid);
   }
 
   mknod(name: string, mode: number, rdev: number, uid: number, gid: number): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     const q = this.client.mknod(this.fid, name, mode, major(rdev), minor(rdev), gid);
     return typeof q === 'number' ? q : this.finishNew(name, mode, uid);
   }
 
   symlink(name: string, target: string, uid: number, gid: number): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     const q = this.client.symlink(this.fid, name, target, gid);
     return typeof q === 'number' ? q : this.finishNew(name, 0, uid);
   }
 
   link(name: string, target: Inode): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     if (!(target instanceof GoferInode) || target.fs !== this.fs) return -E.EXDEV;
     return this.client.link(this.fid, target.fid, name);
   }
 
   unlink(name: string): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     return this.client.unlinkat(this.fid, name, 0);
   }
 
   rmdir(name: string): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     return this.client.unlinkat(this.fid, name, AT_REMOVEDIR);
   }
 
   /** Trenameat has no flags: RENAME_EXCHANGE is EINVAL, as gVisor's gofer answers; RENAME_NOREPLACE the VFS checked. */
   rename(oldName: string, newParent: Inode, newName: string, flags: number): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     if (!(newParent instanceof GoferInode) || newParent.fs !== this.fs) return -E.EXDEV;
     if (flags & ~RENAME_NOREPLACE) return -E.EINVAL;
     return this.client.renameat(this.fid, oldName, newParent.fid, newName);
@@ -407,6 +451,7 @@ export class GoferInode implements Inode {
 
   setattr(attr: SetAttr): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     const r = this.client.setattr(this.fid, toP9SetAttr(attr));
     if (r >= 0 && attr.size !== undefined) this.sharedCache?.truncated(attr.size);
     return r;
@@ -418,6 +463,7 @@ export class GoferInode implements Inode {
    */
   setxattr(name: string, value: Uint8Array, flags: number): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     if (!name.startsWith(XATTR_USER_PREFIX)) return -E.EOPNOTSUPP;
     if (value.byteLength === 0 && flags === XATTR_REPLACE) {
       // On the wire this would be removexattr: check that it exists (ENODATA), then set the empty value unconditionally.
@@ -431,6 +477,7 @@ export class GoferInode implements Inode {
   /** Other namespaces read as absent through the Gofer, so there is nothing of theirs to remove. */
   removexattr(name: string): number {
     if (this.readonly) return -E.EROFS;
+    this.fs.changed();
     if (!name.startsWith(XATTR_USER_PREFIX)) return -E.ENODATA;
     return this.client.removexattr(this.fid, name);
   }
@@ -438,6 +485,11 @@ export class GoferInode implements Inode {
 }
 
 const ATTACH_UID = 0;
+
+/** A Stat no caller can change under the memo (the times are objects). */
+function copyStat(st: Stat): Stat {
+  return { ...st, atime: { ...st.atime }, mtime: { ...st.mtime }, ctime: { ...st.ctime }, btime: st.btime && { ...st.btime } };
+}
 /** The bits a host umask of 022 would take from the modes the Gofer creates with. */
 const HOST_UMASK = 0o022;
 
@@ -572,6 +624,7 @@ export class GoferFile extends FileDescription implements MappableFile {
   }
 
   override write(src: Uint8Array, offset: number): number {
+    this.inode.fs.changed();
     let at = offset < 0 ? this.offset : offset;
     // O_APPEND appends even for pwrite, as Linux does (pwrite(2), BUGS).
     if (this.flags & O_APPEND) {
@@ -619,6 +672,7 @@ export class GoferFile extends FileDescription implements MappableFile {
    * file is writable.
    */
   override truncate(size: number): number {
+    this.inode.fs.changed();
     let r: number;
     if (this.writeFd >= 0) r = hostFtruncate(this.writeFd, size);
     else if (this.fid !== NOFID) r = this.client.setattr(this.fid, toP9SetAttr({ size }));
