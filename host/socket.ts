@@ -348,9 +348,13 @@ export function recvWithFd(fd: number, buf: Uint8Array, off: number, len: number
 
 const F_DUPFD_CLOEXEC = 1030;
 
-/** fcntl(F_DUPFD_CLOEXEC): what SCM_RIGHTS does for a receiver, within one process (tests, in-process transports). */
-export function dupCloexec(fd: number): number {
-  return check(c.fcntl(fd, F_DUPFD_CLOEXEC, 0));
+/**
+ * fcntl(F_DUPFD_CLOEXEC): what SCM_RIGHTS does for a receiver, within one
+ * process (tests, in-process transports); the new fd is the lowest free one
+ * from min up.
+ */
+export function dupCloexec(fd: number, min = 0): number {
+  return check(c.fcntl(fd, F_DUPFD_CLOEXEC, min));
 }
 
 /** fcntl(F_GETFL): the open file description's status flags and access mode, or -errno. */

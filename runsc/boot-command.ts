@@ -7,22 +7,7 @@ import type { BootSpec, ControlBootMessage } from './boot-spec.js';
 import { FIRST_PASSED_FD } from './boot-spec.js';
 import { createLogger } from '../sentry/log.js';
 import { BootError, runSandbox } from '../sentry/boot.js';
-import { prctl, PR_SET_PDEATHSIG } from '../host/confine.js';
-import { SIGKILL } from '../abi/linux/signal.js';
-
-/**
- * A sandbox lives as long as the runsc that runs it in the foreground: there
- * is no detached mode (create/start) yet, so nothing could ever stop a
- * Sentry whose runsc was killed, and its application would run on. The
- * stubs die with the Sentry (PTRACE_O_EXITKILL), the Gofer when its peers
- * close. A runsc that died between reading ppid and the prctl left us
- * reparented; one that died even earlier is missed (runsc may itself be
- * pid 1 in a container, so ppid 1 proves nothing).
- */
-function dieWithRunsc(): void {
-  const parent = process.ppid;
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || process.ppid !== parent) process.exit(1);
-}
+import { dieWithRunsc } from './die-with-parent.js';
 
 export interface BootOptions {
   /** The boot spec's file, or undefined when it arrives on the control channel (runsc/early-sentry.ts). */
@@ -49,28 +34,49 @@ export function runBootCommand(opts: BootOptions): void {
   } else {
     spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as BootSpec;
   }
+  const connections = spec.mounts.filter((m) => m.kind === 'gofer').length;
+  process.exitCode = bootSandbox(spec, { ...opts, goferFds: Array.from({ length: connections }, (_, i) => FIRST_PASSED_FD + i) });
+}
+
+export interface SandboxBootOptions {
+  controlFd?: number;
+  /** The Gofer connections, one per gofer mount of the spec, in order. */
+  goferFds: readonly number[];
+  debug: boolean;
+  debugLog?: string;
+  strace: boolean;
+  codeCache?: string;
+  /** Who started this Sentry, for the debug log. */
+  startedBy?: string;
+}
+
+/**
+ * Runs the sandbox of a boot spec in this process and returns runsc's exit
+ * code: init's, or 128+N for a death by signal N, as a shell reports it;
+ * 127 (after a message) when the sandbox could not start.
+ */
+export function bootSandbox(spec: BootSpec, opts: SandboxBootOptions): number {
   const log = createLogger('sentry', { debug: opts.debug, debugLog: opts.debugLog, strace: opts.strace });
-  log.debug({ uptimeMs: Math.round(process.uptime() * 1000), codeCache: opts.codeCache ?? 'none (ES modules)' }, 'sentry loaded');
+  log.debug({ uptimeMs: Math.round(process.uptime() * 1000), codeCache: opts.codeCache ?? 'none (ES modules)', startedBy: opts.startedBy ?? 'runsc' }, 'sentry loaded');
   let status: number;
   try {
     status = runSandbox({
       args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
       hostname: spec.hostname, noNewPrivileges: spec.noNewPrivileges === true,
       rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: BigInt(r.soft), hard: BigInt(r.hard) })),
-      mounts: spec.mounts, overlay: spec.overlay, firstGoferFd: FIRST_PASSED_FD,
+      mounts: spec.mounts, overlay: spec.overlay, goferFds: opts.goferFds,
       stdio: [0, 1, 2],
       controlFd: opts.controlFd,
     }, log, opts.strace);
   } catch (e) {
     if (e instanceof BootError) {
       process.stderr.write(`runsc: ${e.message}\n`);
-      process.exit(127);
+      return 127;
     }
     throw e;
   }
-  // A wait status: exited with code, or killed by a signal (128+N, as shells report it).
   const sig = status & 0x7f;
-  process.exitCode = sig === 0 ? (status >> 8) & 0xff : 128 + sig;
+  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
 }
 
 /** Reads exactly n bytes from a blocking fd; null at end of file. */

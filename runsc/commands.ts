@@ -2,7 +2,8 @@
 // commander (runsc/cli.ts) or by the fast path (runsc/fast-path.ts), and
 // their spec with it (runsc/oci-config.ts).
 import type { OciSpec } from './oci-config.js';
-import { runForeground, type GlobalOptions } from './sandbox.js';
+import { runForeground } from './sandbox.js';
+import { doContainerId, type GlobalOptions } from './sandbox-plan.js';
 
 /** The debug log's record of the command (--debug or --debug-log only). */
 export async function logCommand(g: GlobalOptions, command: string): Promise<void> {
@@ -18,5 +19,5 @@ export function runCommand(id: string, spec: OciSpec, g: GlobalOptions): Promise
 
 /** `runsc do CMD ARGS...` (spec from doSpec), in the foreground, its container named after this runsc. */
 export function doCommand(spec: OciSpec, overlay: boolean, g: GlobalOptions): Promise<number> {
-  return runForeground(`do-${process.pid}`, spec, g, overlay);
+  return runForeground(doContainerId(), spec, g, overlay);
 }

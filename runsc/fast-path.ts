@@ -7,7 +7,7 @@
 // Anything else (help, a bad value, an unknown option, --detach, any other
 // command) is null, and commander reads the line, with its own errors and
 // help.
-import type { GlobalOptions } from './sandbox.js';
+import type { GlobalOptions } from './sandbox-plan.js';
 
 export const DEFAULT_ROOT = '/var/run/runsc-ts';
 export const PLATFORMS = ['ptrace'] as const;

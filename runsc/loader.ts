@@ -15,14 +15,18 @@ import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { TRAIN_CODE_CACHE_FLAG } from './child-options.js';
 
-/** The scripts the loader runs: runsc/sentry-entry.ts, runsc/gofer-entry.ts and the CLI's, runsc/cli-entry.ts. */
-export const BUNDLES = ['sentry', 'gofer', 'cli'] as const;
+/**
+ * The scripts the loader runs: runsc/sentry-entry.ts, runsc/gofer-entry.ts,
+ * the CLI's, runsc/cli-entry.ts, and the front's, runsc/front-entry.ts.
+ */
+export const BUNDLES = ['sentry', 'gofer', 'cli', 'front'] as const;
 export type BundleName = typeof BUNDLES[number];
 
 /** How the loader compiled a script, for the debug log. */
 export type CodeCacheState = 'accepted' | 'rejected' | 'missing';
 
-interface EntryExports { main(argv: string[], codeCache: CodeCacheState): void }
+/** A bundle's exports: its main, and whatever else it offers another bundle (the Sentry's, to the front). */
+export interface EntryExports { main(argv: string[], codeCache: CodeCacheState): void; readonly [name: string]: unknown }
 interface CommonJsModule { exports: Partial<EntryExports> }
 type Wrapper = (exports: CommonJsModule['exports'], require: NodeJS.Require, module: CommonJsModule, filename: string, dirname: string) => void;
 
@@ -50,9 +54,8 @@ export function compileBundle(dir: string, name: BundleName, cache = true): Comp
       const wrapper = script.runInThisContext() as Wrapper;
       const module: CommonJsModule = { exports: {} };
       wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, dir);
-      const { main } = module.exports;
-      if (typeof main !== 'function') throw new Error(`${filename} exports no main`);
-      return { main };
+      if (typeof module.exports.main !== 'function') throw new Error(`${filename} exports no main`);
+      return module.exports as EntryExports;
     },
   };
 }
@@ -65,7 +68,7 @@ export function compileBundle(dir: string, name: BundleName, cache = true): Comp
  * be compiled lazily on the critical path (docs/design/startup.md). The
  * file is opened now, while its path resolves: the Gofer chroots.
  */
-function trainOnExit(bundle: CompiledBundle, dir: string, name: BundleName): void {
+export function trainOnExit(bundle: CompiledBundle, dir: string, name: BundleName): void {
   const fd = openSync(join(dir, `${name}.cjs.cache`), 'r+');
   process.once('exit', () => {
     const data = bundle.script.createCachedData();

@@ -9,36 +9,20 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
-import { encodeControlBootMessage, FIRST_PASSED_FD, sandboxProcessEnv, type BootSpec, type GoferSpec } from './boot-spec.js';
+import { encodeControlBootMessage, FIRST_PASSED_FD, sandboxProcessEnv, type GoferSpec } from './boot-spec.js';
 import { discardEarlySentry, takeEarlySentry } from './early-sentry.js';
-import { isBindMount, type OciSpec } from './oci-config.js';
-import { loaderFlags } from './child-options.js';
+import type { OciSpec } from './oci-config.js';
+import { globalArgs, planSandbox, type GlobalOptions } from './sandbox-plan.js';
 
-export interface GlobalOptions {
-  root: string;
-  debug: boolean;
-  debugLog?: string;
-  strace: boolean;
-  platform: string;
-  network: string;
-  /** Keep the root's changes in an in-memory layer (gVisor's --overlay). */
-  overlay: boolean;
-}
+export type { GlobalOptions };
+import { loaderFlags } from './child-options.js';
 
 /** The script this CLI was started from (bin/runsc.js): the Gofer and the Sentry are started from it too. */
 const MAIN = process.argv[1];
-
-function globalArgs(g: GlobalOptions): string[] {
-  const a = ['--root', g.root, '--platform', g.platform, '--network', g.network];
-  if (g.debug) a.push('--debug');
-  if (g.debugLog) a.push('--debug-log', g.debugLog);
-  if (g.strace) a.push('--strace');
-  return a;
-}
 
 export { sandboxProcessEnv };
 
@@ -99,44 +83,13 @@ function waitExit(child: ChildProcess, what: string): Promise<{ code: number | n
   });
 }
 
-/** size= and mode= of a tmpfs mount's options (size in bytes, k/m/g suffixes). */
-function tmpfsOptions(options: string[]): { sizeLimit: number; mode: number } {
-  let sizeLimit = 0, mode = 0o1777;
-  for (const o of options) {
-    const size = /^size=(\d+)([kmg]?)$/i.exec(o);
-    if (size) sizeLimit = Number(size[1]) * ({ '': 1, k: 1024, m: 1 << 20, g: 1 << 30 } as Record<string, number>)[size[2].toLowerCase()];
-    const m = /^mode=([0-7]+)$/.exec(o);
-    if (m) mode = parseInt(m[1], 8);
-  }
-  return { sizeLimit, mode };
-}
-
 /** Runs the container described by spec in the foreground. Returns runsc's exit code. */
 export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions, overlay = g.overlay): Promise<number> {
-  const stateDir = join(g.root, id);
+  const { stateDir, goferPath, goferSpec, bootSpec } = planSandbox(id, spec, g, overlay);
+  const goferMounts = goferSpec.mounts;
   mkdirSync(stateDir, { recursive: true });
   try {
-    // With an overlay the host root is only read: its changes live in the Sentry's memory.
-    const goferMounts: GoferSpec['mounts'] = [{ hostPath: spec.rootPath, readonly: spec.rootReadonly || overlay }];
-    const bootMounts: BootSpec['mounts'] = [{ kind: 'gofer', destination: '/', readonly: spec.rootReadonly }];
-    for (const m of spec.mounts) {
-      const ro = m.options.includes('ro');
-      if (isBindMount(m)) {
-        goferMounts.push({ hostPath: m.source, readonly: ro });
-        bootMounts.push({ kind: 'gofer', destination: m.destination, readonly: ro, options: m.options });
-      } else if (m.type === 'tmpfs' && posix.normalize(m.destination) !== '/dev') {
-        bootMounts.push({ kind: 'tmpfs', destination: m.destination, readonly: ro, source: m.source, options: m.options, ...tmpfsOptions(m.options) });
-      }
-      // proc, sysfs, devtmpfs, devpts, mqueue, and runc's tmpfs on /dev: the Sentry mounts its own /proc, /sys and /dev
-      // (with /dev/pts and /dev/shm), as gVisor does; their options in config.json are not applied.
-    }
-    const bootSpec: BootSpec = {
-      args: spec.args, env: spec.env, cwd: spec.cwd, uid: spec.uid, gid: spec.gid, additionalGids: spec.additionalGids,
-      hostname: spec.hostname, noNewPrivileges: spec.noNewPrivileges, mounts: bootMounts, overlay,
-      rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: r.soft.toString(), hard: r.hard.toString() })),
-    };
-    const goferSpec: GoferSpec = { mounts: goferMounts };
-    const bootPath = join(stateDir, 'boot.json'), goferPath = join(stateDir, 'gofer.json');
+    const bootPath = join(stateDir, 'boot.json');
     writeFileSync(goferPath, JSON.stringify(goferSpec));
 
     // One connection per mount, a libuv socketpair each: the Gofer and the

@@ -8,6 +8,8 @@ import { CHILD_GLOBAL_OPTIONS } from './child-options.js';
 import { runBootCommand } from './boot-command.js';
 import type { CodeCacheState } from './loader.js';
 
+// For the front (runsc/front.ts), which runs the sandbox in its own process.
+export { bootSandbox } from './boot-command.js';
 
 export function main(argv: string[], codeCache: CodeCacheState): void {
   const { values, positionals } = parseArgs({

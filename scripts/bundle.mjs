@@ -66,7 +66,7 @@ writeFileSync('dist/bundle/gofer-launcher', buildLauncherElf(), { mode: 0o755 })
 // runs, after the script's top level has run once, so that it also holds
 // the functions the top level compiles lazily. A missing or stale cache
 // costs only speed.
-for (const name of ['sentry', 'gofer']) {
+for (const name of ['sentry', 'gofer', 'front']) {
   buildSync({ ...commonJs, entryPoints: [`dist/runsc/${name}-entry.js`], outfile: `dist/bundle/${name}.cjs` });
 }
 buildSync({
@@ -103,11 +103,14 @@ buildSync({
 {
   const { spawnSync } = await import('node:child_process');
   const training = "cat /etc/hostname > /tmp/train; ls / | wc -l > /dev/null; /bin/true";
-  const r = spawnSync(process.execPath, ['bin/runsc.js', 'do', '/bin/sh', '-c', training], {
-    env: { ...process.env, RUNSC_TRAIN_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 60_000,
-  });
-  if (r.status !== 0) {
-    const why = r.error?.message ?? (r.stderr.trim().split('\n').pop() || `exit ${r.status ?? r.signal}`);
-    console.warn(`bundle: no training run (${why}); the code caches hold the top level only`);
+  // Twice: through the CLI (`node bin/runsc.js`: cli.cjs), then executed, through the front (front.cjs).
+  for (const [cmd, args] of [[process.execPath, ['bin/runsc.js']], ['bin/runsc.js', []]]) {
+    const r = spawnSync(cmd, [...args, 'do', '/bin/sh', '-c', training], {
+      env: { ...process.env, RUNSC_TRAIN_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 60_000,
+    });
+    if (r.status !== 0) {
+      const why = r.error?.message ?? (r.stderr.trim().split('\n').pop() || `exit ${r.status ?? r.signal}`);
+      console.warn(`bundle: no training run through ${[cmd, ...args].join(' ')} (${why}); its code caches hold the top level only`);
+    }
   }
 }

@@ -9,7 +9,8 @@ import { P9Client } from '../gofer/p9/client.js';
 import { PtracePlatform } from '../platform/ptrace/index.js';
 import { STUB_BASE } from '../platform/ptrace/stub-elf.js';
 import { Waker } from '../platform/ptrace/waker.js';
-import { recvSome, setNonblocking } from '../host/socket.js';
+import { setNonblocking } from '../host/socket.js';
+import { read as hostRead } from '../host/io.js';
 import { SI_KERNEL, SI_USER } from '../abi/linux/siginfo.js';
 import { dispatch } from '../syscalls/dispatch.js';
 import { ConsoleFile } from './fsimpl/host/console-file.js';
@@ -65,9 +66,9 @@ export interface SandboxConfig {
   /** init starts with no_new_privs, inherited by every process (config.json's process.noNewPrivileges). */
   noNewPrivileges: boolean;
   rlimits: Array<{ resource: number; soft: bigint; hard: bigint }>;
-  /** Mounts in order, the root first; gofer mounts take fds firstGoferFd, firstGoferFd+1, ... */
+  /** Mounts in order, the root first; the gofer mounts take the connections of goferFds in turn. */
   mounts: BootMount[];
-  firstGoferFd: number;
+  goferFds: readonly number[];
   /** An in-memory upper layer over the root. */
   overlay: boolean;
   /** Host fds that become the sandbox's 0, 1, 2. */
@@ -106,7 +107,7 @@ function tmpfsOptions(sizeLimit: number, mode: number): string {
 function mountAll(cfg: SandboxConfig, log: Log): MountTable {
   const table = new MountTable();
   let root: Dentry | null = null;
-  let goferFd = cfg.firstGoferFd;
+  let nextGofer = 0;
   for (const m of cfg.mounts) {
     let inode: Inode;
     let desc: MountDescription;
@@ -120,7 +121,8 @@ function mountAll(cfg: SandboxConfig, log: Log): MountTable {
       // runsc passes its end of libuv's socketpair, which libuv made
       // non-blocking: P9Client would then poll after every EAGAIN, two extra
       // syscalls per request, where a blocking recv just waits.
-      const fd = goferFd++;
+      const fd = cfg.goferFds[nextGofer++];
+      if (fd === undefined) throw new BootError(`mounting ${m.destination}: no Gofer connection left for it`);
       setNonblocking(fd, false);
       const g = GoferFs.mount(new P9Client(fd), { readonly: m.readonly && !overlay, dev: allocAnonDev() });
       if (typeof g === 'number') throw new BootError(`mounting ${m.destination} from the Gofer: ${errnoName(-g)}`);
@@ -231,6 +233,8 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
   cfg.stdio.forEach((hostFd, fd) => fdTable.setAt(fd, new ConsoleFile(hostFd, stdinWatch.queue), false));
   if (cfg.controlFd !== undefined) {
     const controlFd = cfg.controlFd;
+    // Read only when the waker says so, and never waiting: a spurious wake must not block the Sentry.
+    setNonblocking(controlFd, true);
     scheduler.watch({ wakerFd: Waker.fdNumber(1), queue: new WaitQueue(), always: true, onReady: () => forwardSignals(kernel, controlFd) });
   }
 
@@ -263,7 +267,8 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
 /** runsc writes one byte per signal it forwards to the sandbox's init. */
 function forwardSignals(kernel: Kernel, controlFd: number): void {
   const buf = new Uint8Array(64);
-  const n = recvSome(controlFd, buf, 0, buf.length, true);
+  // A socket from runsc's CLI or a FIFO from bin/runsc.js's front, made non-blocking at boot.
+  const n = hostRead(controlFd, buf);
   const init = kernel.init;
   if (n <= 0 || init === null) return;
   for (const signo of buf.subarray(0, n)) sendToGroup(init, signo, { signo, code: SI_USER, pid: 0, uid: 0 });

@@ -1,12 +1,11 @@
 // `runsc do`: host binaries, dynamically linked through ld.so, with the host
 // root served read-only by the Gofer. Output must match the native run.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaticCBinary, hasPtrace } from '../fixtures/rootfs.js';
-import { keyValues, native, REPO, RUNSC, runsc } from './helpers.js';
+import { keyValues, native, REPO, runsc } from './helpers.js';
 
 const ptrace = hasPtrace();
 
@@ -69,19 +68,6 @@ describe.skipIf(!ptrace.ok)(`runsc do (ptrace)${ptrace.ok ? '' : ` — skipped: 
     for (const k of ['write_wild', 'read_wild', 'uname_wild', 'open_wild', 'unknown_1000', 'unknown_neg', 'close_bad', 'read_bad']) {
       expect(kv[k], k).toBe(nat[k]);
     }
-  });
-
-  it('started as an executable, runs Node without NODE_EXTRA_CA_CERTS but hands it to the application', async () => {
-    // Node reads that bundle at start and warns when it cannot; bin/runsc.js's
-    // /bin/sh lines keep it from the CLI's Node and put it back for `do`.
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent/runsc-test-ca.pem' };
-    const r = spawnSync(RUNSC, ['do', '/bin/sh', '-c', 'echo "ca=$NODE_EXTRA_CA_CERTS"; env | grep -c ^RUNSC_HOST_ || true'], { env, encoding: 'utf8', timeout: 60_000 });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('ca=/nonexistent/runsc-test-ca.pem\n0\n');
-    expect(r.status).toBe(0);
-    // Started by Node itself, the same file reads the bundle, as Node always does: the check above can fail.
-    const viaNode = spawnSync(process.execPath, [RUNSC, 'do', '/bin/true'], { env, encoding: 'utf8', timeout: 60_000 });
-    expect(viaNode.stderr).toContain('Ignoring extra certs from `/nonexistent/runsc-test-ca.pem`');
   });
 
   it('exits 128+N when the application dies of signal N', async () => {
