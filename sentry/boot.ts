@@ -178,16 +178,24 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
   log.debug({ uptimeMs: process.uptime() * 1000 }, 'boot start');
   const memoryFile = new MemoryFile();
   const platform = new PtracePlatform(memoryFile.fd);
-  // The Gofer is usually still confining itself (it re-executes Node into
-  // its jail) when we get here, and mountAll waits for it: start init's
-  // address-space stub first, which needs no file (docs/design/startup.md).
+  // The Gofer is usually still starting when we get here, and mountAll
+  // waits for it: first do what needs no file (docs/design/startup.md).
+  // Init's address-space stub; the waker, which watches the console's input
+  // and runsc's control channel, its page MemoryFile memory; and with that
+  // page the MemoryFile's first mapping, a 1 GiB ArrayBuffer whose size V8
+  // counts as external memory and answers with a full GC (~10 ms), better
+  // spent while the Gofer starts than after.
   const stub = platform.newAddressSpace();
+  const wakerPage = memoryFile.allocate(0x1000);
+  const wakerHostFds = [cfg.stdio[0], ...(cfg.controlFd !== undefined ? [cfg.controlFd] : [])];
+  const waker = new Waker(memoryFile.fd, wakerHostFds, memoryFile.bytesAt(wakerPage, 0x1000), wakerPage);
   const hostAuxv = readHostAuxv();
   let mounts: MountTable;
   try {
     mounts = mountAll(cfg, log);
   } catch (e) {
     stub.destroy();
+    waker.destroy();
     throw e;
   }
   const root = mounts.mounts()[0].root;
@@ -207,23 +215,19 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
 
   const fs: FsContext = { root, cwd: root };
   const cwd = resolvePath(fs, root, cfg.cwd || '/', true);
-  if (typeof cwd === 'number') { stub.destroy(); throw new BootError(`cwd ${cfg.cwd}: ${errnoName(-cwd)}`); }
+  if (typeof cwd === 'number') { stub.destroy(); waker.destroy(); throw new BootError(`cwd ${cfg.cwd}: ${errnoName(-cwd)}`); }
   fs.cwd = cwd;
 
   // Finding init and its execve below are served as one system call would be (sentry/vfs/syscall-epoch.ts).
   beginSyscall();
   const exe = findExecutable(fs, cfg.args[0], cfg.env);
-  if (typeof exe === 'number') { endSyscall(); stub.destroy(); throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`); }
+  if (typeof exe === 'number') { endSyscall(); stub.destroy(); waker.destroy(); throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`); }
 
   const creds = new Credentials(cfg.uid, cfg.gid);
   creds.groups = cfg.additionalGids;
   const rlimits: Rlimit[] = defaultRlimits();
   for (const r of cfg.rlimits) rlimits[r.resource] = { cur: r.soft, max: r.hard };
 
-  // The waker watches the console's input and runsc's control pipe; its page is MemoryFile memory.
-  const wakerPage = memoryFile.allocate(0x1000);
-  const wakerHostFds = [cfg.stdio[0], ...(cfg.controlFd !== undefined ? [cfg.controlFd] : [])];
-  const waker = new Waker(memoryFile.fd, wakerHostFds, memoryFile.bytesAt(wakerPage, 0x1000), wakerPage);
   const scheduler = new Scheduler(kernel, platform, waker, dispatch);
   kernel.scheduler = scheduler;
 

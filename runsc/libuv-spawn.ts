@@ -1,0 +1,69 @@
+// Spawning a child on socketpairs with libuv's process handle directly,
+// for the front (runsc/front.ts): the Gofer's launcher has to start before
+// anything else the front loads, and node:child_process (with node:net and
+// the streams under it) and koffi each cost ~8 ms to load there. This is
+// what child_process.spawn does underneath, without its JavaScript: a
+// 'pipe' stdio entry is an AF_UNIX socketpair whose other end stays here.
+// process.binding is deprecated (DEP0111, documentation only in Node 20);
+// when it or these bindings are missing, null tells the caller to spawn
+// another way.
+
+interface LibuvPipe { readonly fd: number }
+interface LibuvProcess {
+  readonly pid: number;
+  onexit: ((exitCode: number, signalCode: string | null) => void) | null;
+  spawn(options: {
+    file: string; args: string[]; envPairs: string[]; detached: boolean; windowsHide: boolean; windowsVerbatimArguments: boolean;
+    stdio: Array<{ type: 'ignore' } | { type: 'fd'; fd: number } | { type: 'pipe'; handle: LibuvPipe }>;
+  }): number;
+  close(): void;
+}
+interface Bindings {
+  Process: new () => LibuvProcess;
+  Pipe: new (type: number) => LibuvPipe;
+  socketType: number;
+}
+
+function bindings(): Bindings | null {
+  try {
+    const binding = (process as unknown as { binding(name: string): unknown }).binding;
+    const { Process } = binding('process_wrap') as { Process?: Bindings['Process'] };
+    const { Pipe, constants } = binding('pipe_wrap') as { Pipe?: Bindings['Pipe']; constants?: { SOCKET?: number } };
+    if (typeof Process !== 'function' || typeof Pipe !== 'function' || typeof constants?.SOCKET !== 'number') return null;
+    return { Process, Pipe, socketType: constants.SOCKET };
+  } catch {
+    return null;
+  }
+}
+
+export interface SpawnedOnPairs {
+  pid: number;
+  /** Our ends of the socketpairs, in order (close-on-exec, non-blocking as libuv leaves them). */
+  fds: number[];
+}
+
+/**
+ * Spawns file with stdin and stdout /dev/null, stderr ours, and `pairs`
+ * socketpairs at 3, 4, ... Returns the child and our ends, -errno if the
+ * spawn failed, or null if these bindings are not there. The child is not
+ * watched: libuv's SIGCHLD handler goes with the handle, and the caller
+ * reaps the child itself.
+ */
+export function spawnOnSocketpairs(file: string, args: string[], env: string[], pairs: number): SpawnedOnPairs | number | null {
+  const b = bindings();
+  if (b === null) return null;
+  const pipes = Array.from({ length: pairs }, () => new b.Pipe(b.socketType));
+  const child = new b.Process();
+  child.onexit = null;
+  const err = child.spawn({
+    file, args, envPairs: env, detached: false, windowsHide: false, windowsVerbatimArguments: false,
+    stdio: [{ type: 'ignore' }, { type: 'ignore' }, { type: 'fd', fd: 2 }, ...pipes.map((handle) => ({ type: 'pipe' as const, handle }))],
+  });
+  const pid = child.pid;
+  // Closing the handle now stops libuv's SIGCHLD handler, which would
+  // otherwise run for every exit of the Sentry's stubs while its loop never
+  // reads what the handler queues.
+  child.close();
+  if (err < 0) return err;
+  return { pid, fds: pipes.map((p) => p.fd) };
+}
