@@ -24,7 +24,14 @@ interface Bindings {
   socketType: number;
 }
 
+/** Node warns of process.binding (DEP0111) only when asked to warn of pending deprecations: then the caller's other way, in silence. */
+function pendingDeprecationWarnings(): boolean {
+  return process.execArgv.includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1'
+    || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes('--pending-deprecation');
+}
+
 function bindings(): Bindings | null {
+  if (pendingDeprecationWarnings()) return null;
   try {
     const binding = (process as unknown as { binding(name: string): unknown }).binding;
     const { Process } = binding('process_wrap') as { Process?: Bindings['Process'] };

@@ -119,6 +119,13 @@ describe.skipIf(!ptrace.ok)(`runsc's front, bin/runsc.js executed (ptrace)${ptra
     }
   });
 
+  it('asked to warn of pending deprecations, starts the Gofer through koffi instead, in silence', async () => {
+    // libuv's process binding is process.binding (DEP0111); runsc/libuv-spawn.ts steps aside and front-sandbox.ts posix_spawns.
+    const env = { ...process.env, NODE_OPTIONS: '--pending-deprecation' };
+    const r = await exec(['--root', root, 'do', '/bin/echo', 'fallback'], { env });
+    expect(r).toMatchObject({ stdout: 'fallback\n', stderr: '', status: 0 });
+  });
+
   it('with RUNSC_NO_FRONT=1 runs the CLI\'s way', async () => {
     const logs = path.join(work, 'logs-classic') + '/';
     mkdirSync(logs);
