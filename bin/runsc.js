@@ -1,7 +1,8 @@
 #!/bin/sh
 ":" //; if [ -n "${NODE_EXTRA_CA_CERTS+set}" ]; then RUNSC_HOST_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export RUNSC_HOST_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi
 ":" //; case " $* " in *" do "*|*" run "*) [ "${RUNSC_NO_FRONT:-0}" = 1 ] && exec node "$0" "$@";; *) exec node "$0" "$@";; esac
-":" //; f=${TMPDIR:-/tmp}/runsc-front.$$; exec 9<&0; RUNSC_FRONT_FIFO=$f node "$0" "$@" <&9 9<&- & p=$!; exec 9<&-
+":" //; d=$0; [ -L "$d" ] && d=$(readlink -f "$d"); d=${d%/*}/../dist/bundle; g=; [ -f "$d/gofer-early" ] && { "$d/gofer-launcher" "$d/gofer-early${RUNSC_TRAIN_CODE_CACHE:+-train}" & g=$!; }
+":" //; f=${TMPDIR:-/tmp}/runsc-front.$$; exec 9<&0; RUNSC_EARLY_GOFER=$g RUNSC_FRONT_FIFO=$f node "$0" "$@" <&9 9<&- & p=$!; exec 9<&-
 ":" //; if mkfifo -m 600 "$f" 2>/dev/null && exec 8<>"$f" && [ -p /dev/fd/8 ]; then for s in TERM:17 INT:2 HUP:1 QUIT:3 USR1:12 USR2:14; do trap "printf '\\${s#*:}' >&8" "${s%:*}"; done; fi
 ":" //; while :; do wait "$p"; r=$?; if [ "$r" -gt 128 ] && kill -0 "$p" 2>/dev/null; then continue; fi; exit "$r"; done
 // The runsc command. The lines above are for /bin/sh, which runs this file
@@ -18,7 +19,9 @@
 //    cannot do while the Sentry's loop runs, sh does: it waits for it and
 //    hands on the signals runsc receives, one byte each, on a FIFO (fd 8
 //    here) that the front opens and unlinks; mkfifo runs while Node starts.
-//    RUNSC_NO_FRONT=1 skips it (docs/design/startup.md).
+//    Before Node, they start the Gofer's launcher on a spec-free program
+//    (runsc/early-gofer.ts), so that the Gofer's Node starts beside the
+//    front's. RUNSC_NO_FRONT=1 skips all this (docs/design/startup.md).
 //
 // The CLI and the front are bundled by `npm run build` as CommonJS scripts
 // (dist/bundle/cli.cjs, front.cjs), run by the loader beside them from a V8
@@ -36,4 +39,6 @@ const front = process.env.RUNSC_FRONT_FIFO !== undefined;
 // starting on the same cores. Without the task the CLI's few MB never need
 // one before it exits; a long `run` still scavenges when allocation needs it.
 if (!front) require('v8').setFlagsFromString('--no-minor-gc-task');
-require('../dist/bundle/loader.cjs').runBundle(front ? 'front' : 'cli', process.argv.slice(2), process.env.RUNSC_TRAIN_CODE_CACHE === '1');
+const loader = require('../dist/bundle/loader.cjs');
+const train = process.env.RUNSC_TRAIN_CODE_CACHE === '1';
+loader.runBundle(front ? 'front' : 'cli', process.argv.slice(2), train);

@@ -7,7 +7,7 @@
 import { readFileSync, realpathSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { SYS } from '../abi/linux/syscalls.js';
 import { E } from '../abi/linux/errno.js';
-import { AT_EMPTY_PATH, AT_FDCWD, F_SETFL, O_CLOEXEC, O_CREAT, O_WRONLY } from '../abi/linux/fcntl.js';
+import { AT_EMPTY_PATH, AT_FDCWD, F_SETFL, O_CLOEXEC, O_CREAT, O_RDWR, O_WRONLY } from '../abi/linux/fcntl.js';
 import { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_LAST_KNOWN, CAP_SYS_CHROOT } from '../abi/linux/capability.js';
 import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS } from '../abi/linux/sched.js';
 import {
@@ -16,7 +16,7 @@ import {
   OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
 } from '../abi/linux/mount.js';
 import { PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS } from '../abi/linux/prctl.js';
-import { LaunchProgram } from './launch-program.js';
+import { DataValue, LaunchProgram, type StepRef } from './launch-program.js';
 
 /** Carries stage 1's hand-over to stage 2 across execve. */
 export const JAIL_ENV = 'RUNSC_GOFER_JAIL';
@@ -134,27 +134,102 @@ export interface GoferLaunchPlan {
  */
 export function goferLaunchProgram(plan: GoferLaunchPlan): LaunchProgram {
   const p = new LaunchProgram();
-  const str = (s: string) => p.string(s);
   // F_SETFL with no flags: a socket's only status flags are O_NONBLOCK and O_ASYNC, neither wanted.
   for (const fd of plan.blockingFds ?? []) p.step(`making connection fd ${fd} blocking`, SYS.fcntl, [fd, F_SETFL, 0]);
+  enterNamespaces(p);
+  // Copies of each mount root's tree, taken before the jail hides anything.
+  const trees = cloneTrees(p, plan.mounts);
+  mountJail(p, plan.jailDir);
+  attachTrees(p, plan, trees);
+  bindFdDir(p, plan.jailDir);
+  detachAndSeal(p, plan.jailDir, plan.detach);
+  dropPrivilegesAndExec(p, plan.capLastCap, plan.argv, plan.env, { dir: plan.jailDir, mounts: plan.mounts.length, hostMntNs: plan.hostMntNs });
+  return p;
+}
+
+/**
+ * The front's early Gofer (runsc/front.ts), stage 1 in two programs.
+ * This one needs no spec, so `npm run build` writes it and runsc starts it
+ * the moment its Node is up: the namespaces, an empty jail tmpfs over
+ * jailDir with /fd, the capability drops, and execve of Node, which then
+ * waits on fd 3 for what goferJailProgram's run and the front send it.
+ * jailDir is fixed (beside the bundle): each Gofer mounts its own tmpfs
+ * there, in its own mount namespace.
+ */
+export function goferEarlyProgram(plan: { jailDir: string; capLastCap: number; argv: readonly string[]; env: readonly string[] }): LaunchProgram {
+  const p = new LaunchProgram();
+  // bin/runsc.js's sh lines start it with their stdio: stdin and stdout become /dev/null.
+  const devNull = p.step('opening /dev/null', SYS.openat, [AT_FDCWD, p.string('/dev/null'), O_RDWR | O_CLOEXEC]);
+  p.step('/dev/null as stdin', SYS.dup2, [devNull, 0]);
+  p.step('/dev/null as stdout', SYS.dup2, [devNull, 1]);
+  // The control socketpair: the Gofer keeps 3; the front takes 4 with pidfd_getfd, and the Gofer then closes it.
+  // Through 100 and 101 first: socketpair may itself return 3 or 4.
+  const pair = p.words([0]);
+  p.step('the control socketpair', SYS.socketpair, [AF_UNIX, SOCK_STREAM, 0, pair]);
+  p.step('moving the control socket', SYS.dup2, [new DataValue(pair, 0), 100]);
+  p.step('moving the front\'s end', SYS.dup2, [new DataValue(pair, 4), 101]);
+  p.step('closing the pair', SYS.close, [new DataValue(pair, 0)]);
+  p.step('closing the pair', SYS.close, [new DataValue(pair, 4)]);
+  p.step('the control socket at 3', SYS.dup2, [100, EARLY_CONTROL_FD]);
+  p.step('the front\'s end at 4', SYS.dup2, [101, EARLY_FRONT_END_FD]);
+  p.step('closing 100', SYS.close, [100]);
+  p.step('closing 101', SYS.close, [101]);
+  enterNamespaces(p);
+  mountJail(p, plan.jailDir);
+  bindFdDir(p, plan.jailDir);
+  dropPrivilegesAndExec(p, plan.capLastCap, plan.argv, plan.env, null);
+  return p;
+}
+
+/**
+ * The rest of the early Gofer's stage 1, run by a second launcher that
+ * runsc starts with the Gofer's mount namespace at fd 3: into that
+ * namespace, then the trees, their detaches and the read-only jail, as
+ * goferLaunchProgram does them. The trees are cloned after the jail tmpfs
+ * exists, so a tree holding jailDir holds a copy of it: plan.detach must
+ * name that too (writeGoferJailProgram does).
+ */
+export function goferJailProgram(plan: Pick<GoferLaunchPlan, 'mounts' | 'jailDir' | 'detach'>): LaunchProgram {
+  const p = new LaunchProgram();
+  p.step('entering the Gofer\'s mount namespace', SYS.setns, [EARLY_NS_FD, CLONE_NEWNS]);
+  const trees = cloneTrees(p, plan.mounts);
+  attachTrees(p, plan, trees);
+  detachAndSeal(p, plan.jailDir, plan.detach);
+  return p;
+}
+
+/** Where goferJailProgram's launcher finds the Gofer's mount namespace. */
+export const EARLY_NS_FD = 3;
+/** The early Gofer's control socket, and the other end, which the front takes from the Gofer (pidfd_getfd). */
+export const EARLY_CONTROL_FD = 3;
+export const EARLY_FRONT_END_FD = 4;
+const AF_UNIX = 1, SOCK_STREAM = 1;
+
+function enterNamespaces(p: LaunchProgram): void {
   p.step('unshare (the Gofer must run as root)', SYS.unshare, [CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP]);
   // Nothing mounted or unmounted from here on may propagate to the host.
-  p.step('making mounts private', SYS.mount, [0, str('/'), 0, MS_REC | MS_PRIVATE, 0]);
+  p.step('making mounts private', SYS.mount, [0, p.string('/'), 0, MS_REC | MS_PRIVATE, 0]);
+}
 
-  // Copies of each mount root's tree, taken before the jail hides anything.
-  const empty = str('');
-  const trees = plan.mounts.map((m) => {
-    const tree = p.step(`open_tree ${m.hostPath}`, SYS.open_tree, [AT_FDCWD, str(m.hostPath), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE]);
+function cloneTrees(p: LaunchProgram, mounts: GoferLaunchPlan['mounts']): StepRef[] {
+  const empty = p.string('');
+  return mounts.map((m) => {
+    const tree = p.step(`open_tree ${m.hostPath}`, SYS.open_tree, [AT_FDCWD, p.string(m.hostPath), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE]);
     const attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (m.readonly ? MOUNT_ATTR_RDONLY : 0);
     const mountAttr = p.words([attrs, 0, 0, 0]);
     p.step(`mount_setattr ${m.hostPath}`, SYS.mount_setattr, [tree, empty, AT_EMPTY_PATH | AT_RECURSIVE, mountAttr, MOUNT_ATTR_SIZE_VER0]);
     return tree;
   });
+}
 
-  const jail = str(plan.jailDir);
-  p.step('mounting the jail tmpfs', SYS.mount, [str('tmpfs'), jail, str('tmpfs'), MS_NOSUID | MS_NODEV | MS_NOEXEC, str('mode=0755,size=64k,nr_inodes=4096')]);
+function mountJail(p: LaunchProgram, jailDir: string): void {
+  p.step('mounting the jail tmpfs', SYS.mount, [p.string('tmpfs'), p.string(jailDir), p.string('tmpfs'), MS_NOSUID | MS_NODEV | MS_NOEXEC, p.string('mode=0755,size=64k,nr_inodes=4096')]);
+}
+
+function attachTrees(p: LaunchProgram, plan: Pick<GoferLaunchPlan, 'mounts' | 'jailDir'>, trees: StepRef[]): void {
+  const empty = p.string('');
   trees.forEach((tree, i) => {
-    const target = str(`${plan.jailDir}/${i}`);
+    const target = p.string(`${plan.jailDir}/${i}`);
     if (plan.mounts[i].isDir) {
       p.step(`creating /${i} in the jail`, SYS.mkdirat, [AT_FDCWD, target, 0o755]);
     } else {
@@ -164,30 +239,41 @@ export function goferLaunchProgram(plan: GoferLaunchPlan): LaunchProgram {
     p.step(`attaching mount ${i}`, SYS.move_mount, [tree, empty, AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH]);
     p.step(`closing the tree of mount ${i}`, SYS.close, [tree]);
   });
-  // /fd is /proc/<pid>/fd alone: reopening fds through it needs no other
-  // part of procfs, and ".." from it stops at the jail's root. The bind
-  // resolves /proc/self to the launcher's pid, which execve keeps.
-  const fdDir = str(`${plan.jailDir}/fd`);
-  p.step('creating /fd in the jail', SYS.mkdirat, [AT_FDCWD, fdDir, 0o755]);
-  p.step('binding /proc/<pid>/fd', SYS.mount, [str('/proc/self/fd'), fdDir, 0, MS_BIND, 0]);
-  p.step('remounting /fd', SYS.mount, [0, fdDir, 0, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0]);
-  // Already gone with a parent detached before it: EINVAL or ENOENT.
-  for (const mp of plan.detach) p.step(`detaching ${mp}`, SYS.umount2, [str(mp), MNT_DETACH], [E.EINVAL, E.ENOENT]);
-  p.step('remounting the jail read-only', SYS.mount, [0, jail, 0, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0]);
+}
 
-  // After execve a root process's capabilities are its bounding set: cut it
-  // to what serving needs, plus CAP_SYS_CHROOT for stage 2's chroot.
+/**
+ * /fd is /proc/<pid>/fd alone: reopening fds through it needs no other
+ * part of procfs, and ".." from it stops at the jail's root. The bind
+ * resolves /proc/self to the launcher's pid, which execve keeps.
+ */
+function bindFdDir(p: LaunchProgram, jailDir: string): void {
+  const fdDir = p.string(`${jailDir}/fd`);
+  p.step('creating /fd in the jail', SYS.mkdirat, [AT_FDCWD, fdDir, 0o755]);
+  p.step('binding /proc/<pid>/fd', SYS.mount, [p.string('/proc/self/fd'), fdDir, 0, MS_BIND, 0]);
+  p.step('remounting /fd', SYS.mount, [0, fdDir, 0, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0]);
+}
+
+function detachAndSeal(p: LaunchProgram, jailDir: string, detach: readonly string[]): void {
+  // Already gone with a parent detached before it: EINVAL or ENOENT.
+  for (const mp of detach) p.step(`detaching ${mp}`, SYS.umount2, [p.string(mp), MNT_DETACH], [E.EINVAL, E.ENOENT]);
+  p.step('remounting the jail read-only', SYS.mount, [0, p.string(jailDir), 0, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0]);
+}
+
+/**
+ * After execve a root process's capabilities are its bounding set: cut it
+ * to what serving needs, plus CAP_SYS_CHROOT for stage 2's chroot. A
+ * handover goes to stage 2 in JAIL_ENV; the early Gofer gets its own from
+ * the front instead (null).
+ */
+function dropPrivilegesAndExec(p: LaunchProgram, capLastCap: number, argv: readonly string[], env: readonly string[], handover: Handover | null): void {
   const keep = [...KEPT_CAPS, CAP_SYS_CHROOT];
-  for (let cap = 0; cap <= plan.capLastCap; cap++) {
+  for (let cap = 0; cap <= capLastCap; cap++) {
     if (!keep.includes(cap)) p.step(`dropping capability ${cap} from the bounding set`, SYS.prctl, [PR_CAPBSET_DROP, cap, 0, 0, 0]);
   }
   p.step('clearing ambient capabilities', SYS.prctl, [PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0]);
   p.step('no_new_privs', SYS.prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]);
-
-  const handover: Handover = { dir: plan.jailDir, mounts: plan.mounts.length, hostMntNs: plan.hostMntNs };
-  const env = [...plan.env.filter((e) => !e.startsWith(`${JAIL_ENV}=`)), `${JAIL_ENV}=${JSON.stringify(handover)}`];
-  p.step(`execve ${plan.argv[0]}`, SYS.execve, [str(plan.argv[0]), p.stringArray(plan.argv), p.stringArray(env)]);
-  return p;
+  const fullEnv = [...env.filter((e) => !e.startsWith(`${JAIL_ENV}=`)), ...(handover ? [`${JAIL_ENV}=${JSON.stringify(handover)}`] : [])];
+  p.step(`execve ${argv[0]}`, SYS.execve, [p.string(argv[0]), p.stringArray(argv), p.stringArray(fullEnv)]);
 }
 
 /** The id stage 2 compares with its own to know it is in a new mount namespace. */
@@ -206,6 +292,20 @@ export interface GoferLaunchRequest {
   blockingFds?: readonly number[];
 }
 
+/** The mount roots as open_tree will find them (it follows symlinks, and mountinfo has canonical paths). */
+function canonicalMounts(mounts: readonly JailMount[]): { roots: string[]; mounts: GoferLaunchPlan['mounts'] } {
+  const roots = mounts.map((m) => realpathSync(m.hostPath));
+  return { roots, mounts: mounts.map((m, i) => ({ ...m, isDir: statSync(roots[i]).isDirectory() })) };
+}
+
+export function capLastCap(): number {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  } catch {
+    return CAP_LAST_KNOWN;
+  }
+}
+
 /**
  * Gathers the plan from the host (mount roots, mountinfo, cap_last_cap, the
  * mount namespace), creates the jail directory and writes the program.
@@ -213,18 +313,30 @@ export interface GoferLaunchRequest {
  */
 export function writeGoferLaunchProgram(req: GoferLaunchRequest): GoferLaunchPlan {
   mkdirSync(req.jailDir, { recursive: true });
-  // open_tree follows symlinks, and mountinfo has canonical paths.
-  const roots = req.mounts.map((m) => realpathSync(m.hostPath));
-  const mounts = req.mounts.map((m, i) => ({ ...m, isDir: statSync(roots[i]).isDirectory() }));
+  const { roots, mounts } = canonicalMounts(req.mounts);
   const entries = parseMountInfo(readFileSync('/proc/thread-self/mountinfo', 'latin1'));
-  let capLastCap = CAP_LAST_KNOWN;
-  try {
-    capLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
-  } catch { /* keep the default */ }
   const plan: GoferLaunchPlan = {
-    mounts, jailDir: req.jailDir, detach: pseudoMountsBelowRoots(entries, roots, req.jailDir), capLastCap,
+    mounts, jailDir: req.jailDir, detach: pseudoMountsBelowRoots(entries, roots, req.jailDir), capLastCap: capLastCap(),
     argv: req.argv, env: req.env, hostMntNs: mountNamespaceId(), blockingFds: req.blockingFds,
   };
   writeFileSync(req.programPath, goferLaunchProgram(plan).encode());
   return plan;
+}
+
+/**
+ * goferJailProgram's plan for an early Gofer whose empty jail is at
+ * jailDir, written to programPath. Besides the host's pseudo file systems
+ * below the roots, it detaches the copy of the jail a root's tree holds
+ * when jailDir lies below that root (the trees are cloned after the jail
+ * tmpfs is mounted, in the Gofer's namespace).
+ */
+export function writeGoferJailProgram(req: { mounts: readonly JailMount[]; jailDir: string; programPath: string }): void {
+  const { roots, mounts } = canonicalMounts(req.mounts);
+  const entries = parseMountInfo(readFileSync('/proc/thread-self/mountinfo', 'latin1'));
+  const jailCopies = roots.flatMap((root, i) => {
+    const prefix = root.endsWith('/') ? root : `${root}/`;
+    return req.jailDir.startsWith(prefix) ? [`${req.jailDir}/${i}/${req.jailDir.slice(prefix.length)}`] : [];
+  });
+  const detach = [...jailCopies, ...pseudoMountsBelowRoots(entries, roots, req.jailDir)];
+  writeFileSync(req.programPath, goferJailProgram({ mounts, jailDir: req.jailDir, detach }).encode());
 }

@@ -51,7 +51,17 @@ export class StepRef {
   get resultAddress(): number { return PROGRAM_BASE + HEADER_SIZE + this.index * STEP_SIZE + STEP_RESULT; }
 }
 
-export type LaunchArg = number | bigint | DataRef | StepRef;
+/**
+ * The 64 bits at a place in the data area, read when the step runs: how a
+ * value a system call wrote there (socketpair's two fds) reaches a later
+ * step. A system call taking an int uses the low 32 bits, so the second fd
+ * of a pair is read 4 bytes on.
+ */
+export class DataValue {
+  constructor(readonly ref: DataRef, readonly byteOffset = 0) {}
+}
+
+export type LaunchArg = number | bigint | DataRef | StepRef | DataValue;
 
 export interface LaunchStep {
   /** What the step does, for the error message: "runsc: gofer confinement: <what>: errno <n>". */
@@ -145,7 +155,7 @@ export class LaunchProgram {
       s.args.forEach((a, j) => {
         let v: bigint;
         if (a instanceof DataRef) v = addr(a);
-        else if (a instanceof StepRef) { v = BigInt(a.resultAddress); indirect |= 1 << j; } else v = BigInt.asUintN(64, BigInt(a));
+        else if (a instanceof StepRef) { v = BigInt(a.resultAddress); indirect |= 1 << j; } else if (a instanceof DataValue) { v = addr(a.ref) + BigInt(a.byteOffset); indirect |= 1 << j; } else v = BigInt.asUintN(64, BigInt(a));
         dv.setBigUint64(at + STEP_ARGS + 8 * j, v, true);
       });
       dv.setBigUint64(at + STEP_INDIRECT, BigInt(indirect), true);

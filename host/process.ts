@@ -59,3 +59,24 @@ export function getAffinity(tid: number, mask: Uint8Array): number {
 export function setAffinity(tid: number, mask: Uint8Array): number {
   return check(sched_setaffinityFn(tid, mask.length, mask) as number);
 }
+
+const syscall3 = libc.func('long syscall(long nr, long a, long b, long c)');
+const SYS_pidfd_open = 434, SYS_pidfd_getfd = 438;
+
+/** pidfd_open(2): an fd that names process pid (readable once it has exited), or -errno. */
+export function pidfdOpen(pid: number): number {
+  return check(Number(syscall3(SYS_pidfd_open, pid, 0, 0)));
+}
+
+/** pidfd_getfd(2): a copy, close-on-exec, of the process's fd targetFd (needs ptrace access to it), or -errno. */
+export function pidfdGetfd(pidfd: number, targetFd: number): number {
+  return check(Number(syscall3(SYS_pidfd_getfd, pidfd, targetFd, 0)));
+}
+
+const SYS_pidfd_send_signal = 424;
+const syscall4 = libc.func('long syscall(long nr, long a, long b, long c, long d)');
+
+/** pidfd_send_signal(2), or -errno. */
+export function pidfdSendSignal(pidfd: number, sig: number): number {
+  return check(Number(syscall4(SYS_pidfd_send_signal, pidfd, sig, 0, 0)));
+}

@@ -5,15 +5,17 @@
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIGKILL } from '../abi/linux/signal.js';
-import { kill, spawn } from '../host/process.js';
+import { kill, pidfdGetfd, pidfdOpen, pidfdSendSignal, spawn } from '../host/process.js';
 import { waitpid } from '../host/ptrace.js';
-import { closeFd, dupCloexec, socketpair } from '../host/socket.js';
+import { closeFd, dupCloexec, pollOne, POLLIN, sendAll, sendWithFd, setNonblocking, socketpair } from '../host/socket.js';
+import { EARLY_FRONT_END_FD, mountNamespaceId } from '../gofer/jail-plan.js';
 import { createLogger } from '../sentry/log.js';
 import type { SandboxBootOptions } from './boot-command.js';
 import { FIRST_PASSED_FD, type BootSpec } from './boot-spec.js';
 import { dieWithRunsc } from './die-with-parent.js';
 import { compileBundle, trainOnExit } from './loader.js';
-import type { SpawnedOnPairs } from './libuv-spawn.js';
+import type { EarlyGoferMessage } from './early-gofer.js';
+import type { FrontGofer } from './front.js';
 import type { GlobalOptions, SandboxPlan } from './sandbox-plan.js';
 
 /** Above every fd the launcher's program places (0, 1, 3, 4, ...): posix_spawn's dup2s then cannot overwrite a source. */
@@ -27,32 +29,55 @@ export interface FrontSandbox {
   /** dist/bundle, where the Sentry's bundle and the launcher are. */
   here: string;
   signalFd: number | undefined;
-  /** The Gofer started by runsc/front.ts; null if libuv's bindings were missing, -errno if the spawn failed. */
-  launched: SpawnedOnPairs | number | null;
+  gofer: FrontGofer;
   train: boolean;
   argv: string[];
   command: string;
 }
 
 /** Runs the sandbox; returns runsc's exit code. */
-export function runFrontSandbox(f: FrontSandbox): number {
+export async function runFrontSandbox(f: FrontSandbox): Promise<number> {
   dieWithRunsc();
   const { plan, g } = f;
   if (g.debug || g.debugLog) {
     createLogger('runsc', { debug: g.debug, debugLog: g.debugLog, strace: false })
-      .debug({ command: f.command, argv: f.argv, front: true }, 'runsc');
+      .debug({ command: f.command, argv: f.argv, front: true, earlyGofer: f.gofer.kind === 'early' }, 'runsc');
   }
   let gofer = -1;
+  let pidfd = -1;
   let code = 1;
   const ours: number[] = [];
   try {
-    if (f.launched === null) {
-      gofer = startGofer(join(plan.stateDir, 'gofer-launch'), plan.goferSpec.mounts.length, f.here, ours);
-    } else if (typeof f.launched === 'number') {
-      gofer = f.launched;
+    if (f.gofer.kind === 'early') {
+      // Not our child (sh started it): a pidfd names it from here on, for its control socket and its end.
+      gofer = f.gofer.pid;
+      pidfd = pidfdOpen(f.gofer.pid);
+      if (pidfd < 0) {
+        process.stderr.write(`runsc: the early Gofer: errno ${-pidfd}\n`);
+        return 1;
+      }
+      const built = await f.gofer.jailBuilt;
+      if (built !== 0) {
+        process.stderr.write(`runsc: building the Gofer's jail: ${built < 0 ? `errno ${-built}` : `exit ${built}`}\n`);
+        return 1;
+      }
+      const controlFd = pidfdGetfd(pidfd, EARLY_FRONT_END_FD);
+      if (controlFd < 0) {
+        process.stderr.write(`runsc: taking the early Gofer's control socket: errno ${-controlFd}\n`);
+        return 1;
+      }
+      const sent = sendEarlyGofer(controlFd, plan, g, ours);
+      if (sent < 0) {
+        process.stderr.write(`runsc: handing the Gofer its connections: errno ${-sent}\n`);
+        return 1;
+      }
+    } else if (f.gofer.launched === null) {
+      gofer = startGofer(f.gofer.programPath, plan.goferSpec.mounts.length, f.here, ours);
+    } else if (typeof f.gofer.launched === 'number') {
+      gofer = f.gofer.launched;
     } else {
-      gofer = f.launched.pid;
-      ours.push(...f.launched.fds);
+      gofer = f.gofer.launched.pid;
+      ours.push(...f.gofer.launched.fds);
     }
     if (gofer < 0) {
       process.stderr.write(`runsc: starting the gofer: errno ${-gofer}\n`);
@@ -67,10 +92,56 @@ export function runFrontSandbox(f: FrontSandbox): number {
       codeCache: sentry.codeCache, startedBy: 'front',
     });
   } finally {
-    endGofer(gofer, ours, f.train);
+    if (pidfd >= 0) {
+      endEarlyGofer(pidfd, ours, f.train);
+      closeFd(pidfd);
+    } else if (f.gofer.kind === 'early') {
+      kill(f.gofer.pid, SIGKILL);
+    } else {
+      endGofer(gofer, ours, f.train);
+    }
     rmSync(plan.stateDir, { recursive: true, force: true });
   }
   return code;
+}
+
+/**
+ * The early Gofer is sh's child, not ours: it is killed (left to end by
+ * itself in a training run, as endGofer does) and its pidfd polled until it
+ * has exited; sh or init reaps it.
+ */
+function endEarlyGofer(pidfd: number, ours: number[], train: boolean): void {
+  for (const fd of ours) closeFd(fd);
+  if (!train) pidfdSendSignal(pidfd, SIGKILL);
+  pollOne(pidfd, POLLIN);
+}
+
+/**
+ * Tells the early Gofer, whose jail is now built, what it serves
+ * (runsc/early-gofer.ts EarlyGoferMessage) and hands it one connection per
+ * mount over its control socket; our ends go into ours. 0 or -errno.
+ */
+function sendEarlyGofer(controlFd: number, plan: SandboxPlan, g: GlobalOptions, ours: number[]): number {
+  setNonblocking(controlFd, false);
+  const message: EarlyGoferMessage = {
+    mounts: plan.goferSpec.mounts.map((m) => ({ readonly: m.readonly })), hostMntNs: mountNamespaceId(),
+    debug: g.debug, debugLog: g.debugLog,
+  };
+  const json = Buffer.from(JSON.stringify(message), 'utf8');
+  const framed = Buffer.alloc(4 + json.length);
+  framed.writeUInt32LE(json.length, 0);
+  json.copy(framed, 4);
+  let r = sendAll(controlFd, framed);
+  const one = Uint8Array.of(0);
+  for (let i = 0; r >= 0 && i < plan.goferSpec.mounts.length; i++) {
+    const pair = socketpair();
+    if (typeof pair === 'number') return pair;
+    ours.push(pair[0]);
+    r = sendWithFd(controlFd, one, 1, pair[1]);
+    closeFd(pair[1]);
+  }
+  closeFd(controlFd);
+  return r < 0 ? r : 0;
 }
 
 /**

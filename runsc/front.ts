@@ -17,15 +17,16 @@
 // and reaped when the sandbox ends, and the state directory goes. Any other command
 // line runs the CLI's bundle here instead, as `node bin/runsc.js` would
 // (but runsc's signals then go to the FIFO, which the CLI does not read).
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
+import { writeGoferJailProgram, writeGoferLaunchProgram } from '../gofer/jail-plan.js';
 import { sandboxProcessEnv } from './boot-spec.js';
 import { loaderFlags } from './child-options.js';
 import { parseFastCommandLine } from './fast-path.js';
 import { runBundle, type CodeCacheState } from './loader.js';
-import { spawnOnSocketpairs } from './libuv-spawn.js';
+import { EARLY_GOFER_ENV, EARLY_GOFER_JAIL, parseEarlyGofer } from './early-gofer.js';
+import { spawnOnSocketpairs, spawnWithFd, type SpawnedOnPairs } from './libuv-spawn.js';
 import { doSpec, readBundleSpec } from './oci-config.js';
 import { doContainerId, globalArgs, planSandbox } from './sandbox-plan.js';
 
@@ -36,44 +37,73 @@ export function main(argv: string[], _codeCache: CodeCacheState): void {
   const train = process.env.RUNSC_TRAIN_CODE_CACHE === '1';
   const fifo = process.env[FRONT_FIFO_ENV];
   delete process.env[FRONT_FIFO_ENV];
+  const early = parseEarlyGofer(process.env[EARLY_GOFER_ENV]);
+  delete process.env[EARLY_GOFER_ENV];
+  // A Gofer started for nothing goes at once; one this process ends up using is killed and reaped with the sandbox.
+  const dropEarly = () => { if (early !== null) try { process.kill(early.pid, 'SIGKILL'); } catch { /* gone */ } };
   // First, whatever follows: the FIFO is unlinked only here.
   const signalFd = openSignalFifo(fifo);
   const fast = parseFastCommandLine(argv);
   if (fast === null) {
+    dropEarly();
     if (signalFd !== undefined) closeSync(signalFd);
     runBundle('cli', argv, train);
     return;
   }
   const spec = fast.command === 'do' ? doSpec(fast.cmd, fast.args, fast.cwd) : readBundleSpec(fast.bundle);
-  if (spec === null) process.exit(1);
+  if (spec === null) { dropEarly(); process.exit(1); }
   const g = fast.globals;
   const plan = planSandbox(fast.command === 'do' ? doContainerId() : fast.id, spec, g, fast.command === 'do' ? fast.overlay : g.overlay);
   const here = dirname(fileURLToPath(import.meta.url));
+  const launcher = join(here, 'gofer-launcher');
   mkdirSync(plan.stateDir, { recursive: true });
-  let launched: ReturnType<typeof spawnOnSocketpairs> = null;
+  let gofer: FrontGofer;
   try {
-    writeFileSync(plan.goferPath, JSON.stringify(plan.goferSpec));
-    const programPath = join(plan.stateDir, 'gofer-launch');
-    writeGoferLaunchProgram({
-      mounts: plan.goferSpec.mounts, jailDir: join(plan.stateDir, 'gofer-root'), programPath,
-      argv: [process.execPath, join(here, 'loader.cjs'), 'gofer', ...loaderFlags(), ...globalArgs(g), 'gofer', '--spec', plan.goferPath],
-      env: Object.entries(sandboxProcessEnv()).map(([k, v]) => `${k}=${v ?? ''}`),
-    });
-    const launcher = join(here, 'gofer-launcher');
-    launched = spawnOnSocketpairs(launcher, [launcher, programPath], [], plan.goferSpec.mounts.length);
+    // The early Gofer waits: populate its jail from inside its mount namespace.
+    const nsFd = early === null ? null : openEarlyNamespace(early.pid);
+    const jailProgram = join(plan.stateDir, 'gofer-jail-launch');
+    if (nsFd !== null) writeGoferJailProgram({ mounts: plan.goferSpec.mounts, jailDir: join(here, EARLY_GOFER_JAIL), programPath: jailProgram });
+    const builder = nsFd === null ? null : spawnWithFd(launcher, [launcher, jailProgram], nsFd);
+    if (nsFd !== null) closeSync(nsFd);
+    if (early !== null && builder !== null) {
+      gofer = { kind: 'early', pid: early.pid, jailBuilt: typeof builder === 'number' ? builder : builder.exited };
+    } else {
+      // No early Gofer, or no libuv binding to build its jail with: a Gofer on a whole launch program instead.
+      dropEarly();
+      writeFileSync(plan.goferPath, JSON.stringify(plan.goferSpec));
+      const programPath = join(plan.stateDir, 'gofer-launch');
+      writeGoferLaunchProgram({
+        mounts: plan.goferSpec.mounts, jailDir: join(plan.stateDir, 'gofer-root'), programPath,
+        argv: [process.execPath, join(here, 'loader.cjs'), 'gofer', ...loaderFlags(), ...globalArgs(g), 'gofer', '--spec', plan.goferPath],
+        env: Object.entries(sandboxProcessEnv()).map(([k, v]) => `${k}=${v ?? ''}`),
+      });
+      gofer = { kind: 'launched', launched: spawnOnSocketpairs(launcher, [launcher, programPath], [], plan.goferSpec.mounts.length), programPath };
+    }
   } catch (e) {
+    dropEarly();
     rmSync(plan.stateDir, { recursive: true, force: true });
     throw e;
   }
   // Now koffi and the Sentry: their load overlaps the Gofer's start.
-  import('./front-sandbox.js').then(({ runFrontSandbox }) => {
-    process.exit(runFrontSandbox({ plan, g, here, signalFd, launched, train, argv: process.argv.slice(2), command: fast.command }));
-  }, (e: unknown) => {
+  import('./front-sandbox.js').then(async ({ runFrontSandbox }) => {
+    process.exit(await runFrontSandbox({ plan, g, here, signalFd, gofer, train, argv: process.argv.slice(2), command: fast.command }));
+  }).catch((e: unknown) => {
     process.stderr.write(`runsc: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    dropEarly();
     rmSync(plan.stateDir, { recursive: true, force: true });
     process.exit(1);
   });
 }
+
+/** The Gofer as runsc/front-sandbox.ts takes it over. */
+export type FrontGofer =
+  /**
+   * The early Gofer (runsc/early-gofer.ts), started by bin/runsc.js's sh
+   * lines; jailBuilt: the jail builder's exit code, or -errno if it did not start.
+   */
+  | { kind: 'early'; pid: number; jailBuilt: Promise<number> | number }
+  /** A Gofer started here on a whole launch program; null if libuv's bindings were missing, -errno if the spawn failed. */
+  | { kind: 'launched'; launched: SpawnedOnPairs | number | null; programPath: string };
 
 /**
  * Opens the FIFO bin/runsc.js's sh lines write signals to, and unlinks it.
@@ -102,4 +132,29 @@ function openSignalFifo(path: string | undefined): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The early Gofer's mount namespace, once it has left ours: the jail
+ * builder must never populate the host's. Its launch program unshares
+ * within a millisecond or so of its start, and the front gets here tens of
+ * milliseconds later; a few tries, 1 ms apart, then null (and the Gofer
+ * starts the other way).
+ */
+function openEarlyNamespace(pid: number): number | null {
+  const ours = statSync('/proc/self/ns/mnt');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(`/proc/${pid}/ns/mnt`, 'r');
+    } catch {
+      return null;
+    }
+    const st = fstatSync(fd);
+    if (st.ino !== ours.ino || st.dev !== ours.dev) return fd;
+    closeSync(fd);
+    Atomics.wait(pause, 0, 0, 1);
+  }
+  return null;
 }

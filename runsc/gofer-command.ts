@@ -9,6 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import type { GoferSpec } from './boot-spec.js';
 import { FIRST_PASSED_FD } from './boot-spec.js';
 import { ConfineError, enterGoferNamespaces, lockGoferJail, type PreparedJail } from '../gofer/confine.js';
+import { EARLY_FRONT_END_FD, mountNamespaceId } from '../gofer/jail-plan.js';
+import { closeFd, recvExact, recvWithFd } from '../host/socket.js';
+import { EARLY_GOFER_CONTROL_FD, EARLY_GOFER_JAIL, type EarlyGoferMessage } from './early-gofer.js';
+import { fileURLToPath } from 'node:url';
 import { runGofer } from '../gofer/p9/main.js';
 import { createLogger } from '../sentry/log.js';
 
@@ -54,5 +58,45 @@ export function runGoferCommand(opts: GoferOptions): void {
     readonly: spec.mounts.map((m) => m.readonly),
     procSelfFd: jail.procSelfFd,
   });
+  log.debug('gofer done: every peer closed');
+}
+
+/**
+ * The front's early Gofer (runsc/early-gofer.ts), after its Node is up:
+ * what it serves and its connections come on fd 3 once the front has had
+ * its jail built; then it locks itself in and serves, as runGoferCommand.
+ * Its jail is the directory beside the bundle, covered in its own mount
+ * namespace.
+ */
+export function runEarlyGofer(codeCache: string | undefined): void {
+  const control = EARLY_GOFER_CONTROL_FD;
+  const head = Buffer.alloc(4);
+  if (recvExact(control, head, 0, 4) !== 4) die('gofer: the front went away before it said what to serve');
+  const body = Buffer.alloc(head.readUInt32LE(0));
+  if (recvExact(control, body, 0, body.length) !== body.length) die('gofer: the front went away before it said what to serve');
+  const message = JSON.parse(body.toString('utf8')) as EarlyGoferMessage;
+  const fds: number[] = [];
+  const one = Buffer.alloc(1);
+  const fdOut = new Int32Array(1);
+  for (let i = 0; i < message.mounts.length; i++) {
+    fdOut[0] = -1;
+    if (recvWithFd(control, one, 0, 1, fdOut) !== 1 || fdOut[0] < 0) die(`gofer: connection ${i} did not arrive`);
+    fds.push(fdOut[0]);
+  }
+  closeFd(control);
+  // The front's end of the control socket: the front took a copy of it (pidfd_getfd) before it wrote.
+  closeFd(EARLY_FRONT_END_FD);
+  if (mountNamespaceId() === message.hostMntNs) die('gofer confinement: still in the host\'s mount namespace');
+  const log = createLogger('gofer', { debug: message.debug, debugLog: message.debugLog, strace: false });
+  const dir = join(dirname(fileURLToPath(import.meta.url)), EARLY_GOFER_JAIL);
+  let jail;
+  try {
+    jail = lockGoferJail({ dir, mounts: fds.length });
+  } catch (e) {
+    if (e instanceof ConfineError) die(e.message);
+    throw e;
+  }
+  log.debug({ mounts: message.mounts, uptimeMs: process.uptime() * 1000, codeCache: codeCache ?? 'none (ES modules)', early: true }, 'gofer confined, serving');
+  runGofer({ fds, roots: jail.roots, readonly: message.mounts.map((m) => m.readonly), procSelfFd: jail.procSelfFd });
   log.debug('gofer done: every peer closed');
 }

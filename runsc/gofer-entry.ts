@@ -5,7 +5,7 @@
 // Sentry starts early, the Gofer's start is on the sandbox's critical path.
 import { parseArgs } from 'node:util';
 import { CHILD_GLOBAL_OPTIONS } from './child-options.js';
-import { runGoferCommand } from './gofer-command.js';
+import { runEarlyGofer, runGoferCommand } from './gofer-command.js';
 import type { CodeCacheState } from './loader.js';
 
 export function main(argv: string[], codeCache: CodeCacheState): void {
@@ -15,8 +15,14 @@ export function main(argv: string[], codeCache: CodeCacheState): void {
     options: {
       ...CHILD_GLOBAL_OPTIONS,
       spec: { type: 'string' },
+      // The front's early Gofer (runsc/early-gofer.ts): what to serve comes on fd 3.
+      early: { type: 'boolean', default: false },
     },
   });
+  if (positionals.length === 1 && positionals[0] === 'gofer' && values.early === true && values.spec === undefined) {
+    runEarlyGofer(codeCache);
+    return;
+  }
   if (positionals.length !== 1 || positionals[0] !== 'gofer' || values.spec === undefined) {
     process.stderr.write('runsc: the Gofer entry takes: [global options] gofer --spec <file>\n');
     process.exit(2);

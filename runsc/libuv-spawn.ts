@@ -8,6 +8,10 @@
 // when it or these bindings are missing, null tells the caller to spawn
 // another way.
 
+import { constants } from 'node:os';
+
+const osSignals = constants.signals;
+
 interface LibuvPipe { readonly fd: number }
 interface LibuvProcess {
   readonly pid: number;
@@ -73,4 +77,32 @@ export function spawnOnSocketpairs(file: string, args: string[], env: string[], 
   child.close();
   if (err < 0) return err;
   return { pid, fds: pipes.map((p) => p.fd) };
+}
+
+/**
+ * Spawns file with stdin and stdout /dev/null, stderr ours and fd at 3,
+ * and watches it: the promise gives its exit code (128+N for signal N).
+ * -errno if the spawn failed, null without the bindings. libuv's SIGCHLD
+ * handler runs until the child is gone: for a short-lived child only.
+ */
+export function spawnWithFd(file: string, args: string[], fd: number): { pid: number; exited: Promise<number> } | number | null {
+  const b = bindings();
+  if (b === null) return null;
+  const child = new b.Process();
+  let settle: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => { settle = resolve; });
+  child.onexit = (exitCode, signalCode) => {
+    child.close();
+    settle(signalCode === null || signalCode === '' ? exitCode : 128 + (signalNumber(signalCode) ?? 9));
+  };
+  const err = child.spawn({
+    file, args, envPairs: [], detached: false, windowsHide: false, windowsVerbatimArguments: false,
+    stdio: [{ type: 'ignore' }, { type: 'ignore' }, { type: 'fd', fd: 2 }, { type: 'fd', fd }],
+  });
+  if (err < 0) { child.close(); return err; }
+  return { pid: child.pid, exited };
+}
+
+function signalNumber(name: string): number | undefined {
+  return (osSignals as Record<string, number | undefined>)[name];
 }

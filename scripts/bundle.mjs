@@ -8,7 +8,7 @@
 // pino, which only a loud log loads (sentry/log.ts), is resolved from
 // node_modules when it is.
 import { build, buildSync } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -59,6 +59,22 @@ await build({ ...commonJs, entryPoints: ['dist/runsc/cli-entry.js'], outfile: 'd
 // starts it: runsc/sandbox.ts looks for it there.
 const { buildLauncherElf } = await import('../dist/gofer/launcher-elf.js');
 writeFileSync('dist/bundle/gofer-launcher', buildLauncherElf(), { mode: 0o755 });
+
+// The front's early Gofer (runsc/front.ts): its spec-free launch program,
+// ready before runsc starts (one for training runs), and the empty
+// directory its jail tmpfs goes over, in its own mount namespace.
+{
+  const { goferEarlyProgram, capLastCap } = await import('../dist/gofer/jail-plan.js');
+  const { EARLY_GOFER_JAIL, earlyGoferArgs } = await import('../dist/runsc/early-gofer.js');
+  mkdirSync(resolve('dist/bundle', EARLY_GOFER_JAIL), { recursive: true });
+  for (const train of [false, true]) {
+    const program = goferEarlyProgram({
+      jailDir: resolve('dist/bundle', EARLY_GOFER_JAIL), capLastCap: capLastCap(),
+      argv: [process.execPath, resolve('dist/bundle/loader.cjs'), ...earlyGoferArgs(train)], env: [],
+    });
+    writeFileSync(`dist/bundle/gofer-early${train ? '-train' : ''}`, program.encode());
+  }
+}
 
 // The Sentry and the Gofer's Node stage, each as one CommonJS script with a
 // V8 code cache, and the loader that compiles them with it (runsc/loader.ts

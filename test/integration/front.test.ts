@@ -3,7 +3,7 @@
 // the Sentry's process does the CLI's work and sh waits and hands on
 // signals. Every other test starts `node bin/runsc.js`, the CLI's way.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,8 +56,32 @@ describe.skipIf(!ptrace.ok)(`runsc's front, bin/runsc.js executed (ptrace)${ptra
     expect(pidOf(sentryLog)).toBe(pidOf(runscLog));
     expect(existsSync(fifoOf(r.pid))).toBe(false);
     expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
-    const gofers = spawnSync('pgrep', ['-f', `${root}/`], { encoding: 'utf8' });
-    expect(gofers.stdout).toBe('');
+    // The Gofer, started by the sh lines before Node (runsc/early-gofer.ts), served from its jail and is gone:
+    // no process, or a zombie left for init to reap.
+    const goferLog = readFileSync(path.join(logs, 'gofer.log'), 'utf8');
+    expect(goferLog).toContain('"early":true');
+    const goferPid = pidOf(goferLog);
+    expect(goferPid).not.toBe(pidOf(runscLog));
+    const state = existsSync(`/proc/${goferPid}/status`) ? /^State:\s+(\S)/m.exec(readFileSync(`/proc/${goferPid}/status`, 'utf8'))?.[1] : 'gone';
+    expect(['gone', 'Z']).toContain(state);
+  });
+
+  it('confines the early Gofer as any Gofer: its jail as root, three capabilities, seccomp', async () => {
+    const logs = path.join(work, 'logs-confined') + '/';
+    mkdirSync(logs);
+    let seen: Record<string, string> | null = null;
+    await exec(['--root', root, '--debug', `--debug-log=${logs}`, 'do', '/bin/sh', '-c', 'echo ready; sleep 1'], {
+      onStdout: (text) => {
+        if (seen !== null || !text.includes('ready')) return;
+        const pid = (JSON.parse(readFileSync(path.join(logs, 'gofer.log'), 'utf8').split('\n')[0]) as { pid: number }).pid;
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(status)?.[1] ?? '';
+        const mounts = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+        seen = { capEff: field('CapEff'), seccomp: field('Seccomp'), noNewPrivs: field('NoNewPrivs'), root: readlinkSync(`/proc/${pid}/root`),
+          jailCopy: String(mounts.includes('gofer-jail/')), pseudo: String(/ - (proc|sysfs|devpts|devtmpfs|cgroup2?) /.test(mounts.replace(/^.* \/fd .*$/m, ''))) };
+      },
+    });
+    expect(seen).toEqual({ capEff: '000000000000000b', seccomp: '2', noNewPrivs: '1', root: expect.stringMatching(/\/dist\/bundle\/gofer-jail$/), jailCopy: 'false', pseudo: 'false' });
   });
 
   it('gives the application stdin and returns its exit status, 128+N for a signal', async () => {
