@@ -33,6 +33,11 @@ export function runsc(args: string[], opts: { input?: string; cwd?: string; time
   return collect(process.execPath, [RUNSC, ...args], opts);
 }
 
+/** bin/runsc.js executed, as a shell or Docker runs it: a plain run or do goes through the front (runsc/front.ts). */
+export function runscExecuted(args: string[], opts: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return collect(RUNSC, args, opts);
+}
+
 export function native(cmd: string[], opts: { input?: string; cwd?: string } = {}): Promise<RunResult> {
   return collect(cmd[0], cmd.slice(1), opts);
 }
