@@ -20,15 +20,14 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeGoferJailProgram, writeGoferLaunchProgram } from '../gofer/jail-plan.js';
-import { sandboxProcessEnv } from './boot-spec.js';
+import { writeGoferJailProgram } from '../gofer/jail-plan.js';
 import { loaderFlags } from './child-options.js';
 import { parseFastCommandLine } from './fast-path.js';
 import { runBundle, type CodeCacheState } from './loader.js';
 import { EARLY_GOFER_ENV, EARLY_GOFER_JAIL, parseEarlyGofer } from './early-gofer.js';
 import { spawnOnSocketpairs, spawnWithFd, type SpawnedOnPairs } from './libuv-spawn.js';
 import { doSpec, readBundleSpec } from './oci-config.js';
-import { doContainerId, globalArgs, planSandbox } from './sandbox-plan.js';
+import { doContainerId, planSandbox, writeGoferLaunch, type SandboxPlan } from './sandbox-plan.js';
 
 /** Where bin/runsc.js's sh lines make the signal FIFO: the environment of the front's Node. */
 export const FRONT_FIFO_ENV = 'RUNSC_FRONT_FIFO';
@@ -59,24 +58,14 @@ export function main(argv: string[], _codeCache: CodeCacheState): void {
   mkdirSync(plan.stateDir, { recursive: true });
   let gofer: FrontGofer;
   try {
-    // The early Gofer waits: populate its jail from inside its mount namespace.
-    const nsFd = early === null ? null : openEarlyNamespace(early.pid);
-    const jailProgram = join(plan.stateDir, 'gofer-jail-launch');
-    if (nsFd !== null) writeGoferJailProgram({ mounts: plan.goferSpec.mounts, jailDir: join(here, EARLY_GOFER_JAIL), programPath: jailProgram });
-    const builder = nsFd === null ? null : spawnWithFd(launcher, [launcher, jailProgram], nsFd);
-    if (nsFd !== null) closeSync(nsFd);
-    if (early !== null && builder !== null) {
-      gofer = { kind: 'early', pid: early.pid, jailBuilt: typeof builder === 'number' ? builder : builder.exited };
+    const jailBuilt = early === null ? null : buildEarlyJail(early.pid, plan, here);
+    if (early !== null && jailBuilt !== null) {
+      gofer = { kind: 'early', pid: early.pid, jailBuilt };
     } else {
       // No early Gofer, or no libuv binding to build its jail with: a Gofer on a whole launch program instead.
       dropEarly();
       writeFileSync(plan.goferPath, JSON.stringify(plan.goferSpec));
-      const programPath = join(plan.stateDir, 'gofer-launch');
-      writeGoferLaunchProgram({
-        mounts: plan.goferSpec.mounts, jailDir: join(plan.stateDir, 'gofer-root'), programPath,
-        argv: [process.execPath, join(here, 'loader.cjs'), 'gofer', ...loaderFlags(), ...globalArgs(g), 'gofer', '--spec', plan.goferPath],
-        env: Object.entries(sandboxProcessEnv()).map(([k, v]) => `${k}=${v ?? ''}`),
-      });
+      const programPath = writeGoferLaunch(plan, g, [join(here, 'loader.cjs'), 'gofer', ...loaderFlags()]);
       gofer = { kind: 'launched', launched: spawnOnSocketpairs(launcher, [launcher, programPath], [], plan.goferSpec.mounts.length), programPath };
     }
   } catch (e) {
@@ -132,6 +121,27 @@ function openSignalFifo(path: string | undefined): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The early Gofer waits for its jail: a launcher populates it from inside
+ * the Gofer's mount namespace (gofer/jail-plan.ts goferJailProgram).
+ * Returns that launcher's exit code to come or -errno; null when there is
+ * no namespace of the Gofer's to build in or no libuv binding to start the
+ * launcher with, and the front starts a Gofer the other way.
+ */
+function buildEarlyJail(pid: number, plan: SandboxPlan, here: string): Promise<number> | number | null {
+  const nsFd = openEarlyNamespace(pid);
+  if (nsFd === null) return null;
+  try {
+    const programPath = join(plan.stateDir, 'gofer-jail-launch');
+    writeGoferJailProgram({ mounts: plan.goferSpec.mounts, jailDir: join(here, EARLY_GOFER_JAIL), programPath });
+    const launcher = join(here, 'gofer-launcher');
+    const builder = spawnWithFd(launcher, [launcher, programPath], nsFd);
+    return builder === null || typeof builder === 'number' ? builder : builder.exited;
+  } finally {
+    closeSync(nsFd);
+  }
 }
 
 /**

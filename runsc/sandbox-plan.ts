@@ -5,7 +5,8 @@
 // the Sentry's process does the CLI's work itself (runsc/front.ts). It
 // imports nothing that spawns, so the front loads it without node:child_process.
 import { join, posix } from 'node:path';
-import type { BootSpec, GoferSpec } from './boot-spec.js';
+import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
+import { sandboxProcessEnv, type BootSpec, type GoferSpec } from './boot-spec.js';
 import { isBindMount, type OciSpec } from './oci-config.js';
 
 export interface GlobalOptions {
@@ -76,4 +77,28 @@ export function planSandbox(id: string, spec: OciSpec, g: GlobalOptions, overlay
     rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: r.soft.toString(), hard: r.hard.toString() })),
   };
   return { stateDir, goferPath: join(stateDir, 'gofer.json'), goferSpec: { mounts: goferMounts }, bootSpec };
+}
+
+/**
+ * The Gofer's command line after `node`: entry is how Node runs it (the
+ * loader and its flags, or the CLI's own script), then `gofer --spec`.
+ */
+export function goferArgs(entry: readonly string[], g: GlobalOptions, goferPath: string): string[] {
+  return [...entry, ...globalArgs(g), 'gofer', '--spec', goferPath];
+}
+
+/**
+ * Writes the Gofer's whole launch program (gofer/jail-plan.ts) into the
+ * state directory, its stage 2 Node running entry (see goferArgs), and
+ * returns its path. blockingFds: see GoferLaunchPlan.
+ */
+export function writeGoferLaunch(plan: SandboxPlan, g: GlobalOptions, entry: readonly string[], blockingFds?: readonly number[]): string {
+  const programPath = join(plan.stateDir, 'gofer-launch');
+  writeGoferLaunchProgram({
+    mounts: plan.goferSpec.mounts, jailDir: join(plan.stateDir, 'gofer-root'), programPath,
+    argv: [process.execPath, ...goferArgs(entry, g, plan.goferPath)],
+    env: Object.entries(sandboxProcessEnv()).map(([k, v]) => `${k}=${v ?? ''}`),
+    blockingFds,
+  });
+  return programPath;
 }

@@ -12,11 +12,10 @@ import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { writeGoferLaunchProgram } from '../gofer/jail-plan.js';
-import { encodeControlBootMessage, FIRST_PASSED_FD, sandboxProcessEnv, type GoferSpec } from './boot-spec.js';
+import { encodeControlBootMessage, FIRST_PASSED_FD, sandboxProcessEnv } from './boot-spec.js';
 import { discardEarlySentry, takeEarlySentry } from './early-sentry.js';
 import type { OciSpec } from './oci-config.js';
-import { globalArgs, planSandbox, type GlobalOptions } from './sandbox-plan.js';
+import { globalArgs, goferArgs, planSandbox, writeGoferLaunch, type GlobalOptions, type SandboxPlan } from './sandbox-plan.js';
 
 export type { GlobalOptions };
 import { loaderFlags } from './child-options.js';
@@ -59,17 +58,11 @@ function entryArgs(name: 'sentry' | 'gofer'): string[] {
  * RUNSC_GOFER_LAUNCH=node starts Node for both stages, as before, for
  * comparison (docs/design/startup.md).
  */
-async function spawnGofer(stateDir: string, g: GlobalOptions, goferPath: string, mounts: GoferSpec['mounts'], stdio: StdioOptions, nonBlockingEnds: boolean): Promise<ChildProcess> {
-  const args = [...entryArgs('gofer'), ...globalArgs(g), 'gofer', '--spec', goferPath];
-  const env = sandboxProcessEnv();
-  if (process.env.RUNSC_GOFER_LAUNCH === 'node') return spawn(process.execPath, args, { stdio, env });
-  const programPath = join(stateDir, 'gofer-launch');
-  writeGoferLaunchProgram({
-    mounts, jailDir: join(stateDir, 'gofer-root'), programPath,
-    argv: [process.execPath, ...args], env: Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`),
-    blockingFds: nonBlockingEnds ? mounts.map((_, i) => FIRST_PASSED_FD + i) : undefined,
-  });
-  return spawn(await launcherPath(stateDir), [programPath], { stdio, env: {} });
+async function spawnGofer(plan: SandboxPlan, g: GlobalOptions, stdio: StdioOptions, nonBlockingEnds: boolean): Promise<ChildProcess> {
+  if (process.env.RUNSC_GOFER_LAUNCH === 'node') return spawn(process.execPath, goferArgs(entryArgs('gofer'), g, plan.goferPath), { stdio, env: sandboxProcessEnv() });
+  const programPath = writeGoferLaunch(plan, g, entryArgs('gofer'),
+    nonBlockingEnds ? plan.goferSpec.mounts.map((_, i) => FIRST_PASSED_FD + i) : undefined);
+  return spawn(await launcherPath(plan.stateDir), [programPath], { stdio, env: {} });
 }
 
 function waitExit(child: ChildProcess, what: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -85,7 +78,8 @@ function waitExit(child: ChildProcess, what: string): Promise<{ code: number | n
 
 /** Runs the container described by spec in the foreground. Returns runsc's exit code. */
 export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions, overlay = g.overlay): Promise<number> {
-  const { stateDir, goferPath, goferSpec, bootSpec } = planSandbox(id, spec, g, overlay);
+  const plan = planSandbox(id, spec, g, overlay);
+  const { stateDir, goferPath, goferSpec, bootSpec } = plan;
   const goferMounts = goferSpec.mounts;
   mkdirSync(stateDir, { recursive: true });
   try {
@@ -105,7 +99,7 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
       boot = early.child;
       control = early.control;
       try {
-        gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...early.goferSockets], true);
+        gofer = await spawnGofer(plan, g, ['ignore', 'ignore', 'inherit', ...early.goferSockets], true);
       } catch (e) {
         process.stderr.write(`runsc: starting the gofer: ${e instanceof Error ? e.message : String(e)}\n`);
         early.used = false;
@@ -119,7 +113,7 @@ export async function runForeground(id: string, spec: OciSpec, g: GlobalOptions,
     } else {
       writeFileSync(bootPath, JSON.stringify(bootSpec));
       try {
-        gofer = await spawnGofer(stateDir, g, goferPath, goferMounts, ['ignore', 'ignore', 'inherit', ...goferMounts.map(() => 'pipe' as const)], false);
+        gofer = await spawnGofer(plan, g, ['ignore', 'ignore', 'inherit', ...goferMounts.map(() => 'pipe' as const)], false);
       } catch (e) {
         process.stderr.write(`runsc: starting the gofer: ${e instanceof Error ? e.message : String(e)}\n`);
         return 1;
