@@ -14,8 +14,6 @@ import { TRAIN_CODE_CACHE_FLAG } from './child-options.js';
 export const EARLY_GOFER_JAIL = 'gofer-jail';
 /** How bin/runsc.js's sh lines tell the front about the early Gofer: its pid. */
 export const EARLY_GOFER_ENV = 'RUNSC_EARLY_GOFER';
-/** The early Gofer's control socketpair, in the Gofer. */
-export const EARLY_GOFER_CONTROL_FD = 3;
 
 /** The loader's arguments for an early Gofer: `node loader.cjs <these>`. */
 export function earlyGoferArgs(train: boolean): string[] {

@@ -9,12 +9,12 @@ import { dirname, join, resolve } from 'node:path';
 import type { GoferSpec } from './boot-spec.js';
 import { FIRST_PASSED_FD } from './boot-spec.js';
 import { ConfineError, enterGoferNamespaces, lockGoferJail, type PreparedJail } from '../gofer/confine.js';
-import { EARLY_FRONT_END_FD, mountNamespaceId } from '../gofer/jail-plan.js';
+import { EARLY_CONTROL_FD, EARLY_FRONT_END_FD, mountNamespaceId } from '../gofer/jail-plan.js';
 import { closeFd, recvExact, recvWithFd } from '../host/socket.js';
-import { EARLY_GOFER_CONTROL_FD, EARLY_GOFER_JAIL, type EarlyGoferMessage } from './early-gofer.js';
+import { EARLY_GOFER_JAIL, type EarlyGoferMessage } from './early-gofer.js';
 import { fileURLToPath } from 'node:url';
 import { runGofer } from '../gofer/p9/main.js';
-import { createLogger } from '../sentry/log.js';
+import { createLogger, type Log } from '../sentry/log.js';
 
 export interface GoferOptions {
   spec: string;
@@ -29,36 +29,34 @@ function die(message: string): never {
   process.exit(1);
 }
 
+/** A confinement step: its ConfineError is runsc's one-line message and exit 1. */
+function confined<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof ConfineError) die(e.message);
+    throw e;
+  }
+}
+
+/** Stage 2's end, for either Gofer: locked in its jail, serving fds until every peer has gone. */
+function lockInAndServe(prepared: PreparedJail, fds: number[], mounts: ReadonlyArray<{ readonly: boolean }>, log: Log, logged: Record<string, unknown>): void {
+  const jail = confined(() => lockGoferJail(prepared));
+  log.debug({ mounts, uptimeMs: process.uptime() * 1000, ...logged }, 'gofer confined, serving');
+  runGofer({ fds, roots: jail.roots, readonly: mounts.map((m) => m.readonly), procSelfFd: jail.procSelfFd });
+  log.debug('gofer done: every peer closed');
+}
+
 export function runGoferCommand(opts: GoferOptions): void {
   const spec = JSON.parse(readFileSync(opts.spec, 'utf8')) as GoferSpec;
-  let prepared: PreparedJail;
-  try {
-    // Run as stage 1 (RUNSC_GOFER_LAUNCH=node): builds the jail in new
-    // namespaces and re-executes this very command line, so it does not
-    // return. As stage 2 (after the launcher or that re-exec): goes on here.
-    prepared = enterGoferNamespaces(spec.mounts, join(dirname(resolve(opts.spec)), 'gofer-root'),
-      { keepFds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i) });
-  } catch (e) {
-    if (e instanceof ConfineError) die(e.message);
-    throw e;
-  }
+  // Run as stage 1 (RUNSC_GOFER_LAUNCH=node): builds the jail in new
+  // namespaces and re-executes this very command line, so it does not
+  // return. As stage 2 (after the launcher or that re-exec): goes on here.
+  const prepared = confined(() => enterGoferNamespaces(spec.mounts, join(dirname(resolve(opts.spec)), 'gofer-root'),
+    { keepFds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i) }));
   // The log is opened before the chroot too.
   const log = createLogger('gofer', { debug: opts.debug, debugLog: opts.debugLog, strace: false });
-  let jail;
-  try {
-    jail = lockGoferJail(prepared);
-  } catch (e) {
-    if (e instanceof ConfineError) die(e.message);
-    throw e;
-  }
-  log.debug({ mounts: spec.mounts, uptimeMs: process.uptime() * 1000, codeCache: opts.codeCache ?? 'none (ES modules)' }, 'gofer confined, serving');
-  runGofer({
-    fds: spec.mounts.map((_, i) => FIRST_PASSED_FD + i),
-    roots: jail.roots,
-    readonly: spec.mounts.map((m) => m.readonly),
-    procSelfFd: jail.procSelfFd,
-  });
-  log.debug('gofer done: every peer closed');
+  lockInAndServe(prepared, spec.mounts.map((_, i) => FIRST_PASSED_FD + i), spec.mounts, log, { codeCache: opts.codeCache ?? 'none (ES modules)' });
 }
 
 /**
@@ -69,7 +67,7 @@ export function runGoferCommand(opts: GoferOptions): void {
  * namespace.
  */
 export function runEarlyGofer(codeCache: string | undefined): void {
-  const control = EARLY_GOFER_CONTROL_FD;
+  const control = EARLY_CONTROL_FD;
   const head = Buffer.alloc(4);
   if (recvExact(control, head, 0, 4) !== 4) die('gofer: the front went away before it said what to serve');
   const body = Buffer.alloc(head.readUInt32LE(0));
@@ -89,14 +87,5 @@ export function runEarlyGofer(codeCache: string | undefined): void {
   if (mountNamespaceId() === message.hostMntNs) die('gofer confinement: still in the host\'s mount namespace');
   const log = createLogger('gofer', { debug: message.debug, debugLog: message.debugLog, strace: false });
   const dir = join(dirname(fileURLToPath(import.meta.url)), EARLY_GOFER_JAIL);
-  let jail;
-  try {
-    jail = lockGoferJail({ dir, mounts: fds.length });
-  } catch (e) {
-    if (e instanceof ConfineError) die(e.message);
-    throw e;
-  }
-  log.debug({ mounts: message.mounts, uptimeMs: process.uptime() * 1000, codeCache: codeCache ?? 'none (ES modules)', early: true }, 'gofer confined, serving');
-  runGofer({ fds, roots: jail.roots, readonly: message.mounts.map((m) => m.readonly), procSelfFd: jail.procSelfFd });
-  log.debug('gofer done: every peer closed');
+  lockInAndServe({ dir, mounts: fds.length }, fds, message.mounts, log, { codeCache: codeCache ?? 'none (ES modules)', early: true });
 }
