@@ -53,6 +53,19 @@ export interface SpawnedOnPairs {
   fds: number[];
 }
 
+type StdioEntry = Parameters<LibuvProcess['spawn']>[0]['stdio'][number];
+
+/** Spawns file with stdin and stdout /dev/null, stderr ours, and `from3` at 3, 4, ...: the child, and spawn's result (-errno or 0). */
+function spawnChild(b: Bindings, file: string, args: string[], env: string[], from3: StdioEntry[]): { child: LibuvProcess; err: number } {
+  const child = new b.Process();
+  child.onexit = null;
+  const err = child.spawn({
+    file, args, envPairs: env, detached: false, windowsHide: false, windowsVerbatimArguments: false,
+    stdio: [{ type: 'ignore' }, { type: 'ignore' }, { type: 'fd', fd: 2 }, ...from3],
+  });
+  return { child, err };
+}
+
 /**
  * Spawns file with stdin and stdout /dev/null, stderr ours, and `pairs`
  * socketpairs at 3, 4, ... Returns the child and our ends, -errno if the
@@ -64,12 +77,7 @@ export function spawnOnSocketpairs(file: string, args: string[], env: string[], 
   const b = bindings();
   if (b === null) return null;
   const pipes = Array.from({ length: pairs }, () => new b.Pipe(b.socketType));
-  const child = new b.Process();
-  child.onexit = null;
-  const err = child.spawn({
-    file, args, envPairs: env, detached: false, windowsHide: false, windowsVerbatimArguments: false,
-    stdio: [{ type: 'ignore' }, { type: 'ignore' }, { type: 'fd', fd: 2 }, ...pipes.map((handle) => ({ type: 'pipe' as const, handle }))],
-  });
+  const { child, err } = spawnChild(b, file, args, env, pipes.map((handle) => ({ type: 'pipe' as const, handle })));
   const pid = child.pid;
   // Closing the handle now stops libuv's SIGCHLD handler, which would
   // otherwise run for every exit of the Sentry's stubs while its loop never
@@ -88,18 +96,14 @@ export function spawnOnSocketpairs(file: string, args: string[], env: string[], 
 export function spawnWithFd(file: string, args: string[], fd: number): { pid: number; exited: Promise<number> } | number | null {
   const b = bindings();
   if (b === null) return null;
-  const child = new b.Process();
   let settle: (code: number) => void = () => {};
   const exited = new Promise<number>((resolve) => { settle = resolve; });
+  const { child, err } = spawnChild(b, file, args, [], [{ type: 'fd', fd }]);
+  if (err < 0) { child.close(); return err; }
   child.onexit = (exitCode, signalCode) => {
     child.close();
     settle(signalCode === null || signalCode === '' ? exitCode : 128 + (signalNumber(signalCode) ?? 9));
   };
-  const err = child.spawn({
-    file, args, envPairs: [], detached: false, windowsHide: false, windowsVerbatimArguments: false,
-    stdio: [{ type: 'ignore' }, { type: 'ignore' }, { type: 'fd', fd: 2 }, { type: 'fd', fd }],
-  });
-  if (err < 0) { child.close(); return err; }
   return { pid: child.pid, exited };
 }
 
