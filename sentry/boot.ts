@@ -189,13 +189,14 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
   const wakerPage = memoryFile.allocate(0x1000);
   const wakerHostFds = [cfg.stdio[0], ...(cfg.controlFd !== undefined ? [cfg.controlFd] : [])];
   const waker = new Waker(memoryFile.fd, wakerHostFds, memoryFile.bytesAt(wakerPage, 0x1000), wakerPage);
+  // Until init runs, a failure ends both host processes before it throws.
+  const abandon = (): void => { stub.destroy(); waker.destroy(); };
   const hostAuxv = readHostAuxv();
   let mounts: MountTable;
   try {
     mounts = mountAll(cfg, log);
   } catch (e) {
-    stub.destroy();
-    waker.destroy();
+    abandon();
     throw e;
   }
   const root = mounts.mounts()[0].root;
@@ -215,13 +216,13 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
 
   const fs: FsContext = { root, cwd: root };
   const cwd = resolvePath(fs, root, cfg.cwd || '/', true);
-  if (typeof cwd === 'number') { stub.destroy(); waker.destroy(); throw new BootError(`cwd ${cfg.cwd}: ${errnoName(-cwd)}`); }
+  if (typeof cwd === 'number') { abandon(); throw new BootError(`cwd ${cfg.cwd}: ${errnoName(-cwd)}`); }
   fs.cwd = cwd;
 
   // Finding init and its execve below are served as one system call would be (sentry/vfs/syscall-epoch.ts).
   beginSyscall();
   const exe = findExecutable(fs, cfg.args[0], cfg.env);
-  if (typeof exe === 'number') { endSyscall(); stub.destroy(); waker.destroy(); throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`); }
+  if (typeof exe === 'number') { endSyscall(); abandon(); throw new BootError(`${cfg.args[0]}: ${errnoName(-exe)}`); }
 
   const creds = new Credentials(cfg.uid, cfg.gid);
   creds.groups = cfg.additionalGids;
@@ -257,8 +258,7 @@ export function runSandbox(cfg: SandboxConfig, log: Log, strace: boolean): numbe
   const r = execve(task, { dentry: exe.dentry, path: exe.path, argv: cfg.args, envp: cfg.env });
   endSyscall();
   if (r < 0) {
-    stub.destroy();
-    waker.destroy();
+    abandon();
     throw new BootError(`${exe.path}: ${errnoName(-r)}`);
   }
   log.debug({ entry: task.regs.rip.toString(16), uptimeMs: process.uptime() * 1000 }, 'init loaded');
